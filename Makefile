@@ -1,0 +1,44 @@
+# InfluenceGen infrastructure — every command a user runs. `make help` lists them.
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+# The checksum database has no entry for github.com/cdktf/...; go.sum holds it.
+export GONOSUMDB := github.com/cdktf
+# No calls home from the cdktf CLI or Terraform.
+export CHECKPOINT_DISABLE := 1
+# jsii warns on every run that Node 20 is past end-of-life; the runtime works.
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+
+.PHONY: help deps synth test test-go lint parity bench clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+
+deps: node_modules/.package-lock.json ## install Go modules and the pinned cdktf CLI
+	go mod download
+
+synth: deps ## validate, then synthesize every stack into cdktf.out/stacks
+	npx cdktf synth
+	@ls -1 cdktf.out/stacks
+
+test: deps test-go ## run every test
+
+test-go:
+	go test ./...
+
+lint: ## gofmt and go vet
+	@unformatted="$$(gofmt -l .)"; if [[ -n "$$unformatted" ]]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+	go vet ./...
+
+parity: ## report every difference between staging and production
+	go run . parity staging production
+
+bench: ## time synthesizing all stacks against the floor app
+	scripts/bench-synth.sh
+
+clean: ## remove synthesized output
+	rm -rf cdktf.out

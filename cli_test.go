@@ -1,0 +1,73 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/influencegen/infrastructure/environments"
+)
+
+// TestInvalidConfigWritesNothing: with a bad configuration the app exits
+// non-zero, names the field, and leaves the output directory as it was.
+func TestInvalidConfigWritesNothing(t *testing.T) {
+	cases := []struct {
+		name   string
+		mutate func(a *environments.Account, e []environments.ParityConfig)
+		field  string
+	}{
+		{"overlapping CIDR", func(a *environments.Account, e []environments.ParityConfig) { e[1].Identity.VPCCIDR = "10.10.0.0/16" }, "Identity.VPCCIDR"},
+		{"one AZ", func(a *environments.Account, e []environments.ParityConfig) { e[0].Scale.AZCount = 1 }, "Scale.AZCount"},
+		{"bad region", func(a *environments.Account, e []environments.ParityConfig) { e[2].Region = "moon-1" }, "Region"},
+		{"zero Odoo", func(a *environments.Account, e []environments.ParityConfig) { e[0].Scale.OdooInstances = 0 }, "Scale.OdooInstances"},
+		{"staging override", func(a *environments.Account, e []environments.ParityConfig) { e[1].AI.InstanceType = "g6e.xlarge" }, "AI.InstanceType"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			out := t.TempDir()
+			sentinel := filepath.Join(out, "previous-synth.txt")
+			if err := os.WriteFile(sentinel, []byte("untouched"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("INFLUENCEGEN_OUTDIR", out)
+			a := environments.DefaultAccount()
+			e := environments.All(a)
+			c.mutate(&a, e)
+			var stdout, stderr bytes.Buffer
+			if code := run(nil, a, e, &stdout, &stderr); code == 0 {
+				t.Fatal("exit code 0 for an invalid configuration")
+			}
+			if !strings.Contains(stderr.String(), c.field) || !strings.Contains(stderr.String(), "fix:") {
+				t.Errorf("error does not name %s and a fix:\n%s", c.field, stderr.String())
+			}
+			entries, _ := os.ReadDir(out)
+			if len(entries) != 1 {
+				t.Errorf("output directory changed: %v", entries)
+			}
+			if b, _ := os.ReadFile(sentinel); string(b) != "untouched" {
+				t.Error("existing output was modified")
+			}
+		})
+	}
+}
+
+func TestCLI(t *testing.T) {
+	var stdout, stderr bytes.Buffer
+	if code := run([]string{"validate"}, account, envs, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "3 environments valid") {
+		t.Errorf("validate: code %d, %s%s", code, stdout.String(), stderr.String())
+	}
+	stdout.Reset()
+	if code := run([]string{"help"}, account, envs, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "parity") {
+		t.Errorf("help: code %d", code)
+	}
+	stderr.Reset()
+	if code := run([]string{"parity", "qa"}, account, envs, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "unknown environment") {
+		t.Errorf("parity qa: code %d, %s", code, stderr.String())
+	}
+	stderr.Reset()
+	if code := run([]string{"deploy"}, account, envs, &stdout, &stderr); code != 2 {
+		t.Errorf("unknown command: code %d", code)
+	}
+}

@@ -1,0 +1,135 @@
+// Package bucket creates S3 buckets that are private and encrypted by
+// default: versioning, SSE-KMS with a bucket key (or SSE-S3 where an AWS
+// service cannot write with KMS), every public-access block on,
+// BucketOwnerEnforced, a TLS-only bucket policy and lifecycle rules.
+package bucket
+
+import (
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketlifecycleconfiguration"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketownershipcontrols"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketpolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketpublicaccessblock"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketserversideencryptionconfiguration"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketversioning"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/influencegen/infrastructure/constructs/policy"
+)
+
+// Props configures a bucket.
+type Props struct {
+	// Name is the globally unique bucket name.
+	Name string
+	// KMSKeyArn encrypts objects with SSE-KMS and a bucket key. Empty
+	// selects SSE-S3 (AES256), which only the load balancer's access-log
+	// bucket uses: ELB cannot write to KMS-encrypted buckets.
+	KMSKeyArn string
+	// NoncurrentVersionDays expires old object versions after this many
+	// days. Default: 90.
+	NoncurrentVersionDays int
+	// ExpireAfterDays deletes current objects after this many days.
+	// Default: 0, never.
+	ExpireAfterDays int
+	// ExtraStatements are added to the bucket policy after the TLS-only
+	// deny. Default: none.
+	ExtraStatements []policy.Statement
+	// PreventDestroy makes Terraform refuse to destroy the bucket (state,
+	// backups). Default: false.
+	PreventDestroy bool
+	// Tags are added to the bucket. Default: a Name tag.
+	Tags map[string]string
+}
+
+// Bucket is a created bucket.
+type Bucket struct {
+	// Name is the bucket name, as a reference.
+	Name string
+	// Arn is the bucket ARN.
+	Arn string
+}
+
+// New creates the bucket and its configuration.
+func New(scope constructs.Construct, id string, p Props) Bucket {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	tags := map[string]*string{"Name": jsii.String(p.Name)}
+	for k, v := range p.Tags {
+		tags[k] = jsii.String(v)
+	}
+	var lifecycle *cdktf.TerraformResourceLifecycle
+	if p.PreventDestroy {
+		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
+	}
+	b := s3bucket.NewS3Bucket(c, jsii.String("bucket"), &s3bucket.S3BucketConfig{
+		Bucket:    jsii.String(p.Name),
+		Tags:      &tags,
+		Lifecycle: lifecycle,
+	})
+	name, arn := b.Id(), *b.Arn()
+
+	s3bucketpublicaccessblock.NewS3BucketPublicAccessBlock(c, jsii.String("public-access-block"), &s3bucketpublicaccessblock.S3BucketPublicAccessBlockConfig{
+		Bucket:                name,
+		BlockPublicAcls:       jsii.Bool(true),
+		BlockPublicPolicy:     jsii.Bool(true),
+		IgnorePublicAcls:      jsii.Bool(true),
+		RestrictPublicBuckets: jsii.Bool(true),
+	})
+	s3bucketownershipcontrols.NewS3BucketOwnershipControls(c, jsii.String("ownership"), &s3bucketownershipcontrols.S3BucketOwnershipControlsConfig{
+		Bucket: name,
+		Rule:   &s3bucketownershipcontrols.S3BucketOwnershipControlsRule{ObjectOwnership: jsii.String("BucketOwnerEnforced")},
+	})
+	s3bucketversioning.NewS3BucketVersioningA(c, jsii.String("versioning"), &s3bucketversioning.S3BucketVersioningAConfig{
+		Bucket:                  name,
+		VersioningConfiguration: &s3bucketversioning.S3BucketVersioningVersioningConfiguration{Status: jsii.String("Enabled")},
+	})
+	sse := &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA{
+		SseAlgorithm: jsii.String("AES256"),
+	}
+	if p.KMSKeyArn != "" {
+		sse = &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleApplyServerSideEncryptionByDefaultA{
+			SseAlgorithm:   jsii.String("aws:kms"),
+			KmsMasterKeyId: jsii.String(p.KMSKeyArn),
+		}
+	}
+	s3bucketserversideencryptionconfiguration.NewS3BucketServerSideEncryptionConfigurationA(c, jsii.String("encryption"), &s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationAConfig{
+		Bucket: name,
+		Rule: []s3bucketserversideencryptionconfiguration.S3BucketServerSideEncryptionConfigurationRuleA{{
+			ApplyServerSideEncryptionByDefault: sse,
+			BucketKeyEnabled:                   jsii.Bool(p.KMSKeyArn != ""),
+		}},
+	})
+
+	noncurrent := p.NoncurrentVersionDays
+	if noncurrent == 0 {
+		noncurrent = 90
+	}
+	rule := s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRule{
+		Id:     jsii.String("expire-noncurrent-versions"),
+		Status: jsii.String("Enabled"),
+		Filter: []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleFilter{{}},
+		NoncurrentVersionExpiration: []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration{{
+			NoncurrentDays: jsii.Number(float64(noncurrent)),
+		}},
+		AbortIncompleteMultipartUpload: []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload{{
+			DaysAfterInitiation: jsii.Number(7),
+		}},
+	}
+	if p.ExpireAfterDays > 0 {
+		rule.Expiration = []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleExpiration{{
+			Days: jsii.Number(float64(p.ExpireAfterDays)),
+		}}
+	}
+	s3bucketlifecycleconfiguration.NewS3BucketLifecycleConfiguration(c, jsii.String("lifecycle"), &s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationConfig{
+		Bucket: name,
+		Rule:   []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRule{rule},
+	})
+
+	doc := policy.Document{Statements: append([]policy.Statement{policy.DenyInsecureTransport(arn)}, p.ExtraStatements...)}
+	s3bucketpolicy.NewS3BucketPolicy(c, jsii.String("policy"), &s3bucketpolicy.S3BucketPolicyConfig{
+		Bucket: name,
+		Policy: jsii.String(doc.JSON()),
+	})
+	return Bucket{Name: *name, Arn: arn}
+}

@@ -1,0 +1,64 @@
+// Package envinfo carries what every construct of one environment stack needs
+// to know about where it runs: the name prefix, the environment, and the
+// account, partition and region as Terraform references (so ARNs are right in
+// any partition and never hard-code an account).
+package envinfo
+
+import (
+	"fmt"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawscalleridentity"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawspartition"
+)
+
+// Info describes the environment a construct is built in.
+type Info struct {
+	// Env is the environment name, e.g. "production".
+	Env string
+	// Prefix starts every resource name: "<project>-<env>".
+	Prefix string
+	// Region is the environment's AWS region (a literal: it is known at synth).
+	Region string
+	// AccountID is a reference to the account Terraform runs in.
+	AccountID string
+	// Partition is a reference to the AWS partition ("aws", "aws-cn", …).
+	Partition string
+}
+
+// New looks up the caller's account and partition once per stack.
+func New(scope constructs.Construct, project, env, region string) Info {
+	caller := dataawscalleridentity.NewDataAwsCallerIdentity(scope, jsii.String("caller"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
+	part := dataawspartition.NewDataAwsPartition(scope, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
+	return Info{
+		Env:       env,
+		Prefix:    project + "-" + env,
+		Region:    region,
+		AccountID: *caller.AccountId(),
+		Partition: *part.Partition(),
+	}
+}
+
+// Name returns "<prefix>-<what>", the name of one resource.
+func (i Info) Name(what string) string { return i.Prefix + "-" + what }
+
+// Arn builds an ARN in this account and region.
+func (i Info) Arn(service, resource string) string {
+	return fmt.Sprintf("arn:%s:%s:%s:%s:%s", i.Partition, service, i.Region, i.AccountID, resource)
+}
+
+// RootArn is the account's root principal, as used in key policies.
+func (i Info) RootArn() string { return fmt.Sprintf("arn:%s:iam::%s:root", i.Partition, i.AccountID) }
+
+// ServiceHost is the regional service principal host, e.g.
+// "logs.eu-central-1.amazonaws.com".
+func (i Info) ServiceHost(service string) string {
+	return fmt.Sprintf("%s.%s.amazonaws.com", service, i.Region)
+}
+
+// Tags returns the Name tag; Project, Environment, ManagedBy and Repository
+// come from the provider's default_tags.
+func (i Info) Tags(name string) *map[string]*string {
+	return &map[string]*string{"Name": jsii.String(name)}
+}

@@ -1,0 +1,91 @@
+// Package platform assembles the cdktf stacks of the InfluenceGen account:
+// the state-bootstrap stack and one stack per environment. It is the only
+// package that knows which constructs make up an environment and how they
+// are wired together.
+package platform
+
+import (
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/influencegen/infrastructure/environments"
+)
+
+// BootstrapStackName is the stack that creates the state bucket.
+const BootstrapStackName = "state-bootstrap"
+
+// RequiredTerraform is the Terraform version constraint of every stack:
+// 1.10 brought S3-native state locking (use_lockfile).
+const RequiredTerraform = ">= 1.10"
+
+// Stacks are the stacks Build added to the app.
+type Stacks struct {
+	// Bootstrap creates the state bucket and its key.
+	Bootstrap cdktf.TerraformStack
+	// Environments holds one stack per environment, in the order given.
+	Environments []*EnvironmentStack
+}
+
+// Build adds every stack to app. The configuration must already have passed
+// environments.Validate: Build trusts it.
+func Build(app constructs.Construct, a environments.Account, envs []environments.ParityConfig) *Stacks {
+	s := &Stacks{Bootstrap: NewBootstrapStack(app, a)}
+	for _, e := range envs {
+		s.Environments = append(s.Environments, NewEnvironmentStack(app, a, e))
+	}
+	return s
+}
+
+// stackBase creates a stack with the AWS provider every stack shares:
+// region, default tags, the allowed-account guard and the Terraform version
+// constraint.
+func stackBase(scope constructs.Construct, name, region, environment string, a environments.Account) cdktf.TerraformStack {
+	stack := cdktf.NewTerraformStack(scope, jsii.String(name))
+	var allowed *[]*string
+	if a.ID != "" {
+		allowed = jsii.Strings(a.ID)
+	}
+	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{
+		Region:            jsii.String(region),
+		AllowedAccountIds: allowed,
+		DefaultTags: []provider.AwsProviderDefaultTags{{
+			Tags: &map[string]*string{
+				"Project":     jsii.String(a.Project),
+				"Environment": jsii.String(environment),
+				"ManagedBy":   jsii.String("cdktf"),
+				"Repository":  jsii.String(a.Repository),
+			},
+		}},
+	})
+	stack.AddOverride(jsii.String("terraform.required_version"), jsii.String(RequiredTerraform))
+	return stack
+}
+
+// s3Backend points a stack's state at key in the state bucket: encrypted
+// with the state key, locked with an S3 lock file, guarded by account.
+func s3Backend(stack cdktf.TerraformStack, a environments.Account, key string) {
+	var allowed *[]*string
+	if a.ID != "" {
+		allowed = jsii.Strings(a.ID)
+	}
+	cdktf.NewS3Backend(stack, &cdktf.S3BackendConfig{
+		Bucket:            jsii.String(a.StateBucket),
+		Key:               jsii.String(key),
+		Region:            jsii.String(a.StateRegion),
+		Encrypt:           jsii.Bool(true),
+		KmsKeyId:          jsii.String("alias/" + a.StateKMSAlias),
+		AllowedAccountIds: allowed,
+	})
+	// cdktf 0.20 has no field for use_lockfile (Terraform ≥ 1.10).
+	stack.AddOverride(jsii.String("terraform.backend.s3.use_lockfile"), jsii.Bool(true))
+}
+
+// output declares a stack output.
+func output(stack constructs.Construct, name, description string, value any) {
+	cdktf.NewTerraformOutput(stack, jsii.String(name), &cdktf.TerraformOutputConfig{
+		Value:       value,
+		Description: jsii.String(description),
+	})
+}

@@ -1,0 +1,103 @@
+// Package policy builds IAM and resource policy documents as typed Go
+// values. A document is rendered once to JSON; cdktf tokens inside its
+// strings (ARNs of other resources) resolve at synth time.
+package policy
+
+import (
+	"encoding/json"
+	"fmt"
+)
+
+// Document is an IAM policy document, version 2012-10-17.
+type Document struct {
+	Statements []Statement
+}
+
+// Statement is one policy statement. Empty fields are left out.
+type Statement struct {
+	// Sid names the statement; it appears in error messages and scanners.
+	Sid string
+	// Effect is "Allow" or "Deny". Default: "Allow".
+	Effect string
+	// Principal is for resource policies: e.g. {"Service": ["logs.amazonaws.com"]}
+	// or {"AWS": [arn]}. Default: none (identity policies).
+	Principal map[string][]string
+	// Actions the statement allows or denies.
+	Actions []string
+	// Resources the statement applies to.
+	Resources []string
+	// Condition maps an operator to keys and values, e.g.
+	// {"Bool": {"aws:SecureTransport": ["false"]}}.
+	Condition map[string]map[string][]string
+}
+
+// Allow returns an Allow statement.
+func Allow(sid string, actions, resources []string) Statement {
+	return Statement{Sid: sid, Effect: "Allow", Actions: actions, Resources: resources}
+}
+
+type jsonStatement struct {
+	Sid       string                         `json:"Sid,omitempty"`
+	Effect    string                         `json:"Effect"`
+	Principal map[string][]string            `json:"Principal,omitempty"`
+	Action    []string                       `json:"Action"`
+	Resource  []string                       `json:"Resource"`
+	Condition map[string]map[string][]string `json:"Condition,omitempty"`
+}
+
+// JSON renders the document. It panics on a statement without actions or
+// resources: that is a programming error in a construct, caught by the
+// synth tests.
+func (d Document) JSON() string {
+	out := struct {
+		Version   string          `json:"Version"`
+		Statement []jsonStatement `json:"Statement"`
+	}{Version: "2012-10-17"}
+	for _, s := range d.Statements {
+		if len(s.Actions) == 0 || len(s.Resources) == 0 {
+			panic(fmt.Sprintf("policy statement %q needs actions and resources", s.Sid))
+		}
+		effect := s.Effect
+		if effect == "" {
+			effect = "Allow"
+		}
+		out.Statement = append(out.Statement, jsonStatement{
+			Sid: s.Sid, Effect: effect, Principal: s.Principal,
+			Action: s.Actions, Resource: s.Resources, Condition: s.Condition,
+		})
+	}
+	b, err := json.Marshal(out)
+	if err != nil {
+		panic(err)
+	}
+	return string(b)
+}
+
+// AssumeRole returns the trust policy that lets an AWS service assume a
+// role. When sourceAccount is set, only requests on behalf of that account
+// are trusted (the confused-deputy guard).
+func AssumeRole(service, sourceAccount string) string {
+	st := map[string]any{
+		"Effect":    "Allow",
+		"Principal": map[string]string{"Service": service},
+		"Action":    "sts:AssumeRole",
+	}
+	if sourceAccount != "" {
+		st["Condition"] = map[string]any{"StringEquals": map[string]string{"aws:SourceAccount": sourceAccount}}
+	}
+	b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{st}})
+	return string(b)
+}
+
+// DenyInsecureTransport is the bucket-policy statement that refuses any
+// request not made over TLS (checkov CKV_AWS_379-style "TLS-only").
+func DenyInsecureTransport(bucketArn string) Statement {
+	return Statement{
+		Sid:       "DenyInsecureTransport",
+		Effect:    "Deny",
+		Principal: map[string][]string{"AWS": {"*"}},
+		Actions:   []string{"s3:*"},
+		Resources: []string{bucketArn, bucketArn + "/*"},
+		Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
+	}
+}

@@ -1,0 +1,98 @@
+package environments
+
+// Account holds every value that is specific to the AWS account and the
+// organisation running the platform. It is the one place to edit before the
+// first deploy: the defaults below are working examples, so `make synth` and
+// the tests run on a machine with no AWS account, but nothing here is a real
+// account.
+//
+// Before the first `cdktf deploy`, change at least ID, Domain, StateBucket and
+// AlertEmails (see docs/runbooks/bootstrap.md).
+type Account struct {
+	// ID is the 12-digit AWS account ID. Every provider and backend is
+	// guarded with allowed_account_ids = [ID], so a deploy with credentials
+	// for any other account fails before it changes anything. Empty disables
+	// the guard (not recommended). Default: the example 123456789012.
+	ID string
+
+	// Project is the lower-case name prefixed to every resource name and
+	// used as the Project tag. Default: "influencegen".
+	Project string
+
+	// Repository is the GitHub repository ("owner/name") that holds this
+	// code. It is written to the Repository tag. Default:
+	// "influencegen/infrastructure".
+	Repository string
+
+	// Domain is the DNS zone the environments live under: production serves
+	// odoo.<Domain> and n8n.<Domain>, other environments
+	// odoo.<env>.<Domain>. Default: "influencegen.example.com".
+	Domain string
+
+	// PrimaryRegion is the AWS region of production and, for parity, of
+	// staging (data residency: the platform's data stays in this region).
+	// Default: "eu-central-1".
+	PrimaryRegion string
+
+	// DevRegion is the AWS region of the dev environment. Default: the
+	// primary region.
+	DevRegion string
+
+	// StateBucket is the S3 bucket holding every stack's Terraform state. It
+	// is created by the state-bootstrap stack and must be globally unique.
+	// Default: "influencegen-tfstate-123456789012".
+	StateBucket string
+
+	// StateRegion is the region of StateBucket. Default: the primary region.
+	StateRegion string
+
+	// StateKMSAlias is the alias (without the "alias/" prefix) of the KMS key
+	// that encrypts the state bucket and every state object. Default:
+	// "influencegen-tfstate".
+	StateKMSAlias string
+
+	// StateBootstrapped says the state-bootstrap stack has been deployed and
+	// its own state migrated into StateBucket (scripts/bootstrap_state.sh
+	// does both). While false, the state-bootstrap stack keeps its state in a
+	// local file; once true, it uses the bucket like every other stack.
+	// Default: false.
+	StateBootstrapped bool
+
+	// PeeredCIDRs are networks the environments may ever be peered or routed
+	// with (a shared-services VPC, an office VPN). No environment VPC may
+	// overlap them. Default: none.
+	PeeredCIDRs []string
+
+	// AlertEmails maps an environment name to the addresses its alarms notify.
+	// Only notification targets may differ between staging and production.
+	// Default: one example address per environment.
+	AlertEmails map[string][]string
+}
+
+// DefaultAccount returns the example account that this repository ships
+// with. Edit the values here (and only here) for a real deployment.
+func DefaultAccount() Account {
+	return Account{
+		ID:            "123456789012",
+		Project:       "influencegen",
+		Repository:    "influencegen/infrastructure",
+		Domain:        "influencegen.example.com",
+		PrimaryRegion: "eu-central-1",
+		DevRegion:     "eu-central-1",
+		StateBucket:   "influencegen-tfstate-123456789012",
+		StateRegion:   "eu-central-1",
+		StateKMSAlias: "influencegen-tfstate",
+		AlertEmails: map[string][]string{
+			"production": {"oncall@influencegen.example.com"},
+			"staging":    {"platform@influencegen.example.com"},
+			"dev":        {"platform@influencegen.example.com"},
+		},
+	}
+}
+
+// StateKey is the S3 object key of an environment's Terraform state.
+func StateKey(env string) string { return env + "/terraform.tfstate" }
+
+// BootstrapStateKey is where the state-bootstrap stack keeps its own state
+// once it has been migrated into the bucket.
+const BootstrapStateKey = "bootstrap/terraform.tfstate"

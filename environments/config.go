@@ -1,0 +1,199 @@
+// Package environments describes every InfluenceGen environment as one Go
+// value, ParityConfig, and proves that staging is production with only its
+// identity and scale changed.
+//
+// Production() is the reference. Staging() is Production().Derive(...) with a
+// new Identity and Scale and nothing else; Validate rejects a staging value
+// whose other fields were changed afterwards. Dev() starts from production
+// too but is a sandbox: its documented overrides (smaller instance types, its
+// own region) are allowed and it is not held to parity.
+package environments
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Kind says how an environment relates to production.
+type Kind string
+
+const (
+	// Reference is production: the environment every other one is derived from.
+	Reference Kind = "reference"
+	// Parity environments (staging) may differ from the reference only in
+	// Identity and Scale. Validate and the synthesized-JSON parity test
+	// enforce it.
+	Parity Kind = "parity"
+	// Sandbox environments (dev) start from the reference but may override
+	// anything; they are not parity environments.
+	Sandbox Kind = "sandbox"
+)
+
+// ParityConfig says everything about one environment. Fields other than
+// Identity, Kind and Scale say *what* runs (types, versions, settings, rules)
+// and are shared by production and staging by construction.
+type ParityConfig struct {
+	// Identity names the environment: the only non-scale values staging
+	// does not take from production.
+	Identity Identity
+	// Kind is Reference, Parity or Sandbox.
+	Kind Kind
+	// Scale says how much and how long: counts, sizes, redundancy,
+	// retention and deletion protection.
+	Scale Scale
+
+	// Region is the AWS region the environment runs in. Staging shares
+	// production's region (Account.PrimaryRegion).
+	Region string
+	// Network holds the VPC settings other than its CIDR.
+	Network NetworkSettings
+	// Odoo holds the Odoo application servers' settings.
+	Odoo OdooSettings
+	// N8n holds the n8n main and worker settings.
+	N8n N8nSettings
+	// AI holds the GPU model servers' settings.
+	AI AISettings
+}
+
+// Identity is what makes an environment itself rather than a copy of
+// another: its name, address space, hostnames and state key.
+type Identity struct {
+	// Name is the environment name: lower case, used in resource names,
+	// the Environment tag and the stack name "<Name>-stack".
+	Name string
+	// VPCCIDR is the environment's VPC address block (/16 to /22, RFC 1918).
+	// It must not overlap any other environment or Account.PeeredCIDRs.
+	VPCCIDR string
+	// Hostnames are the public names the load balancer answers to.
+	Hostnames Hostnames
+	// StateKey is the S3 key of the stack's state: "<Name>/terraform.tfstate".
+	StateKey string
+}
+
+// Hostnames are the fully qualified public hostnames of an environment.
+type Hostnames struct {
+	// Odoo is the Odoo hostname, e.g. odoo.influencegen.example.com.
+	Odoo string
+	// N8n is the n8n hostname, e.g. n8n.influencegen.example.com.
+	N8n string
+}
+
+// Scale says how much and how long. It is the only part of a parity
+// environment besides Identity that may differ from production.
+type Scale struct {
+	// AZCount is the number of availability zones the VPC spans (1–4;
+	// at least 2 for production and staging). Each AZ gets a public, a
+	// private-app and a private-data subnet.
+	AZCount int
+	// NATGatewayPerAZ gives every AZ its own NAT gateway (survives an AZ
+	// outage); false shares one NAT gateway in the first AZ.
+	NATGatewayPerAZ bool
+	// OdooInstances is the number of Odoo application servers (≥ 1).
+	OdooInstances int
+	// N8nWorkers is the number of n8n queue-mode workers besides the one
+	// n8n main (≥ 1).
+	N8nWorkers int
+	// AIServers is the number of GPU model servers (≥ 1).
+	AIServers int
+	// LogRetentionDays is how long CloudWatch keeps logs, flow logs
+	// included. It must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14,
+	// 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+	// 2922, 3288, 3653).
+	LogRetentionDays int
+	// DeletionProtection turns on deletion and termination protection
+	// wherever AWS offers it, and keeps KMS keys for the longest deletion
+	// window.
+	DeletionProtection bool
+}
+
+// NetworkSettings are the VPC settings shared by production and staging.
+type NetworkSettings struct {
+	// FlowLogTrafficType is what VPC flow logs record: ALL, ACCEPT or REJECT.
+	FlowLogTrafficType string
+	// InterfaceEndpoints are the AWS services reached through interface VPC
+	// endpoints from the private subnets. It must include ssm, ssmmessages
+	// and ec2messages: Session Manager is the only way onto the servers.
+	InterfaceEndpoints []string
+}
+
+// OdooSettings are the Odoo application servers' settings.
+type OdooSettings struct {
+	// InstanceType is the EC2 instance type of every Odoo server.
+	InstanceType string
+}
+
+// N8nSettings are the n8n servers' settings.
+type N8nSettings struct {
+	// MainInstanceType is the instance type of the n8n main (UI, webhooks).
+	MainInstanceType string
+	// WorkerInstanceType is the instance type of every n8n queue worker.
+	WorkerInstanceType string
+}
+
+// AISettings are the GPU model servers' settings.
+type AISettings struct {
+	// InstanceType is the GPU instance type serving Flux LoRA models.
+	InstanceType string
+}
+
+// StackName is the cdktf stack name of the environment: "<name>-stack".
+func (c ParityConfig) StackName() string { return c.Identity.Name + "-stack" }
+
+// Derive returns a parity environment: a deep copy of c with only its
+// identity and scale replaced. It is the only way Staging() is made.
+func (c ParityConfig) Derive(id Identity, s Scale) ParityConfig {
+	d := c.clone()
+	d.Identity = id
+	d.Scale = s
+	d.Kind = Parity
+	return d
+}
+
+// clone returns a deep copy, so a derived environment shares no slices
+// with the reference it came from.
+func (c ParityConfig) clone() ParityConfig {
+	d := c
+	d.Network.InterfaceEndpoints = append([]string(nil), c.Network.InterfaceEndpoints...)
+	return d
+}
+
+// NewIdentity returns the identity of an environment called name with the
+// given VPC block: its hostnames under domain and its own state key.
+// Production is served at odoo.<domain> and n8n.<domain>, every other
+// environment one level below its own name (odoo.staging.<domain>).
+func NewIdentity(name, vpcCIDR, domain string) Identity {
+	base := domain
+	if name != "production" {
+		base = name + "." + domain
+	}
+	return Identity{
+		Name:      name,
+		VPCCIDR:   vpcCIDR,
+		Hostnames: Hostnames{Odoo: "odoo." + base, N8n: "n8n." + base},
+		StateKey:  StateKey(name),
+	}
+}
+
+// String summarises the environment for logs and error messages.
+func (c ParityConfig) String() string {
+	return fmt.Sprintf("%s (%s, %s, %s)", c.Identity.Name, c.Kind, c.Region, c.Identity.VPCCIDR)
+}
+
+// Names returns the environment names of envs, in order.
+func Names(envs []ParityConfig) []string {
+	out := make([]string, len(envs))
+	for i, e := range envs {
+		out[i] = e.Identity.Name
+	}
+	return out
+}
+
+// Find returns the environment called name.
+func Find(envs []ParityConfig, name string) (ParityConfig, error) {
+	for _, e := range envs {
+		if e.Identity.Name == name {
+			return e, nil
+		}
+	}
+	return ParityConfig{}, fmt.Errorf("unknown environment %q: choose one of %s", name, strings.Join(Names(envs), ", "))
+}

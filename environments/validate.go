@@ -1,0 +1,343 @@
+package environments
+
+import (
+	"fmt"
+	"net/netip"
+	"reflect"
+	"regexp"
+	"slices"
+	"sort"
+	"strings"
+)
+
+// FieldError is one invalid value: which environment, which field, what is
+// wrong and how to fix it.
+type FieldError struct {
+	// Env is the environment name, or "account" for Account fields.
+	Env string
+	// Field is the Go path of the field, e.g. "Scale.AZCount".
+	Field string
+	// Problem says what is wrong with the value.
+	Problem string
+	// Fix says what to change.
+	Fix string
+}
+
+func (e FieldError) Error() string {
+	return fmt.Sprintf("%s: %s: %s (fix: %s)", e.Env, e.Field, e.Problem, e.Fix)
+}
+
+// Errors is every problem found by Validate.
+type Errors []FieldError
+
+func (es Errors) Error() string {
+	lines := make([]string, len(es))
+	for i, e := range es {
+		lines[i] = "  - " + e.Error()
+	}
+	return fmt.Sprintf("invalid configuration (%d problem(s)); nothing was synthesized:\n%s", len(es), strings.Join(lines, "\n"))
+}
+
+// Validate checks the account and every environment, alone and together,
+// and returns Errors listing every problem, or nil. It runs before any
+// construct is created, so a bad value writes nothing to cdktf.out.
+func Validate(a Account, envs []ParityConfig) error {
+	var v validator
+	v.account(a)
+	names := map[string]bool{}
+	var refs []ParityConfig
+	for _, e := range envs {
+		if names[e.Identity.Name] {
+			v.add(e.Identity.Name, "Identity.Name", "duplicate environment name", "give every environment its own name")
+		}
+		names[e.Identity.Name] = true
+		if e.Kind == Reference {
+			refs = append(refs, e)
+		}
+		v.env(a, e)
+	}
+	if len(refs) != 1 {
+		v.add("account", "environments", fmt.Sprintf("%d reference environments", len(refs)),
+			"exactly one environment (production) must have Kind Reference")
+	}
+	if len(refs) == 1 {
+		for _, e := range envs {
+			if e.Kind == Parity {
+				for _, d := range ParityDiff(refs[0], e) {
+					v.add(e.Identity.Name, d.Field,
+						fmt.Sprintf("differs from %s (%s here, %s there): a parity environment may change only Identity and Scale",
+							refs[0].Identity.Name, d.Got, d.Want),
+						fmt.Sprintf("change it in Production() for both, or, if it is a matter of scale, move it into Scale"))
+				}
+			}
+		}
+	}
+	v.overlaps(a, envs)
+	if len(v.errs) == 0 {
+		return nil
+	}
+	return v.errs
+}
+
+type validator struct{ errs Errors }
+
+func (v *validator) add(env, field, problem, fix string) {
+	v.errs = append(v.errs, FieldError{Env: env, Field: field, Problem: problem, Fix: fix})
+}
+
+var (
+	envNameRE   = regexp.MustCompile(`^[a-z][a-z0-9]{1,11}$`)
+	projectRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,20}$`)
+	accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+	bucketRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	repoRE      = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	labelRE     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	instanceRE  = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	emailRE     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+)
+
+// validLogRetention are the retention periods CloudWatch Logs accepts.
+var validLogRetention = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// requiredEndpoints are the interface endpoints Session Manager needs.
+var requiredEndpoints = []string{"ssm", "ssmmessages", "ec2messages"}
+
+func (v *validator) account(a Account) {
+	const env = "account"
+	if a.ID != "" && !accountIDRE.MatchString(a.ID) {
+		v.add(env, "Account.ID", fmt.Sprintf("%q is not a 12-digit AWS account ID", a.ID), "set it to your account ID, e.g. 123456789012, in environments/account.go")
+	}
+	if !projectRE.MatchString(a.Project) {
+		v.add(env, "Account.Project", fmt.Sprintf("%q is not a lower-case name of 2–21 characters", a.Project), `use letters, digits and "-", e.g. "influencegen"`)
+	}
+	if !repoRE.MatchString(a.Repository) {
+		v.add(env, "Account.Repository", fmt.Sprintf("%q is not a GitHub owner/name", a.Repository), `set it to "owner/name"`)
+	}
+	if !ValidDomain(a.Domain) {
+		v.add(env, "Account.Domain", fmt.Sprintf("%q is not a DNS domain", a.Domain), `use a lower-case domain such as "influencegen.example.com"`)
+	}
+	for _, f := range []struct{ field, region string }{
+		{"Account.PrimaryRegion", a.PrimaryRegion},
+		{"Account.DevRegion", a.DevRegion},
+		{"Account.StateRegion", a.StateRegion},
+	} {
+		if !IsRegion(f.region) {
+			v.add(env, f.field, fmt.Sprintf("%q is not an AWS region", f.region), "use a region code such as eu-central-1 or us-east-1")
+		}
+	}
+	if !bucketRE.MatchString(a.StateBucket) || strings.Contains(a.StateBucket, "..") {
+		v.add(env, "Account.StateBucket", fmt.Sprintf("%q is not a valid S3 bucket name", a.StateBucket), "use 3–63 lower-case letters, digits, '.' and '-'")
+	}
+	if !labelRE.MatchString(a.StateKMSAlias) {
+		v.add(env, "Account.StateKMSAlias", fmt.Sprintf("%q is not a valid alias name", a.StateKMSAlias), `use lower-case letters, digits and "-", without the "alias/" prefix`)
+	}
+	for i, c := range a.PeeredCIDRs {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			v.add(env, fmt.Sprintf("Account.PeeredCIDRs[%d]", i), fmt.Sprintf("%q is not a CIDR block", c), `write it as "10.99.0.0/16"`)
+		}
+	}
+	envs := make([]string, 0, len(a.AlertEmails))
+	for e := range a.AlertEmails {
+		envs = append(envs, e)
+	}
+	sort.Strings(envs)
+	for _, e := range envs {
+		for i, addr := range a.AlertEmails[e] {
+			if !emailRE.MatchString(addr) {
+				v.add(env, fmt.Sprintf("Account.AlertEmails[%q][%d]", e, i), fmt.Sprintf("%q is not an e-mail address", addr), "use name@domain")
+			}
+		}
+	}
+}
+
+func (v *validator) env(a Account, e ParityConfig) {
+	n := e.Identity.Name
+	if !envNameRE.MatchString(n) {
+		v.add(n, "Identity.Name", fmt.Sprintf("%q is not a lower-case name of 2–12 letters and digits", n), `use e.g. "staging"`)
+	}
+	switch e.Kind {
+	case Reference, Parity, Sandbox:
+	default:
+		v.add(n, "Kind", fmt.Sprintf("unknown kind %q", e.Kind), "use Reference, Parity or Sandbox")
+	}
+	if want := StateKey(n); e.Identity.StateKey != want {
+		v.add(n, "Identity.StateKey", fmt.Sprintf("%q would not be this environment's own state", e.Identity.StateKey), fmt.Sprintf("set it to %q (StateKey(name))", want))
+	}
+	if !IsRegion(e.Region) {
+		v.add(n, "Region", fmt.Sprintf("%q is not an AWS region", e.Region), "use a region code such as eu-central-1")
+	}
+	v.cidr(n, e.Identity.VPCCIDR)
+	for _, h := range []namedValue{
+		{"Identity.Hostnames.Odoo", e.Identity.Hostnames.Odoo},
+		{"Identity.Hostnames.N8n", e.Identity.Hostnames.N8n},
+	} {
+		if !ValidDomain(h.value) || !strings.HasSuffix(h.value, "."+a.Domain) {
+			v.add(n, h.field, fmt.Sprintf("%q is not a hostname under %s", h.value, a.Domain), fmt.Sprintf("use a name ending in .%s", a.Domain))
+		}
+	}
+	if e.Identity.Hostnames.Odoo != "" && e.Identity.Hostnames.Odoo == e.Identity.Hostnames.N8n {
+		v.add(n, "Identity.Hostnames", "Odoo and n8n share a hostname", "give each its own hostname: the load balancer routes by host")
+	}
+
+	s := e.Scale
+	minAZ := 2
+	if s.AZCount < minAZ || s.AZCount > 4 {
+		why := "the load balancer and RDS Multi-AZ need two availability zones"
+		if e.Kind != Sandbox {
+			why = "staging and production must survive the loss of one availability zone"
+		}
+		v.add(n, "Scale.AZCount", fmt.Sprintf("%d availability zones: %s", s.AZCount, why), "set Scale.AZCount between 2 and 4")
+	}
+	for _, c := range []struct {
+		field string
+		n     int
+		why   string
+	}{
+		{"Scale.OdooInstances", s.OdooInstances, "Odoo needs at least one application server"},
+		{"Scale.N8nWorkers", s.N8nWorkers, "n8n runs in queue mode and needs at least one worker"},
+		{"Scale.AIServers", s.AIServers, "image generation needs at least one GPU server"},
+	} {
+		if c.n < 1 {
+			v.add(n, c.field, fmt.Sprintf("%d: %s", c.n, c.why), fmt.Sprintf("set %s to 1 or more", c.field))
+		}
+	}
+	if !slices.Contains(validLogRetention, s.LogRetentionDays) {
+		v.add(n, "Scale.LogRetentionDays", fmt.Sprintf("%d is not a retention CloudWatch Logs accepts", s.LogRetentionDays), fmt.Sprintf("use one of %v", validLogRetention))
+	}
+	if e.Kind == Reference && !s.DeletionProtection {
+		v.add(n, "Scale.DeletionProtection", "production without deletion protection", "set Scale.DeletionProtection to true in Production()")
+	}
+
+	switch e.Network.FlowLogTrafficType {
+	case "ALL", "ACCEPT", "REJECT":
+	default:
+		v.add(n, "Network.FlowLogTrafficType", fmt.Sprintf("%q is not a flow log traffic type", e.Network.FlowLogTrafficType), "use ALL, ACCEPT or REJECT")
+	}
+	for _, req := range requiredEndpoints {
+		if !slices.Contains(e.Network.InterfaceEndpoints, req) {
+			v.add(n, "Network.InterfaceEndpoints", fmt.Sprintf("%q is missing: Session Manager cannot reach servers without public IPs", req), fmt.Sprintf("add %q", req))
+		}
+	}
+	for i, ep := range e.Network.InterfaceEndpoints {
+		if !labelRE.MatchString(ep) {
+			v.add(n, fmt.Sprintf("Network.InterfaceEndpoints[%d]", i), fmt.Sprintf("%q is not an AWS service endpoint name", ep), `use the short service name, e.g. "logs"`)
+		}
+	}
+	for _, t := range []namedValue{
+		{"Odoo.InstanceType", e.Odoo.InstanceType},
+		{"N8n.MainInstanceType", e.N8n.MainInstanceType},
+		{"N8n.WorkerInstanceType", e.N8n.WorkerInstanceType},
+		{"AI.InstanceType", e.AI.InstanceType},
+	} {
+		if !instanceRE.MatchString(t.value) {
+			v.add(n, t.field, fmt.Sprintf("%q is not an EC2 instance type", t.value), `use family.size, e.g. "m6i.large"`)
+		}
+	}
+}
+
+// namedValue pairs a field path with its value, for checks over several
+// fields in a fixed order.
+type namedValue struct{ field, value string }
+
+func (v *validator) cidr(env, c string) {
+	const field = "Identity.VPCCIDR"
+	p, err := netip.ParsePrefix(c)
+	switch {
+	case err != nil:
+		v.add(env, field, fmt.Sprintf("%q is not a CIDR block", c), `write it as "10.40.0.0/16"`)
+	case !p.Addr().Is4():
+		v.add(env, field, fmt.Sprintf("%q is not IPv4", c), "use an IPv4 RFC 1918 block such as 10.40.0.0/16")
+	case p.Masked() != p:
+		v.add(env, field, fmt.Sprintf("%q has host bits set", c), fmt.Sprintf("use the network address %s", p.Masked()))
+	case p.Bits() < 16 || p.Bits() > 22:
+		v.add(env, field, fmt.Sprintf("%q is a /%d: AWS allows /16 at most, and the three subnet tiers need /22 at least", c, p.Bits()), "use a prefix between /16 and /22")
+	case !p.Addr().IsPrivate():
+		v.add(env, field, fmt.Sprintf("%q is not a private (RFC 1918) range", c), "use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+	}
+}
+
+// overlaps rejects any two environments (or an environment and a peered
+// network) whose address spaces overlap: they could never be peered.
+func (v *validator) overlaps(a Account, envs []ParityConfig) {
+	type block struct {
+		owner string
+		p     netip.Prefix
+	}
+	var blocks []block
+	for _, e := range envs {
+		if p, err := netip.ParsePrefix(e.Identity.VPCCIDR); err == nil {
+			blocks = append(blocks, block{e.Identity.Name, p.Masked()})
+		}
+	}
+	for i, c := range a.PeeredCIDRs {
+		if p, err := netip.ParsePrefix(c); err == nil {
+			blocks = append(blocks, block{fmt.Sprintf("Account.PeeredCIDRs[%d]", i), p.Masked()})
+		}
+	}
+	for i := range blocks {
+		for j := i + 1; j < len(blocks); j++ {
+			if blocks[i].p.Overlaps(blocks[j].p) {
+				v.add(blocks[j].owner, "Identity.VPCCIDR",
+					fmt.Sprintf("%s overlaps %s of %s: the networks could never be peered", blocks[j].p, blocks[i].p, blocks[i].owner),
+					"give every environment its own block, e.g. 10.40.0.0/16")
+			}
+		}
+	}
+}
+
+// ValidDomain reports whether s is a lower-case DNS name with at least two
+// labels.
+func ValidDomain(s string) bool {
+	labels := strings.Split(s, ".")
+	if len(s) > 253 || len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if !labelRE.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}
+
+// FieldDiff is one field where a parity environment differs from the
+// reference.
+type FieldDiff struct {
+	// Field is the Go path, e.g. "Odoo.InstanceType".
+	Field string
+	// Got is the parity environment's value, Want the reference's.
+	Got, Want string
+}
+
+// ParityDiff lists every field outside Identity, Kind and Scale where env
+// differs from ref. It is empty for every environment made by Derive.
+func ParityDiff(ref, env ParityConfig) []FieldDiff {
+	var out []FieldDiff
+	rt := reflect.TypeOf(ref)
+	rv, ev := reflect.ValueOf(ref), reflect.ValueOf(env)
+	for i := 0; i < rt.NumField(); i++ {
+		switch rt.Field(i).Name {
+		case "Identity", "Kind", "Scale":
+			continue
+		}
+		diffValues(rt.Field(i).Name, rv.Field(i), ev.Field(i), &out)
+	}
+	return out
+}
+
+func diffValues(path string, want, got reflect.Value, out *[]FieldDiff) {
+	switch want.Kind() {
+	case reflect.Struct:
+		for i := 0; i < want.NumField(); i++ {
+			diffValues(path+"."+want.Type().Field(i).Name, want.Field(i), got.Field(i), out)
+		}
+	case reflect.Slice, reflect.Map:
+		if !reflect.DeepEqual(want.Interface(), got.Interface()) {
+			*out = append(*out, FieldDiff{Field: path, Got: fmt.Sprint(got.Interface()), Want: fmt.Sprint(want.Interface())})
+		}
+	default:
+		if want.Interface() != got.Interface() {
+			*out = append(*out, FieldDiff{Field: path, Got: fmt.Sprintf("%v", got.Interface()), Want: fmt.Sprintf("%v", want.Interface())})
+		}
+	}
+}

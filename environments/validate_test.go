@@ -1,0 +1,197 @@
+package environments
+
+import (
+	"errors"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestDefaultsAreValid(t *testing.T) {
+	a := DefaultAccount()
+	if err := Validate(a, All(a)); err != nil {
+		t.Fatalf("the shipped configuration must be valid:\n%v", err)
+	}
+}
+
+// TestInvalidConfigurations: each bad value is rejected with an error that
+// names the environment, the field and a fix.
+func TestInvalidConfigurations(t *testing.T) {
+	cases := []struct {
+		name      string
+		mutate    func(a *Account, envs []ParityConfig) // envs: production, staging, dev
+		env       string
+		field     string
+		wantInMsg string
+	}{
+		{"malformed CIDR", func(a *Account, e []ParityConfig) { e[2].Identity.VPCCIDR = "10.30.0/16" }, "dev", "Identity.VPCCIDR", "not a CIDR block"},
+		{"host bits set", func(a *Account, e []ParityConfig) { e[2].Identity.VPCCIDR = "10.30.1.0/16" }, "dev", "Identity.VPCCIDR", "use the network address 10.30.0.0/16"},
+		{"public CIDR", func(a *Account, e []ParityConfig) { e[2].Identity.VPCCIDR = "8.8.0.0/16" }, "dev", "Identity.VPCCIDR", "RFC 1918"},
+		{"CIDR too small", func(a *Account, e []ParityConfig) { e[2].Identity.VPCCIDR = "10.30.0.0/24" }, "dev", "Identity.VPCCIDR", "between /16 and /22"},
+		{"overlapping environments", func(a *Account, e []ParityConfig) { e[2].Identity.VPCCIDR = "10.10.128.0/20" }, "dev", "Identity.VPCCIDR", "overlaps 10.10.0.0/16 of production"},
+		{"overlaps a peered network", func(a *Account, e []ParityConfig) { a.PeeredCIDRs = []string{"10.20.0.0/14"} }, "Account.PeeredCIDRs[0]", "Identity.VPCCIDR", "could never be peered"},
+		{"one AZ in production", func(a *Account, e []ParityConfig) { e[0].Scale.AZCount = 1 }, "production", "Scale.AZCount", "loss of one availability zone"},
+		{"one AZ in staging", func(a *Account, e []ParityConfig) { e[1].Scale.AZCount = 1 }, "staging", "Scale.AZCount", "between 2 and 4"},
+		{"not a region", func(a *Account, e []ParityConfig) {
+			a.PrimaryRegion = "eu-middle-9"
+			e[0].Region = "eu-middle-9"
+			e[1].Region = "eu-middle-9"
+		}, "production", "Region", "not an AWS region"},
+		{"zero Odoo servers", func(a *Account, e []ParityConfig) { e[1].Scale.OdooInstances = 0 }, "staging", "Scale.OdooInstances", "at least one application server"},
+		{"zero n8n workers", func(a *Account, e []ParityConfig) { e[2].Scale.N8nWorkers = 0 }, "dev", "Scale.N8nWorkers", "queue mode"},
+		{"zero GPU servers", func(a *Account, e []ParityConfig) { e[0].Scale.AIServers = 0 }, "production", "Scale.AIServers", "GPU server"},
+		{"staging override outside Scale", func(a *Account, e []ParityConfig) { e[1].Odoo.InstanceType = "m6i.large" }, "staging", "Odoo.InstanceType", "may change only Identity and Scale"},
+		{"staging in another region", func(a *Account, e []ParityConfig) { e[1].Region = "eu-west-1" }, "staging", "Region", "may change only Identity and Scale"},
+		{"bad log retention", func(a *Account, e []ParityConfig) { e[1].Scale.LogRetentionDays = 10 }, "staging", "Scale.LogRetentionDays", "not a retention"},
+		{"production unprotected", func(a *Account, e []ParityConfig) { e[0].Scale.DeletionProtection = false }, "production", "Scale.DeletionProtection", "without deletion protection"},
+		{"SSM endpoint removed", func(a *Account, e []ParityConfig) { e[2].Network.InterfaceEndpoints = []string{"ssm", "ec2messages"} }, "dev", "Network.InterfaceEndpoints", `"ssmmessages" is missing`},
+		{"foreign state key", func(a *Account, e []ParityConfig) { e[2].Identity.StateKey = "production/terraform.tfstate" }, "dev", "Identity.StateKey", "dev/terraform.tfstate"},
+		{"hostname outside domain", func(a *Account, e []ParityConfig) { e[2].Identity.Hostnames.Odoo = "odoo.example.org" }, "dev", "Identity.Hostnames.Odoo", "not a hostname under"},
+		{"duplicate environment", func(a *Account, e []ParityConfig) {
+			e[2].Identity = e[1].Identity
+			e[2].Identity.VPCCIDR = "10.30.0.0/16"
+		}, "staging", "Identity.Name", "duplicate"},
+		{"bad account ID", func(a *Account, e []ParityConfig) { a.ID = "12345" }, "account", "Account.ID", "12-digit"},
+		{"bad state bucket", func(a *Account, e []ParityConfig) { a.StateBucket = "Bad_Bucket" }, "account", "Account.StateBucket", "not a valid S3 bucket name"},
+		{"bad domain", func(a *Account, e []ParityConfig) { a.Domain = "influencegen" }, "account", "Account.Domain", "not a DNS domain"},
+		{"bad instance type", func(a *Account, e []ParityConfig) { e[2].AI.InstanceType = "gpu-large" }, "dev", "AI.InstanceType", "not an EC2 instance type"},
+		{"bad alert email", func(a *Account, e []ParityConfig) { a.AlertEmails["staging"] = []string{"oncall"} }, "account", `Account.AlertEmails["staging"][0]`, "not an e-mail"},
+	}
+	if len(cases) < 8 {
+		t.Fatal("the issue asks for at least 8 rejected configurations")
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			a := DefaultAccount()
+			a.AlertEmails = map[string][]string{"staging": {"a@b.example"}}
+			envs := All(a)
+			c.mutate(&a, envs)
+			err := Validate(a, envs)
+			if err == nil {
+				t.Fatal("accepted an invalid configuration")
+			}
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("want Errors, got %T", err)
+			}
+			for _, e := range errs {
+				if e.Env == c.env && e.Field == c.field && strings.Contains(e.Error(), c.wantInMsg) {
+					if e.Fix == "" {
+						t.Errorf("%s: no fix given", e.Field)
+					}
+					return
+				}
+			}
+			t.Fatalf("no error for %s %s containing %q; got:\n%v", c.env, c.field, c.wantInMsg, err)
+		})
+	}
+}
+
+// TestStagingCannotChangeNonScaleFields changes, one at a time, every field
+// of Staging() outside Identity, Kind and Scale, and expects Validate to
+// reject it naming that field. The API has no other way to make staging:
+// Staging() is Production().Derive(identity, scale).
+func TestStagingCannotChangeNonScaleFields(t *testing.T) {
+	a := DefaultAccount()
+	fields := 0
+	base := Staging(a)
+	for _, path := range leafPaths(reflect.TypeOf(base), "") {
+		top := strings.SplitN(path, ".", 2)[0]
+		if top == "Identity" || top == "Kind" || top == "Scale" {
+			continue
+		}
+		fields++
+		t.Run(path, func(t *testing.T) {
+			envs := All(a)
+			staging := &envs[1]
+			mutateLeaf(t, reflect.ValueOf(staging).Elem(), path)
+			err := Validate(a, envs)
+			if err == nil {
+				t.Fatalf("staging with a changed %s was accepted", path)
+			}
+			if !strings.Contains(err.Error(), "staging: "+path+": differs from production") {
+				t.Fatalf("error does not name %s:\n%v", path, err)
+			}
+		})
+	}
+	if fields < 6 {
+		t.Fatalf("only %d non-scale fields found", fields)
+	}
+}
+
+// TestScaleAndIdentityMayDiffer: the fields staging is allowed to change do
+// not trip the parity check.
+func TestScaleAndIdentityMayDiffer(t *testing.T) {
+	a := DefaultAccount()
+	if d := ParityDiff(Production(a), Staging(a)); len(d) != 0 {
+		t.Fatalf("Staging() differs outside Scale: %+v", d)
+	}
+	if Staging(a).Scale == Production(a).Scale {
+		t.Fatal("staging should run at a smaller scale than production")
+	}
+}
+
+// TestDeriveSharesNothing: changing the derived environment's slices cannot
+// change the reference.
+func TestDeriveSharesNothing(t *testing.T) {
+	p := Production(DefaultAccount())
+	s := p.Derive(p.Identity, p.Scale)
+	s.Network.InterfaceEndpoints[0] = "changed"
+	if p.Network.InterfaceEndpoints[0] == "changed" {
+		t.Fatal("Derive shares the InterfaceEndpoints slice with the reference")
+	}
+}
+
+func TestDevIsASandbox(t *testing.T) {
+	a := DefaultAccount()
+	d := Dev(a)
+	if d.Kind != Sandbox {
+		t.Fatalf("dev kind = %s", d.Kind)
+	}
+	if len(ParityDiff(Production(a), d)) == 0 {
+		t.Fatal("dev is documented to override instance types")
+	}
+}
+
+func leafPaths(t reflect.Type, prefix string) []string {
+	if t.Kind() != reflect.Struct {
+		return []string{prefix}
+	}
+	var out []string
+	for i := 0; i < t.NumField(); i++ {
+		p := t.Field(i).Name
+		if prefix != "" {
+			p = prefix + "." + p
+		}
+		out = append(out, leafPaths(t.Field(i).Type, p)...)
+	}
+	return out
+}
+
+func mutateLeaf(t *testing.T, v reflect.Value, path string) {
+	for _, name := range strings.Split(path, ".") {
+		v = v.FieldByName(name)
+	}
+	switch v.Kind() {
+	case reflect.String:
+		v.SetString(v.String() + "x")
+	case reflect.Int:
+		v.SetInt(v.Int() + 1)
+	case reflect.Bool:
+		v.SetBool(!v.Bool())
+	case reflect.Slice:
+		v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
+	default:
+		t.Fatalf("cannot mutate %s of kind %s: extend mutateLeaf", path, v.Kind())
+	}
+}
+
+func TestFind(t *testing.T) {
+	envs := All(DefaultAccount())
+	if e, err := Find(envs, "staging"); err != nil || e.Identity.Name != "staging" {
+		t.Fatalf("Find(staging) = %v, %v", e, err)
+	}
+	if _, err := Find(envs, "qa"); err == nil || !strings.Contains(err.Error(), "production, staging, dev") {
+		t.Fatalf("Find(qa) error = %v", err)
+	}
+}

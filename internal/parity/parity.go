@@ -1,0 +1,147 @@
+// Package parity proves, on the synthesized Terraform JSON itself, that a
+// parity environment (staging) differs from the reference (production) only
+// in Scale.
+//
+// The proof needs three stacks: the environment, the reference, and a probe:
+// the reference rebuilt with the environment's Scale (see Probe). After
+// identity is normalised (names, CIDRs, hostnames, state key replaced by
+// placeholders), the environment must equal the probe exactly; then every
+// difference between environment and reference is explained by Scale, and
+// any difference between environment and probe is a parity violation.
+package parity
+
+import (
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/influencegen/infrastructure/constructs/network"
+	"github.com/influencegen/infrastructure/environments"
+	"github.com/influencegen/infrastructure/internal/jsondiff"
+)
+
+// ProbeName is the environment name of the probe stack.
+const ProbeName = "parityprobe"
+
+// Probe returns the reference with env's Scale: what env must synthesize
+// to, identity aside, if nothing but Scale sets them apart.
+func Probe(ref, env environments.ParityConfig, domain string) environments.ParityConfig {
+	p := ref
+	p.Scale = env.Scale
+	p.Identity = environments.NewIdentity(ProbeName, ref.Identity.VPCCIDR, domain)
+	return p
+}
+
+// Normalise returns a deep copy of a synthesized stack with every identity
+// value of cfg replaced by a placeholder, so stacks of different
+// environments can be compared.
+func Normalise(stack any, cfg environments.ParityConfig) any {
+	r := replacer(cfg)
+	return walk(stack, r)
+}
+
+func replacer(cfg environments.ParityConfig) *strings.Replacer {
+	id := cfg.Identity
+	pairs := [][2]string{
+		{id.StateKey, "{state_key}"},
+		{id.Hostnames.Odoo, "{host:odoo}"},
+		{id.Hostnames.N8n, "{host:n8n}"},
+		{id.VPCCIDR, "{vpc_cidr}"},
+	}
+	if l, err := network.PlanSubnets(id.VPCCIDR, cfg.Scale.AZCount); err == nil {
+		for t, tier := range l.Subnets {
+			for a, p := range tier {
+				pairs = append(pairs, [2]string{p.String(), fmt.Sprintf("{subnet:%s:%d}", network.Tier(t), a+1)})
+			}
+		}
+	}
+	pairs = append(pairs, [2]string{id.Name, "{env}"})
+	// Longest first, so a hostname is replaced before the name inside it.
+	sort.SliceStable(pairs, func(i, j int) bool { return len(pairs[i][0]) > len(pairs[j][0]) })
+	var args []string
+	for _, p := range pairs {
+		if p[0] != "" {
+			args = append(args, p[0], p[1])
+		}
+	}
+	return strings.NewReplacer(args...)
+}
+
+func walk(v any, r *strings.Replacer) any {
+	switch t := v.(type) {
+	case map[string]any:
+		out := make(map[string]any, len(t))
+		for k, val := range t {
+			out[r.Replace(k)] = walk(val, r)
+		}
+		return out
+	case []any:
+		out := make([]any, len(t))
+		for i, val := range t {
+			out[i] = walk(val, r)
+		}
+		return out
+	case string:
+		return r.Replace(t)
+	default:
+		return v
+	}
+}
+
+// Report is the outcome of a parity check.
+type Report struct {
+	// Env and Ref name the compared environments.
+	Env, Ref string
+	// Differences are all differences between env and ref after identity
+	// normalisation (Left is env, Right is ref).
+	Differences []jsondiff.Difference
+	// Unexplained are differences between env and the probe: each one is a
+	// difference from the reference that Scale does not explain.
+	Unexplained []jsondiff.Difference
+}
+
+// Check compares the synthesized env, ref and probe stacks.
+func Check(env, ref, probe environments.ParityConfig, envStack, refStack, probeStack map[string]any) Report {
+	e := Normalise(envStack, env)
+	return Report{
+		Env:         env.Identity.Name,
+		Ref:         ref.Identity.Name,
+		Differences: jsondiff.Diff(e, Normalise(refStack, ref)),
+		Unexplained: jsondiff.Diff(e, Normalise(probeStack, probe)),
+	}
+}
+
+// OK reports whether every difference is explained by Scale.
+func (r Report) OK() bool { return len(r.Unexplained) == 0 }
+
+// Write prints the report for a person.
+func (r Report) Write(w io.Writer) {
+	bad := map[string]bool{}
+	for _, d := range r.Unexplained {
+		bad[d.Path] = true
+	}
+	fmt.Fprintf(w, "parity: %s vs %s (identity normalised: name, CIDRs, hostnames, state key)\n", r.Env, r.Ref)
+	fmt.Fprintf(w, "%d difference(s); %d not explained by Scale\n\n", len(r.Differences), len(r.Unexplained))
+	for _, d := range r.Differences {
+		tag := "scale"
+		if bad[d.Path] {
+			tag = "NOT SCALE"
+		}
+		fmt.Fprintf(w, "[%s] %s\n    %s: %s\n    %s: %s\n", tag, d.Path, r.Env, d.Left, r.Ref, d.Right)
+	}
+	seen := map[string]bool{}
+	for _, d := range r.Differences {
+		seen[d.Path] = true
+	}
+	for _, d := range r.Unexplained {
+		if !seen[d.Path] {
+			fmt.Fprintf(w, "[NOT SCALE] %s\n    %s: %s\n    %s rebuilt with %s's Scale: %s\n", d.Path, r.Env, d.Left, r.Ref, r.Env, d.Right)
+		}
+	}
+	if r.OK() {
+		fmt.Fprintf(w, "\nok: %s differs from %s only in Scale\n", r.Env, r.Ref)
+	} else {
+		fmt.Fprintf(w, "\nFAIL: %d difference(s) outside Scale: move the setting into Scale, or set it in %s for both\n", len(r.Unexplained), r.Ref)
+	}
+}

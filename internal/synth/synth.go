@@ -1,0 +1,125 @@
+// Package synth turns validated environments into Terraform JSON: it builds
+// the cdktf app, synthesizes it, and reads the stacks back as parsed JSON
+// for the tests and the parity report.
+package synth
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"time"
+
+	"github.com/aws/jsii-runtime-go"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/influencegen/infrastructure/constructs/platform"
+	"github.com/influencegen/infrastructure/environments"
+)
+
+// Options says what to synthesize and where.
+type Options struct {
+	// Outdir is where cdktf writes; empty lets cdktf decide (cdktf.out, or
+	// the directory the cdktf CLI passes in CDKTF_OUTDIR).
+	Outdir string
+	// Account and Environments are validated, then built.
+	Account      environments.Account
+	Environments []environments.ParityConfig
+	// Probes are extra environment stacks built only for analysis (the
+	// parity proof's counterfactual). They are derived from validated
+	// environments and are not validated again. Default: none.
+	Probes []environments.ParityConfig
+}
+
+// Run validates the configuration and, only if it is valid, synthesizes
+// every stack. On a validation error nothing is written.
+func Run(o Options) error {
+	if err := environments.Validate(o.Account, o.Environments); err != nil {
+		return err
+	}
+	var cfg *cdktf.AppConfig
+	if o.Outdir != "" {
+		cfg = &cdktf.AppConfig{Outdir: jsii.String(o.Outdir)}
+	}
+	t0 := time.Now()
+	app := cdktf.NewApp(cfg)
+	if os.Getenv("SYNTH_TIMING") != "" {
+		defer func() { fmt.Fprintf(os.Stderr, "total %v\n", time.Since(t0)) }()
+	}
+	t1 := time.Now()
+	platform.Build(app, o.Account, o.Environments)
+	for _, p := range o.Probes {
+		platform.NewEnvironmentStack(app, o.Account, p)
+	}
+	if os.Getenv("SYNTH_TIMING") != "" {
+		fmt.Fprintf(os.Stderr, "newapp %v build %v\n", t1.Sub(t0), time.Since(t1))
+	}
+	t2 := time.Now()
+	app.Synth()
+	if os.Getenv("SYNTH_TIMING") != "" {
+		fmt.Fprintf(os.Stderr, "synth %v\n", time.Since(t2))
+	}
+	return nil
+}
+
+// Stack is one synthesized stack: the parsed cdk.tf.json.
+type Stack map[string]any
+
+// Load reads every stack under outdir/stacks.
+func Load(outdir string) (map[string]Stack, error) {
+	files, err := filepath.Glob(filepath.Join(outdir, "stacks", "*", "cdk.tf.json"))
+	if err != nil {
+		return nil, err
+	}
+	if len(files) == 0 {
+		return nil, fmt.Errorf("no stacks under %s", outdir)
+	}
+	sort.Strings(files)
+	out := map[string]Stack{}
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		var s Stack
+		if err := json.Unmarshal(b, &s); err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		out[filepath.Base(filepath.Dir(f))] = s
+	}
+	return out, nil
+}
+
+// Resources returns the resources of one type in a stack, by logical name.
+func (s Stack) Resources(typ string) map[string]map[string]any {
+	return s.block("resource", typ)
+}
+
+// Data returns the data sources of one type in a stack, by logical name.
+func (s Stack) Data(typ string) map[string]map[string]any {
+	return s.block("data", typ)
+}
+
+func (s Stack) block(kind, typ string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	all, _ := s[kind].(map[string]any)
+	byType, _ := all[typ].(map[string]any)
+	for name, r := range byType {
+		if m, ok := r.(map[string]any); ok {
+			out[name] = m
+		}
+	}
+	return out
+}
+
+// ResourceTypes lists the resource types present in a stack, sorted.
+func (s Stack) ResourceTypes() []string {
+	all, _ := s["resource"].(map[string]any)
+	out := make([]string, 0, len(all))
+	for t := range all {
+		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}

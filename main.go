@@ -1,0 +1,105 @@
+// Command influencegen-infrastructure is the cdktf app of the InfluenceGen
+// platform. Without arguments (as `cdktf synth` runs it) it validates every
+// environment and synthesizes the stacks; see `help` for the other commands.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/influencegen/infrastructure/environments"
+	"github.com/influencegen/infrastructure/internal/parity"
+	"github.com/influencegen/infrastructure/internal/synth"
+)
+
+const usage = `usage: go run . [command]
+
+commands:
+  synth                  validate, then synthesize every stack (default; what cdktf runs)
+  validate               validate the configuration only; writes nothing
+  parity [ENV] [REF]     synthesize ENV (default staging) and REF (default production)
+                         and report every difference; exit 1 if any is not explained by Scale
+  help                   this text
+`
+
+func main() {
+	a := environments.DefaultAccount()
+	os.Exit(run(os.Args[1:], a, environments.All(a), os.Stdout, os.Stderr))
+}
+
+// run is main without the process: it returns the exit code.
+func run(args []string, a environments.Account, envs []environments.ParityConfig, stdout, stderr io.Writer) int {
+	cmd := "synth"
+	if len(args) > 0 {
+		cmd = args[0]
+	}
+	switch cmd {
+	case "synth":
+		if err := synth.Run(synth.Options{Outdir: os.Getenv("INFLUENCEGEN_OUTDIR"), Account: a, Environments: envs}); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		return 0
+	case "validate":
+		if err := environments.Validate(a, envs); err != nil {
+			fmt.Fprintln(stderr, err)
+			return 1
+		}
+		fmt.Fprintf(stdout, "ok: %d environments valid\n", len(envs))
+		return 0
+	case "parity":
+		return parityCommand(args[1:], a, envs, stdout, stderr)
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return 0
+	default:
+		fmt.Fprintf(stderr, "unknown command %q\n\n%s", cmd, usage)
+		return 2
+	}
+}
+
+func parityCommand(args []string, a environments.Account, envs []environments.ParityConfig, stdout, stderr io.Writer) int {
+	envName, refName := "staging", "production"
+	if len(args) > 0 {
+		envName = args[0]
+	}
+	if len(args) > 1 {
+		refName = args[1]
+	}
+	if len(args) > 2 {
+		fmt.Fprintf(stderr, "parity takes at most two environments\n\n%s", usage)
+		return 2
+	}
+	env, err := environments.Find(envs, envName)
+	if err == nil {
+		_, err = environments.Find(envs, refName)
+	}
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	ref, _ := environments.Find(envs, refName)
+	dir, err := os.MkdirTemp("", "influencegen-parity-")
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	defer os.RemoveAll(dir)
+	probe := parity.Probe(ref, env, a.Domain)
+	if err := synth.Run(synth.Options{Outdir: dir, Account: a, Environments: envs, Probes: []environments.ParityConfig{probe}}); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	stacks, err := synth.Load(dir)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	r := parity.Check(env, ref, probe, stacks[env.StackName()], stacks[ref.StackName()], stacks[probe.StackName()])
+	r.Write(stdout)
+	if !r.OK() {
+		return 1
+	}
+	return 0
+}

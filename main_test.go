@@ -1,0 +1,72 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"testing"
+
+	"github.com/influencegen/infrastructure/environments"
+	"github.com/influencegen/infrastructure/internal/parity"
+	"github.com/influencegen/infrastructure/internal/synth"
+)
+
+// Synthesizing costs 5–7 s per process (jsii loads the AWS provider), so
+// this test binary synthesizes once, in TestMain, and every test reads the
+// parsed JSON.
+var (
+	account  = environments.DefaultAccount()
+	envs     = environments.All(account)
+	stacks   map[string]synth.Stack
+	probe    environments.ParityConfig // production rebuilt with staging's Scale
+	drift    environments.ParityConfig // staging with a non-scale field changed behind the API's back
+	synthDir string
+)
+
+func TestMain(m *testing.M) {
+	os.Exit(func() int {
+		dir, err := os.MkdirTemp("", "influencegen-test-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		synthDir = dir
+		prod, _ := environments.Find(envs, "production")
+		staging, _ := environments.Find(envs, "staging")
+		probe = parity.Probe(prod, staging, account.Domain)
+		drift = staging
+		drift.Identity = environments.NewIdentity("paritydrift", staging.Identity.VPCCIDR, account.Domain)
+		drift.Network.FlowLogTrafficType = "REJECT"
+		err = synth.Run(synth.Options{
+			Outdir:       dir,
+			Account:      account,
+			Environments: envs,
+			Probes:       []environments.ParityConfig{probe, drift},
+		})
+		if err == nil {
+			stacks, err = synth.Load(dir)
+		}
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "synth:", err)
+			return 1
+		}
+		return m.Run()
+	}())
+}
+
+// envStack returns the synthesized stack of an environment.
+func envStack(t *testing.T, name string) synth.Stack {
+	t.Helper()
+	s, ok := stacks[name+"-stack"]
+	if !ok {
+		t.Fatalf("no stack %s-stack", name)
+	}
+	return s
+}
+
+// forEachEnv runs f as a subtest for every real environment.
+func forEachEnv(t *testing.T, f func(t *testing.T, cfg environments.ParityConfig, s synth.Stack)) {
+	for _, cfg := range envs {
+		t.Run(cfg.Identity.Name, func(t *testing.T) { f(t, cfg, envStack(t, cfg.Identity.Name)) })
+	}
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# Benchmark: synthesizing every stack of the real app against a floor app
+# (bench/floor: one resource, the same dependencies), in one run.
+#
+# usage: scripts/bench-synth.sh [RUNS]      (default 3; the median is reported)
+#        MAX_RATIO=1.3 scripts/bench-synth.sh   fail if app/floor exceeds it
+#
+# Both programs are built first, so compile time is not measured: what is
+# timed is what `cdktf synth` waits for after `go run` has compiled. Peak
+# memory is the summed RSS of the Go process and the Node.js jsii runtime.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+runs="${1:-3}"
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive integer" >&2; exit 2; }
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}"
+
+work="$(mktemp -d)"
+trap 'rm -rf "$work"' EXIT
+go build -o "$work/app" .
+go build -o "$work/floor" ./bench/floor
+go build -o "$work/peakrss" ./bench/peakrss
+
+# measure NAME BINARY: one timed run in a fresh output directory; appends
+# "seconds mb" to $work/NAME.
+measure() {
+	local name="$1" bin="$2" out
+	rm -rf "$work/out" && mkdir -p "$work/out"
+	out="$(cd "$work/out" && INFLUENCEGEN_OUTDIR="$work/out/cdktf.out" "$work/peakrss" -- "$bin" 2>&1 >/dev/null | grep '^seconds=')"
+	local s="${out#seconds=}"; s="${s%% *}"
+	local mb="${out##*peak_rss_mb=}"
+	echo "$s $mb" >>"$work/$name.times"
+}
+
+# Warm the page cache once for each, then alternate so drift hits both.
+measure warmup "$work/floor"
+measure warmup "$work/app"
+for _ in $(seq "$runs"); do
+	measure floor "$work/floor"
+	measure app "$work/app"
+done
+
+median() { sort -n -k"$2" "$1" | awk -v k="$2" '{a[NR]=$k} END {print a[int((NR+1)/2)]}'; }
+app_s="$(median "$work/app.times" 1)";   app_mb="$(median "$work/app.times" 2)"
+floor_s="$(median "$work/floor.times" 1)"; floor_mb="$(median "$work/floor.times" 2)"
+ratio="$(awk -v a="$app_s" -v f="$floor_s" 'BEGIN {printf "%.2f", a / f}')"
+stacks="$(find "$work/out/cdktf.out/stacks" -name cdk.tf.json | wc -l)"
+resources="$(cat "$work"/out/cdktf.out/stacks/*/cdk.tf.json | grep -c '"uniqueId"' || true)"
+
+printf '%-22s %10s %14s\n' "" "seconds" "peak RSS (MB)"
+printf '%-22s %10s %14s\n' "synth all stacks" "$app_s" "$app_mb"
+printf '%-22s %10s %14s\n' "floor (1 resource)" "$floor_s" "$floor_mb"
+printf 'ratio app/floor: %s   (%s stacks, %s resources and data sources; median of %s runs)\n' "$ratio" "$stacks" "$resources" "$runs"
+
+if [[ -n "${MAX_RATIO:-}" ]] && awk -v r="$ratio" -v m="$MAX_RATIO" 'BEGIN {exit !(r > m)}'; then
+	echo "FAIL: ratio $ratio exceeds MAX_RATIO=$MAX_RATIO" >&2
+	exit 1
+fi

@@ -1,0 +1,27 @@
+package main
+
+import (
+	"path/filepath"
+	"testing"
+
+	"github.com/influencegen/infrastructure/constructs/platform"
+	"github.com/influencegen/infrastructure/internal/golden"
+)
+
+// TestSnapshots compares every stack's synthesized JSON with its golden file
+// under testdata/. `go test ./... -update` rewrites them.
+func TestSnapshots(t *testing.T) {
+	names := []string{platform.BootstrapStackName}
+	for _, e := range envs {
+		names = append(names, e.StackName())
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			s, ok := stacks[name]
+			if !ok {
+				t.Fatalf("stack %s was not synthesized", name)
+			}
+			golden.JSON(t, filepath.Join("testdata", name+".json"), s)
+		})
+	}
+}

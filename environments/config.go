@@ -53,6 +53,12 @@ type ParityConfig struct {
 	N8n N8nSettings
 	// AI holds the GPU model servers' settings.
 	AI AISettings
+	// Database holds the RDS PostgreSQL settings.
+	Database DatabaseSettings
+	// Cache holds the ElastiCache Redis settings (n8n queue mode).
+	Cache CacheSettings
+	// Storage holds the EFS filestore and S3 bucket settings.
+	Storage StorageSettings
 }
 
 // Identity is what makes an environment itself rather than a copy of
@@ -101,9 +107,36 @@ type Scale struct {
 	// 2922, 3288, 3653).
 	LogRetentionDays int
 	// DeletionProtection turns on deletion and termination protection
-	// wherever AWS offers it, and keeps KMS keys for the longest deletion
-	// window.
+	// wherever AWS offers it, keeps KMS keys for a 30-day deletion window
+	// (7 otherwise) and secrets for a 30-day recovery window (7 otherwise).
 	DeletionProtection bool
+
+	// DatabaseAllocatedGB is the initial RDS storage (≥ 20 GB).
+	DatabaseAllocatedGB int
+	// DatabaseMaxAllocatedGB is the ceiling for RDS storage autoscaling
+	// (≥ DatabaseAllocatedGB).
+	DatabaseMaxAllocatedGB int
+	// DatabaseMultiAZ runs a synchronous standby in a second AZ.
+	DatabaseMultiAZ bool
+	// DatabaseReplicas is the number of read replicas (0–5).
+	DatabaseReplicas int
+	// BackupRetentionDays is how long RDS keeps automated backups (1–35).
+	BackupRetentionDays int
+	// FinalSnapshot takes a snapshot when the database is destroyed.
+	FinalSnapshot bool
+
+	// CacheNodes is the number of Redis nodes: one primary plus replicas
+	// (1–6; at least 2 with CacheMultiAZ).
+	CacheNodes int
+	// CacheMultiAZ enables automatic failover to a replica in another AZ.
+	CacheMultiAZ bool
+	// CacheSnapshotRetentionDays is how long Redis snapshots are kept
+	// (0 disables them; at most 35).
+	CacheSnapshotRetentionDays int
+
+	// BackupBucketRetentionDays is how long Odoo database dumps and
+	// filestore archives stay in the backup bucket (≥ 30).
+	BackupBucketRetentionDays int
 }
 
 // NetworkSettings are the VPC settings shared by production and staging.
@@ -135,6 +168,62 @@ type AISettings struct {
 	// InstanceType is the GPU instance type serving Flux LoRA models.
 	InstanceType string
 }
+
+// DatabaseSettings are the RDS PostgreSQL settings shared by production
+// and staging.
+type DatabaseSettings struct {
+	// EngineVersion is the PostgreSQL major version ("16"); minor versions
+	// are applied automatically in the maintenance window. One of
+	// SupportedPostgresVersions.
+	EngineVersion string
+	// InstanceClass is the RDS instance class of the primary and replicas.
+	InstanceClass string
+	// MasterUsername is the RDS master user. Its password is generated and
+	// kept by RDS in Secrets Manager (manage_master_user_password); the
+	// applications use their own least-privilege roles.
+	MasterUsername string
+	// SlowStatementMs logs every statement slower than this
+	// (log_min_duration_statement).
+	SlowStatementMs int
+	// MonitoringIntervalSeconds is the enhanced-monitoring interval
+	// (1, 5, 10, 15, 30 or 60).
+	MonitoringIntervalSeconds int
+	// PerformanceInsightsRetentionDays is 7 (free tier) or a multiple of
+	// 31 up to 731.
+	PerformanceInsightsRetentionDays int
+	// BackupWindow and MaintenanceWindow are UTC windows; they must not
+	// overlap.
+	BackupWindow, MaintenanceWindow string
+}
+
+// CacheSettings are the ElastiCache Redis settings.
+type CacheSettings struct {
+	// EngineVersion is the Redis version, one of SupportedRedisVersions.
+	EngineVersion string
+	// NodeType is the ElastiCache node type.
+	NodeType string
+	// SnapshotWindow and MaintenanceWindow are UTC windows.
+	SnapshotWindow, MaintenanceWindow string
+}
+
+// StorageSettings are the EFS filestore and S3 settings.
+type StorageSettings struct {
+	// EFSTransitionToIA moves filestore files not read for this long to
+	// Infrequent Access: AFTER_7_DAYS, AFTER_14_DAYS, AFTER_30_DAYS,
+	// AFTER_60_DAYS or AFTER_90_DAYS.
+	EFSTransitionToIA string
+	// BackupTransitionToIADays moves backups to STANDARD_IA after this many
+	// days (≥ 30).
+	BackupTransitionToIADays int
+}
+
+// SupportedPostgresVersions are the PostgreSQL major versions Odoo 18 and
+// n8n support on RDS.
+var SupportedPostgresVersions = []string{"14", "15", "16", "17"}
+
+// SupportedRedisVersions are the ElastiCache Redis versions BullMQ (n8n
+// queue mode) supports with TLS and AUTH.
+var SupportedRedisVersions = []string{"6.2", "7.0", "7.1"}
 
 // StackName is the cdktf stack name of the environment: "<name>-stack".
 func (c ParityConfig) StackName() string { return c.Identity.Name + "-stack" }

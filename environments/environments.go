@@ -14,6 +14,19 @@ func Production(a Account) ParityConfig {
 			AIServers:          2,
 			LogRetentionDays:   365,
 			DeletionProtection: true,
+
+			DatabaseAllocatedGB:    100,
+			DatabaseMaxAllocatedGB: 500,
+			DatabaseMultiAZ:        true,
+			DatabaseReplicas:       1,
+			BackupRetentionDays:    14,
+			FinalSnapshot:          true,
+
+			CacheNodes:                 2,
+			CacheMultiAZ:               true,
+			CacheSnapshotRetentionDays: 7,
+
+			BackupBucketRetentionDays: 365,
 		},
 		Region: a.PrimaryRegion,
 		Network: NetworkSettings{
@@ -28,6 +41,26 @@ func Production(a Account) ParityConfig {
 		// g5.xlarge: one NVIDIA A10G with 24 GB, the preferred size for
 		// Flux LoRA in bf16.
 		AI: AISettings{InstanceType: "g5.xlarge"},
+		Database: DatabaseSettings{
+			EngineVersion:                    "16",
+			InstanceClass:                    "db.r6g.large",
+			MasterUsername:                   "dbadmin",
+			SlowStatementMs:                  500,
+			MonitoringIntervalSeconds:        60,
+			PerformanceInsightsRetentionDays: 7,
+			BackupWindow:                     "02:00-03:00",
+			MaintenanceWindow:                "sun:03:30-sun:04:30",
+		},
+		Cache: CacheSettings{
+			EngineVersion:     "7.1",
+			NodeType:          "cache.m6g.large",
+			SnapshotWindow:    "01:00-02:00",
+			MaintenanceWindow: "sun:04:30-sun:05:30",
+		},
+		Storage: StorageSettings{
+			EFSTransitionToIA:        "AFTER_30_DAYS",
+			BackupTransitionToIADays: 30,
+		},
 	}
 }
 
@@ -44,6 +77,19 @@ func Staging(a Account) ParityConfig {
 			AIServers:          1,
 			LogRetentionDays:   30,
 			DeletionProtection: false,
+
+			DatabaseAllocatedGB:    50,
+			DatabaseMaxAllocatedGB: 200,
+			DatabaseMultiAZ:        false,
+			DatabaseReplicas:       0,
+			BackupRetentionDays:    7,
+			FinalSnapshot:          true,
+
+			CacheNodes:                 1,
+			CacheMultiAZ:               false,
+			CacheSnapshotRetentionDays: 1,
+
+			BackupBucketRetentionDays: 30,
 		},
 	)
 }
@@ -51,8 +97,9 @@ func Staging(a Account) ParityConfig {
 // Dev returns the development sandbox. It starts from production and then
 // overrides, on purpose and only here:
 //   - Region: Account.DevRegion;
-//   - instance types: burstable t3 servers and a 16 GB g4dn GPU (enough to
-//     load Flux with CPU offload, not to serve it at production speed).
+//   - instance types: burstable t3 servers, a t4g database and cache, and a
+//     16 GB g4dn GPU (enough to load Flux with CPU offload, not to serve it
+//     at production speed).
 //
 // Dev is not a parity environment: nothing that passes in dev proves
 // anything about production. Staging does.
@@ -67,6 +114,19 @@ func Dev(a Account) ParityConfig {
 			AIServers:          1,
 			LogRetentionDays:   14,
 			DeletionProtection: false,
+
+			DatabaseAllocatedGB:    20,
+			DatabaseMaxAllocatedGB: 50,
+			DatabaseMultiAZ:        false,
+			DatabaseReplicas:       0,
+			BackupRetentionDays:    1,
+			FinalSnapshot:          false,
+
+			CacheNodes:                 1,
+			CacheMultiAZ:               false,
+			CacheSnapshotRetentionDays: 0,
+
+			BackupBucketRetentionDays: 30,
 		},
 	)
 	d.Kind = Sandbox
@@ -75,6 +135,8 @@ func Dev(a Account) ParityConfig {
 	d.N8n.MainInstanceType = "t3.medium"
 	d.N8n.WorkerInstanceType = "t3.medium"
 	d.AI.InstanceType = "g4dn.xlarge"
+	d.Database.InstanceClass = "db.t4g.medium"
+	d.Cache.NodeType = "cache.t4g.small"
 	return d
 }
 

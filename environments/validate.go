@@ -223,6 +223,7 @@ func (v *validator) env(a Account, e ParityConfig) {
 			v.add(n, fmt.Sprintf("Network.InterfaceEndpoints[%d]", i), fmt.Sprintf("%q is not an AWS service endpoint name", ep), `use the short service name, e.g. "logs"`)
 		}
 	}
+	v.dataTier(e)
 	for _, t := range []namedValue{
 		{"Odoo.InstanceType", e.Odoo.InstanceType},
 		{"N8n.MainInstanceType", e.N8n.MainInstanceType},
@@ -232,6 +233,97 @@ func (v *validator) env(a Account, e ParityConfig) {
 		if !instanceRE.MatchString(t.value) {
 			v.add(n, t.field, fmt.Sprintf("%q is not an EC2 instance type", t.value), `use family.size, e.g. "m6i.large"`)
 		}
+	}
+}
+
+var (
+	dailyWindowRE  = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	weeklyWindowRE = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	efsIAValues    = []string{"AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS"}
+	monitoringSecs = []int{1, 5, 10, 15, 30, 60}
+)
+
+// dataTier checks the database, cache and storage settings and their scale.
+func (v *validator) dataTier(e ParityConfig) {
+	n, s, db, c := e.Identity.Name, e.Scale, e.Database, e.Cache
+	if s.DatabaseAllocatedGB < 20 {
+		v.add(n, "Scale.DatabaseAllocatedGB", fmt.Sprintf("%d GB: RDS gp3 storage starts at 20 GB", s.DatabaseAllocatedGB), "set it to 20 or more")
+	}
+	if s.DatabaseMaxAllocatedGB < s.DatabaseAllocatedGB || s.DatabaseMaxAllocatedGB > 65536 {
+		v.add(n, "Scale.DatabaseMaxAllocatedGB", fmt.Sprintf("%d GB: the autoscaling ceiling must be between DatabaseAllocatedGB (%d) and 65536", s.DatabaseMaxAllocatedGB, s.DatabaseAllocatedGB), "raise it to at least DatabaseAllocatedGB")
+	}
+	if s.BackupRetentionDays < 1 || s.BackupRetentionDays > 35 {
+		v.add(n, "Scale.BackupRetentionDays", fmt.Sprintf("%d days: RDS keeps automated backups for 1 to 35 days", s.BackupRetentionDays), "set it between 1 and 35; keep longer history with snapshots or the backup bucket")
+	}
+	if s.DatabaseReplicas < 0 || s.DatabaseReplicas > 5 {
+		v.add(n, "Scale.DatabaseReplicas", fmt.Sprintf("%d read replicas: RDS PostgreSQL allows 0 to 5 per source here", s.DatabaseReplicas), "set it between 0 and 5")
+	}
+	if e.Kind == Reference {
+		if !s.DatabaseMultiAZ {
+			v.add(n, "Scale.DatabaseMultiAZ", "production database without a standby", "set Scale.DatabaseMultiAZ to true")
+		}
+		if s.BackupRetentionDays < 14 {
+			v.add(n, "Scale.BackupRetentionDays", fmt.Sprintf("%d days: production keeps backups at least 14 days", s.BackupRetentionDays), "set it between 14 and 35")
+		}
+		if !s.FinalSnapshot {
+			v.add(n, "Scale.FinalSnapshot", "production database destroyed without a final snapshot", "set Scale.FinalSnapshot to true")
+		}
+	}
+	if !slices.Contains(SupportedPostgresVersions, db.EngineVersion) {
+		v.add(n, "Database.EngineVersion", fmt.Sprintf("%q is not a supported PostgreSQL major version", db.EngineVersion), fmt.Sprintf("use one of %v", SupportedPostgresVersions))
+	}
+	if !strings.HasPrefix(db.InstanceClass, "db.") || !instanceRE.MatchString(strings.TrimPrefix(db.InstanceClass, "db.")) {
+		v.add(n, "Database.InstanceClass", fmt.Sprintf("%q is not an RDS instance class", db.InstanceClass), `use e.g. "db.r6g.large"`)
+	}
+	if !regexp.MustCompile(`^[a-z][a-z0-9_]{0,15}$`).MatchString(db.MasterUsername) || slices.Contains([]string{"admin", "postgres", "rdsadmin"}, db.MasterUsername) {
+		v.add(n, "Database.MasterUsername", fmt.Sprintf("%q is reserved or invalid", db.MasterUsername), `use a lower-case name such as "dbadmin"`)
+	}
+	if db.SlowStatementMs < 0 {
+		v.add(n, "Database.SlowStatementMs", "negative threshold", "use 0 (log every statement) or a positive number of milliseconds")
+	}
+	if !slices.Contains(monitoringSecs, db.MonitoringIntervalSeconds) {
+		v.add(n, "Database.MonitoringIntervalSeconds", fmt.Sprintf("%d is not an enhanced-monitoring interval", db.MonitoringIntervalSeconds), fmt.Sprintf("use one of %v", monitoringSecs))
+	}
+	if pi := db.PerformanceInsightsRetentionDays; pi != 7 && (pi%31 != 0 || pi < 31 || pi > 731) {
+		v.add(n, "Database.PerformanceInsightsRetentionDays", fmt.Sprintf("%d days is not a Performance Insights retention", pi), "use 7 or a multiple of 31 up to 731")
+	}
+	if !dailyWindowRE.MatchString(db.BackupWindow) {
+		v.add(n, "Database.BackupWindow", fmt.Sprintf("%q is not a daily UTC window", db.BackupWindow), `write it as "02:00-03:00"`)
+	}
+	if !weeklyWindowRE.MatchString(db.MaintenanceWindow) {
+		v.add(n, "Database.MaintenanceWindow", fmt.Sprintf("%q is not a weekly UTC window", db.MaintenanceWindow), `write it as "sun:03:30-sun:04:30"`)
+	}
+
+	if s.CacheNodes < 1 || s.CacheNodes > 6 {
+		v.add(n, "Scale.CacheNodes", fmt.Sprintf("%d Redis nodes: a replication group has 1 to 6", s.CacheNodes), "set it between 1 and 6")
+	}
+	if s.CacheMultiAZ && s.CacheNodes < 2 {
+		v.add(n, "Scale.CacheMultiAZ", fmt.Sprintf("automatic failover needs a replica, but Scale.CacheNodes is %d", s.CacheNodes), "set Scale.CacheNodes to 2 or more, or CacheMultiAZ to false")
+	}
+	if s.CacheSnapshotRetentionDays < 0 || s.CacheSnapshotRetentionDays > 35 {
+		v.add(n, "Scale.CacheSnapshotRetentionDays", fmt.Sprintf("%d days: ElastiCache keeps snapshots 0 to 35 days", s.CacheSnapshotRetentionDays), "set it between 0 and 35")
+	}
+	if !slices.Contains(SupportedRedisVersions, c.EngineVersion) {
+		v.add(n, "Cache.EngineVersion", fmt.Sprintf("%q is not a supported Redis version", c.EngineVersion), fmt.Sprintf("use one of %v", SupportedRedisVersions))
+	}
+	if !strings.HasPrefix(c.NodeType, "cache.") || !instanceRE.MatchString(strings.TrimPrefix(c.NodeType, "cache.")) {
+		v.add(n, "Cache.NodeType", fmt.Sprintf("%q is not an ElastiCache node type", c.NodeType), `use e.g. "cache.m6g.large"`)
+	}
+	if !dailyWindowRE.MatchString(c.SnapshotWindow) {
+		v.add(n, "Cache.SnapshotWindow", fmt.Sprintf("%q is not a daily UTC window", c.SnapshotWindow), `write it as "01:00-02:00"`)
+	}
+	if !weeklyWindowRE.MatchString(c.MaintenanceWindow) {
+		v.add(n, "Cache.MaintenanceWindow", fmt.Sprintf("%q is not a weekly UTC window", c.MaintenanceWindow), `write it as "sun:04:30-sun:05:30"`)
+	}
+
+	if !slices.Contains(efsIAValues, e.Storage.EFSTransitionToIA) {
+		v.add(n, "Storage.EFSTransitionToIA", fmt.Sprintf("%q is not an EFS lifecycle transition", e.Storage.EFSTransitionToIA), fmt.Sprintf("use one of %v", efsIAValues))
+	}
+	if e.Storage.BackupTransitionToIADays < 30 {
+		v.add(n, "Storage.BackupTransitionToIADays", fmt.Sprintf("%d days: S3 moves objects to STANDARD_IA after 30 days at the earliest", e.Storage.BackupTransitionToIADays), "set it to 30 or more")
+	}
+	if s.BackupBucketRetentionDays < 30 {
+		v.add(n, "Scale.BackupBucketRetentionDays", fmt.Sprintf("%d days: keep backups at least 30 days", s.BackupBucketRetentionDays), "set it to 30 or more")
 	}
 }
 

@@ -55,6 +55,17 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"bad state bucket", func(a *Account, e []ParityConfig) { a.StateBucket = "Bad_Bucket" }, "account", "Account.StateBucket", "not a valid S3 bucket name"},
 		{"bad domain", func(a *Account, e []ParityConfig) { a.Domain = "influencegen" }, "account", "Account.Domain", "not a DNS domain"},
 		{"bad instance type", func(a *Account, e []ParityConfig) { e[2].AI.InstanceType = "gpu-large" }, "dev", "AI.InstanceType", "not an EC2 instance type"},
+		{"database storage under 20 GB", func(a *Account, e []ParityConfig) { e[2].Scale.DatabaseAllocatedGB = 10 }, "dev", "Scale.DatabaseAllocatedGB", "starts at 20 GB"},
+		{"autoscaling ceiling below size", func(a *Account, e []ParityConfig) { e[2].Scale.DatabaseMaxAllocatedGB = 10 }, "dev", "Scale.DatabaseMaxAllocatedGB", "autoscaling ceiling"},
+		{"backup retention above 35", func(a *Account, e []ParityConfig) { e[1].Scale.BackupRetentionDays = 40 }, "staging", "Scale.BackupRetentionDays", "1 to 35"},
+		{"production backups under 14 days", func(a *Account, e []ParityConfig) { e[0].Scale.BackupRetentionDays = 7 }, "production", "Scale.BackupRetentionDays", "at least 14 days"},
+		{"unsupported engine version", func(a *Account, e []ParityConfig) { e[2].Database.EngineVersion = "9.6" }, "dev", "Database.EngineVersion", "not a supported PostgreSQL"},
+		{"six replicas", func(a *Account, e []ParityConfig) { e[0].Scale.DatabaseReplicas = 6 }, "production", "Scale.DatabaseReplicas", "0 to 5"},
+		{"production without standby", func(a *Account, e []ParityConfig) { e[0].Scale.DatabaseMultiAZ = false }, "production", "Scale.DatabaseMultiAZ", "without a standby"},
+		{"cache failover without replica", func(a *Account, e []ParityConfig) { e[1].Scale.CacheMultiAZ = true }, "staging", "Scale.CacheMultiAZ", "needs a replica"},
+		{"unsupported Redis", func(a *Account, e []ParityConfig) { e[2].Cache.EngineVersion = "5.0.6" }, "dev", "Cache.EngineVersion", "not a supported Redis"},
+		{"reserved master user", func(a *Account, e []ParityConfig) { e[2].Database.MasterUsername = "postgres" }, "dev", "Database.MasterUsername", "reserved"},
+		{"bad maintenance window", func(a *Account, e []ParityConfig) { e[2].Database.MaintenanceWindow = "sunday 3am" }, "dev", "Database.MaintenanceWindow", "weekly UTC window"},
 		{"bad alert email", func(a *Account, e []ParityConfig) { a.AlertEmails["staging"] = []string{"oncall"} }, "account", `Account.AlertEmails["staging"][0]`, "not an e-mail"},
 	}
 	if len(cases) < 8 {

@@ -33,6 +33,11 @@ type Props struct {
 	// ExpireAfterDays deletes current objects after this many days.
 	// Default: 0, never.
 	ExpireAfterDays int
+	// TransitionToIADays moves current objects to STANDARD_IA after this
+	// many days (≥ 30). It is left out when objects expire within 30 days
+	// of the transition, as STANDARD_IA bills 30 days at least. Default: 0,
+	// never.
+	TransitionToIADays int
 	// ExtraStatements are added to the bucket policy after the TLS-only
 	// deny. Default: none.
 	ExtraStatements []policy.Statement
@@ -106,7 +111,7 @@ func New(scope constructs.Construct, id string, p Props) Bucket {
 		noncurrent = 90
 	}
 	rule := s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRule{
-		Id:     jsii.String("expire-noncurrent-versions"),
+		Id:     jsii.String("retention"),
 		Status: jsii.String("Enabled"),
 		Filter: []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleFilter{{}},
 		NoncurrentVersionExpiration: []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleNoncurrentVersionExpiration{{
@@ -115,6 +120,12 @@ func New(scope constructs.Construct, id string, p Props) Bucket {
 		AbortIncompleteMultipartUpload: []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleAbortIncompleteMultipartUpload{{
 			DaysAfterInitiation: jsii.Number(7),
 		}},
+	}
+	if t := p.TransitionToIADays; t > 0 && (p.ExpireAfterDays == 0 || p.ExpireAfterDays >= t+30) {
+		rule.Transition = []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleTransition{{
+			Days:         jsii.Number(float64(t)),
+			StorageClass: jsii.String("STANDARD_IA"),
+		}}
 	}
 	if p.ExpireAfterDays > 0 {
 		rule.Expiration = []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRuleExpiration{{

@@ -15,6 +15,8 @@ import (
 
 // Info describes the environment a construct is built in.
 type Info struct {
+	// Project is the project name, e.g. "influencegen".
+	Project string
 	// Env is the environment name, e.g. "production".
 	Env string
 	// Prefix starts every resource name: "<project>-<env>".
@@ -32,6 +34,7 @@ func New(scope constructs.Construct, project, env, region string) Info {
 	caller := dataawscalleridentity.NewDataAwsCallerIdentity(scope, jsii.String("caller"), &dataawscalleridentity.DataAwsCallerIdentityConfig{})
 	part := dataawspartition.NewDataAwsPartition(scope, jsii.String("partition"), &dataawspartition.DataAwsPartitionConfig{})
 	return Info{
+		Project:   project,
 		Env:       env,
 		Prefix:    project + "-" + env,
 		Region:    region,

@@ -1,12 +1,17 @@
 package platform
 
 import (
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/influencegen/infrastructure/constructs/bucket"
+	"github.com/influencegen/infrastructure/constructs/cache"
+	"github.com/influencegen/infrastructure/constructs/database"
 	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/filestore"
 	"github.com/influencegen/infrastructure/constructs/network"
+	"github.com/influencegen/infrastructure/constructs/secrets"
 	"github.com/influencegen/infrastructure/environments"
 )
 
@@ -20,6 +25,17 @@ type EnvironmentStack struct {
 	Keys encryption.Keys
 	// Network is the environment's VPC.
 	Network *network.Network
+	// Secrets are the generated application secrets.
+	Secrets *secrets.Secrets
+	// Database is RDS PostgreSQL.
+	Database *database.Database
+	// Cache is the Redis replication group for n8n queue mode.
+	Cache *cache.Cache
+	// Filestore is the EFS file system for Odoo's data_dir.
+	Filestore *filestore.Filestore
+	// ModelBucket holds Flux weights and LoRA adapters; BackupBucket holds
+	// Odoo database dumps and filestore archives.
+	ModelBucket, BackupBucket bucket.Bucket
 }
 
 // NewEnvironmentStack builds the stack of one environment, with its state at
@@ -30,26 +46,108 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 	s3Backend(stack, a, cfg.Identity.StateKey)
 	info := envinfo.New(stack, a.Project, name, cfg.Region)
 	sc := cfg.Scale
+	e := &EnvironmentStack{Stack: stack, Config: cfg}
 
-	keys := encryption.New(stack, "kms", encryption.Props{Info: info, DeletionProtection: sc.DeletionProtection})
-	net := network.New(stack, "network", network.Props{
+	e.Keys = encryption.New(stack, "kms", encryption.Props{Info: info, DeletionProtection: sc.DeletionProtection})
+	e.Network = network.New(stack, "network", network.Props{
 		Info:               info,
 		CIDR:               cfg.Identity.VPCCIDR,
 		AZCount:            sc.AZCount,
 		NATGatewayPerAZ:    sc.NATGatewayPerAZ,
 		FlowLogTrafficType: cfg.Network.FlowLogTrafficType,
 		LogRetentionDays:   sc.LogRetentionDays,
-		LogsKeyArn:         keys.Logs.Arn,
+		LogsKeyArn:         e.Keys.Logs.Arn,
 		InterfaceEndpoints: cfg.Network.InterfaceEndpoints,
 	})
+	e.buildDataTier(info)
+	e.outputs()
+	return e
+}
 
+// buildDataTier creates the secrets, database, cache, filestore and buckets.
+func (e *EnvironmentStack) buildDataTier(info envinfo.Info) {
+	cfg, sc, stack, net := e.Config, e.Config.Scale, e.Stack, e.Network
+	recovery := 7
+	if sc.DeletionProtection {
+		recovery = 30
+	}
+	e.Secrets = secrets.New(stack, "secrets", secrets.Props{Info: info, KMSKeyArn: e.Keys.Secrets.Arn, RecoveryWindowDays: recovery})
+	e.Database = database.New(stack, "database", database.Props{
+		Info:                info,
+		VPCID:               net.VPCID,
+		SubnetGroupName:     net.DBSubnetGroupName,
+		Settings:            cfg.Database,
+		AllocatedGB:         sc.DatabaseAllocatedGB,
+		MaxAllocatedGB:      sc.DatabaseMaxAllocatedGB,
+		MultiAZ:             sc.DatabaseMultiAZ,
+		Replicas:            sc.DatabaseReplicas,
+		BackupRetentionDays: sc.BackupRetentionDays,
+		DeletionProtection:  sc.DeletionProtection,
+		FinalSnapshot:       sc.FinalSnapshot,
+		LogRetentionDays:    sc.LogRetentionDays,
+		DataKeyArn:          e.Keys.Data.Arn,
+		SecretsKeyArn:       e.Keys.Secrets.Arn,
+		LogsKeyArn:          e.Keys.Logs.Arn,
+	})
+	e.Cache = cache.New(stack, "cache", cache.Props{
+		Info:                  info,
+		VPCID:                 net.VPCID,
+		SubnetIDs:             net.DataSubnetIDs,
+		Settings:              cfg.Cache,
+		Nodes:                 sc.CacheNodes,
+		MultiAZ:               sc.CacheMultiAZ,
+		SnapshotRetentionDays: sc.CacheSnapshotRetentionDays,
+		AuthToken:             e.Secrets.RedisAuth.Value(),
+		DataKeyArn:            e.Keys.Data.Arn,
+		LogsKeyArn:            e.Keys.Logs.Arn,
+		LogRetentionDays:      sc.LogRetentionDays,
+	})
+	e.Filestore = filestore.New(stack, "filestore", filestore.Props{
+		Info:           info,
+		VPCID:          net.VPCID,
+		SubnetIDs:      net.AppSubnetIDs,
+		DataKeyArn:     e.Keys.Data.Arn,
+		TransitionToIA: cfg.Storage.EFSTransitionToIA,
+	})
+	e.ModelBucket = bucket.New(stack, "model-bucket", bucket.Props{
+		Name:                  info.Name("models-" + info.AccountID),
+		KMSKeyArn:             e.Keys.Data.Arn,
+		NoncurrentVersionDays: 30,
+		PreventDestroy:        sc.DeletionProtection,
+		Tags:                  map[string]string{"Purpose": "Flux weights and LoRA adapters"},
+	})
+	e.BackupBucket = bucket.New(stack, "backup-bucket", bucket.Props{
+		Name:                  info.Name("backups-" + info.AccountID),
+		KMSKeyArn:             e.Keys.Data.Arn,
+		NoncurrentVersionDays: 30,
+		ExpireAfterDays:       sc.BackupBucketRetentionDays,
+		TransitionToIADays:    cfg.Storage.BackupTransitionToIADays,
+		PreventDestroy:        sc.DeletionProtection,
+		Tags:                  map[string]string{"Purpose": "Odoo database dumps and filestore archives"},
+	})
+}
+
+// outputs declares the stack outputs: the contract Ansible and the scripts
+// read (README "Outputs"). Secrets appear as ARNs only, never values.
+func (e *EnvironmentStack) outputs() {
+	stack, net := e.Stack, e.Network
 	output(stack, "vpc_id", "ID of the environment's VPC", net.VPCID)
 	output(stack, "public_subnet_ids", "Public subnets (load balancer, NAT), one per AZ", net.PublicSubnetIDs)
 	output(stack, "app_subnet_ids", "Private-app subnets (servers), one per AZ", net.AppSubnetIDs)
 	output(stack, "data_subnet_ids", "Private-data subnets (RDS, ElastiCache), one per AZ", net.DataSubnetIDs)
 	output(stack, "kms_key_arns", "KMS keys by purpose (data, logs, secrets)", map[string]string{
-		"data": keys.Data.Arn, "logs": keys.Logs.Arn, "secrets": keys.Secrets.Arn,
+		"data": e.Keys.Data.Arn, "logs": e.Keys.Logs.Arn, "secrets": e.Keys.Secrets.Arn,
 	})
-
-	return &EnvironmentStack{Stack: stack, Config: cfg, Keys: keys, Network: net}
+	output(stack, "db_endpoint", "RDS PostgreSQL primary address (port 5432, TLS required)", e.Database.Address)
+	output(stack, "db_replica_endpoints", "RDS read replica addresses", e.Database.ReplicaAddresses)
+	output(stack, "db_master_secret_arn", "ARN of the RDS-managed master credentials secret", e.Database.MasterSecretArn)
+	output(stack, "redis_endpoint", "Redis primary endpoint (port 6379, TLS and AUTH required)", e.Cache.PrimaryEndpoint)
+	output(stack, "efs_id", "EFS file system ID of the Odoo filestore", e.Filestore.ID)
+	output(stack, "model_bucket", "S3 bucket with Flux weights and LoRA adapters", e.ModelBucket.Name)
+	output(stack, "backup_bucket", "S3 bucket for Odoo database dumps and filestore archives", e.BackupBucket.Name)
+	arns := map[string]string{}
+	for _, s := range e.Secrets.All() {
+		arns[s.Key] = s.Secret.Arn
+	}
+	output(stack, "secret_arns", "Secrets Manager ARNs by name (values are never output)", arns)
 }

@@ -1,0 +1,213 @@
+// Package database creates the platform's PostgreSQL on RDS: a primary in
+// the private-data subnets, optional Multi-AZ standby and read replicas,
+// encrypted with the data key, with RDS-managed master credentials in
+// Secrets Manager, TLS enforced, Performance Insights, enhanced monitoring
+// and log exports into KMS-encrypted log groups with retention.
+package database
+
+import (
+	"fmt"
+	"strconv"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbinstance"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbparametergroup"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/network"
+	"github.com/influencegen/infrastructure/constructs/policy"
+	"github.com/influencegen/infrastructure/environments"
+)
+
+// Port is the PostgreSQL port.
+const Port = 5432
+
+// Props configures the database.
+type Props struct {
+	// Info is the environment the database belongs to.
+	Info envinfo.Info
+	// VPCID is the VPC of the database security group.
+	VPCID string
+	// SubnetGroupName is the DB subnet group over the private-data subnets.
+	SubnetGroupName string
+	// Settings are the shared database settings (engine version, class…).
+	Settings environments.DatabaseSettings
+	// AllocatedGB and MaxAllocatedGB size gp3 storage and its autoscaling.
+	AllocatedGB, MaxAllocatedGB int
+	// MultiAZ adds a synchronous standby. Default: false.
+	MultiAZ bool
+	// Replicas is the number of read replicas. Default: 0.
+	Replicas int
+	// BackupRetentionDays keeps automated backups (1–35).
+	BackupRetentionDays int
+	// DeletionProtection refuses deletion of the primary and replicas.
+	// Default: false.
+	DeletionProtection bool
+	// FinalSnapshot snapshots the primary when it is destroyed. Default:
+	// false.
+	FinalSnapshot bool
+	// LogRetentionDays is the retention of the exported PostgreSQL logs.
+	LogRetentionDays int
+	// DataKeyArn encrypts storage and Performance Insights.
+	DataKeyArn string
+	// SecretsKeyArn encrypts the RDS-managed master password secret.
+	SecretsKeyArn string
+	// LogsKeyArn encrypts the exported log groups.
+	LogsKeyArn string
+}
+
+// Database is what the rest of the platform needs from the database.
+type Database struct {
+	// SecurityGroup admits PostgreSQL clients; wire them with
+	// SecurityGroup.AllowFrom(client, Port, …) — see AllowClient.
+	SecurityGroup *network.SecurityGroup
+	// Identifier is the primary's RDS identifier.
+	Identifier string
+	// Address is the primary's DNS name.
+	Address string
+	// MasterSecretArn is the RDS-managed secret with the master credentials.
+	MasterSecretArn string
+	// ReplicaIdentifiers and ReplicaAddresses describe the read replicas.
+	ReplicaIdentifiers, ReplicaAddresses []string
+}
+
+// AllowClient lets members of a client security group connect on 5432.
+func (d *Database) AllowClient(client *network.SecurityGroup, who string) {
+	d.SecurityGroup.AllowFrom(client, Port, "PostgreSQL from "+who)
+}
+
+// New creates the database.
+func New(scope constructs.Construct, id string, p Props) *Database {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	i, s := p.Info, p.Settings
+	identifier := i.Name("postgres")
+
+	sg := network.NewSecurityGroup(c, "sg", network.SecurityGroupProps{
+		Info: i, VPCID: p.VPCID, Name: i.Name("postgres"),
+		Description: "RDS PostgreSQL: 5432 from the application security groups only",
+	})
+
+	params := []dbparametergroup.DbParameterGroupParameter{
+		{Name: jsii.String("rds.force_ssl"), Value: jsii.String("1"), ApplyMethod: jsii.String("pending-reboot")},
+		{Name: jsii.String("log_min_duration_statement"), Value: jsii.String(strconv.Itoa(s.SlowStatementMs))},
+		{Name: jsii.String("log_connections"), Value: jsii.String("1")},
+		{Name: jsii.String("log_disconnections"), Value: jsii.String("1")},
+		{Name: jsii.String("log_lock_waits"), Value: jsii.String("1")},
+		{Name: jsii.String("log_temp_files"), Value: jsii.String("10240")},
+		{Name: jsii.String("log_autovacuum_min_duration"), Value: jsii.String("10000")},
+		{Name: jsii.String("shared_preload_libraries"), Value: jsii.String("pg_stat_statements"), ApplyMethod: jsii.String("pending-reboot")},
+	}
+	pg := dbparametergroup.NewDbParameterGroup(c, jsii.String("params"), &dbparametergroup.DbParameterGroupConfig{
+		Name:        jsii.String(identifier + "-pg" + s.EngineVersion),
+		Family:      jsii.String("postgres" + s.EngineVersion),
+		Description: jsii.String("InfluenceGen " + i.Env + ": TLS only, slow-statement and connection logging"),
+		Parameter:   params,
+		Tags:        i.Tags(identifier),
+		Lifecycle:   &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
+	})
+
+	monitoring := iamrole.NewIamRole(c, jsii.String("monitoring-role"), &iamrole.IamRoleConfig{
+		Name:             jsii.String(i.Name("rds-monitoring")),
+		AssumeRolePolicy: jsii.String(policy.AssumeRole("monitoring.rds.amazonaws.com", i.AccountID)),
+		Tags:             i.Tags(i.Name("rds-monitoring")),
+	})
+	iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("monitoring-policy"), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
+		Role:      monitoring.Name(),
+		PolicyArn: jsii.String("arn:" + i.Partition + ":iam::aws:policy/service-role/AmazonRDSEnhancedMonitoringRole"),
+	})
+
+	// RDS would create each instance's log groups itself, unencrypted and
+	// kept forever; creating them first gives them the logs key and
+	// retention.
+	exports := []string{"postgresql", "upgrade"}
+	logGroupsFor := func(cid, instance string) *[]cdktf.ITerraformDependable {
+		var deps []cdktf.ITerraformDependable
+		for _, name := range exports {
+			lgName := fmt.Sprintf("/aws/rds/instance/%s/%s", instance, name)
+			deps = append(deps, cloudwatchloggroup.NewCloudwatchLogGroup(c, jsii.String(cid+"-log-"+name), &cloudwatchloggroup.CloudwatchLogGroupConfig{
+				Name:            jsii.String(lgName),
+				RetentionInDays: jsii.Number(float64(p.LogRetentionDays)),
+				KmsKeyId:        jsii.String(p.LogsKeyArn),
+				Tags:            i.Tags(lgName),
+			}))
+		}
+		return &deps
+	}
+
+	common := func(cid string, cfg *dbinstance.DbInstanceConfig) *dbinstance.DbInstanceConfig {
+		cfg.InstanceClass = jsii.String(s.InstanceClass)
+		cfg.StorageEncrypted = jsii.Bool(true)
+		cfg.KmsKeyId = jsii.String(p.DataKeyArn)
+		cfg.VpcSecurityGroupIds = jsii.Strings(sg.ID)
+		cfg.ParameterGroupName = pg.Name()
+		cfg.PubliclyAccessible = jsii.Bool(false)
+		cfg.Port = jsii.Number(Port)
+		cfg.CaCertIdentifier = jsii.String("rds-ca-rsa2048-g1")
+		cfg.AutoMinorVersionUpgrade = jsii.Bool(true)
+		cfg.CopyTagsToSnapshot = jsii.Bool(true)
+		cfg.IamDatabaseAuthenticationEnabled = jsii.Bool(true)
+		cfg.PerformanceInsightsEnabled = jsii.Bool(true)
+		cfg.PerformanceInsightsKmsKeyId = jsii.String(p.DataKeyArn)
+		cfg.PerformanceInsightsRetentionPeriod = jsii.Number(float64(s.PerformanceInsightsRetentionDays))
+		cfg.MonitoringInterval = jsii.Number(float64(s.MonitoringIntervalSeconds))
+		cfg.MonitoringRoleArn = monitoring.Arn()
+		cfg.EnabledCloudwatchLogsExports = jsii.Strings(exports...)
+		cfg.DeletionProtection = jsii.Bool(p.DeletionProtection)
+		cfg.MaintenanceWindow = jsii.String(s.MaintenanceWindow)
+		cfg.DependsOn = logGroupsFor(cid, *cfg.Identifier)
+		return cfg
+	}
+
+	primary := dbinstance.NewDbInstance(c, jsii.String("primary"), common("primary", &dbinstance.DbInstanceConfig{
+		Identifier:               jsii.String(identifier),
+		Engine:                   jsii.String("postgres"),
+		EngineVersion:            jsii.String(s.EngineVersion),
+		AllowMajorVersionUpgrade: jsii.Bool(false),
+		StorageType:              jsii.String("gp3"),
+		AllocatedStorage:         jsii.Number(float64(p.AllocatedGB)),
+		MaxAllocatedStorage:      jsii.Number(float64(p.MaxAllocatedGB)),
+		DbSubnetGroupName:        jsii.String(p.SubnetGroupName),
+		Username:                 jsii.String(s.MasterUsername),
+		ManageMasterUserPassword: jsii.Bool(true),
+		MasterUserSecretKmsKeyId: jsii.String(p.SecretsKeyArn),
+		MultiAz:                  jsii.Bool(p.MultiAZ),
+		BackupRetentionPeriod:    jsii.Number(float64(p.BackupRetentionDays)),
+		BackupWindow:             jsii.String(s.BackupWindow),
+		DeleteAutomatedBackups:   jsii.Bool(!p.DeletionProtection),
+		SkipFinalSnapshot:        jsii.Bool(!p.FinalSnapshot),
+		FinalSnapshotIdentifier:  finalSnapshot(p.FinalSnapshot, identifier),
+		Tags:                     i.Tags(identifier),
+	}))
+	d := &Database{
+		SecurityGroup:   sg,
+		Identifier:      *primary.Identifier(),
+		Address:         *primary.Address(),
+		MasterSecretArn: *primary.MasterUserSecret().Get(jsii.Number(0)).SecretArn(),
+	}
+
+	for n := 1; n <= p.Replicas; n++ {
+		rid := fmt.Sprintf("%s-replica-%d", identifier, n)
+		cid := fmt.Sprintf("replica-%d", n)
+		r := dbinstance.NewDbInstance(c, jsii.String(cid), common(cid, &dbinstance.DbInstanceConfig{
+			Identifier:        jsii.String(rid),
+			ReplicateSourceDb: primary.Identifier(),
+			SkipFinalSnapshot: jsii.Bool(true),
+			Tags:              i.Tags(rid),
+		}))
+		d.ReplicaIdentifiers = append(d.ReplicaIdentifiers, *r.Identifier())
+		d.ReplicaAddresses = append(d.ReplicaAddresses, *r.Address())
+	}
+	return d
+}
+
+func finalSnapshot(take bool, identifier string) *string {
+	if !take {
+		return nil
+	}
+	return jsii.String(identifier + "-final")
+}

@@ -1,0 +1,109 @@
+// Package filestore creates the EFS file system that holds Odoo's filestore
+// and sessions (Odoo's data_dir), shared by every Odoo server: encrypted with
+// the data key, a mount target in every private-app subnet, reachable on
+// NFS only from the Odoo servers, TLS and IAM-authorised access only, daily
+// AWS Backup, and files moved to Infrequent Access when unread.
+package filestore
+
+import (
+	"fmt"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/efsbackuppolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/efsfilesystem"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/efsfilesystempolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/efsmounttarget"
+
+	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/network"
+	"github.com/influencegen/infrastructure/constructs/policy"
+)
+
+// NFSPort is the EFS port.
+const NFSPort = 2049
+
+// Props configures the filestore.
+type Props struct {
+	// Info is the environment the filestore belongs to.
+	Info envinfo.Info
+	// VPCID is the VPC of the mount targets' security group.
+	VPCID string
+	// SubnetIDs are the private-app subnets: one mount target each.
+	SubnetIDs []string
+	// DataKeyArn encrypts the file system.
+	DataKeyArn string
+	// TransitionToIA is the EFS lifecycle transition, e.g. AFTER_30_DAYS.
+	TransitionToIA string
+}
+
+// Filestore is what Odoo needs from EFS.
+type Filestore struct {
+	// SecurityGroup admits NFS clients; see AllowClient.
+	SecurityGroup *network.SecurityGroup
+	// ID is the file system ID (fs-…), what the Ansible role mounts.
+	ID string
+	// Arn is the file system ARN, for IAM policies.
+	Arn string
+}
+
+// AllowClient lets members of a client security group mount over NFS.
+func (f *Filestore) AllowClient(client *network.SecurityGroup, who string) {
+	f.SecurityGroup.AllowFrom(client, NFSPort, "NFS (EFS) from "+who)
+}
+
+// New creates the file system and its mount targets.
+func New(scope constructs.Construct, id string, p Props) *Filestore {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	i := p.Info
+	name := i.Name("odoo-filestore")
+	sg := network.NewSecurityGroup(c, "sg", network.SecurityGroupProps{
+		Info: i, VPCID: p.VPCID, Name: name,
+		Description: "EFS Odoo filestore: NFS from the Odoo servers only",
+	})
+	fs := efsfilesystem.NewEfsFileSystem(c, jsii.String("efs"), &efsfilesystem.EfsFileSystemConfig{
+		CreationToken:   jsii.String(name),
+		Encrypted:       jsii.Bool(true),
+		KmsKeyId:        jsii.String(p.DataKeyArn),
+		PerformanceMode: jsii.String("generalPurpose"),
+		ThroughputMode:  jsii.String("elastic"),
+		LifecyclePolicy: []efsfilesystem.EfsFileSystemLifecyclePolicy{
+			{TransitionToIa: jsii.String(p.TransitionToIA)},
+			{TransitionToPrimaryStorageClass: jsii.String("AFTER_1_ACCESS")},
+		},
+		Tags: i.Tags(name),
+	})
+	efsbackuppolicy.NewEfsBackupPolicy(c, jsii.String("backup"), &efsbackuppolicy.EfsBackupPolicyConfig{
+		FileSystemId: fs.Id(),
+		BackupPolicy: &efsbackuppolicy.EfsBackupPolicyBackupPolicy{Status: jsii.String("ENABLED")},
+	})
+	arn := *fs.Arn()
+	efsfilesystempolicy.NewEfsFileSystemPolicy(c, jsii.String("policy"), &efsfilesystempolicy.EfsFileSystemPolicyConfig{
+		FileSystemId: fs.Id(),
+		Policy: jsii.String(policy.Document{Statements: []policy.Statement{
+			{
+				Sid:       "DenyUnencryptedTransport",
+				Effect:    "Deny",
+				Principal: map[string][]string{"AWS": {"*"}},
+				Actions:   []string{"*"},
+				Resources: []string{arn},
+				Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
+			},
+			{
+				Sid:       "MountThroughMountTargetsOnly",
+				Principal: map[string][]string{"AWS": {i.RootArn()}},
+				Actions:   []string{"elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"},
+				Resources: []string{arn},
+				Condition: map[string]map[string][]string{"Bool": {"elasticfilesystem:AccessedViaMountTarget": {"true"}}},
+			},
+		}}.JSON()),
+	})
+	for n, subnet := range p.SubnetIDs {
+		efsmounttarget.NewEfsMountTarget(c, jsii.String(fmt.Sprintf("mount-%d", n+1)), &efsmounttarget.EfsMountTargetConfig{
+			FileSystemId:   fs.Id(),
+			SubnetId:       jsii.String(subnet),
+			SecurityGroups: jsii.Strings(sg.ID),
+		})
+	}
+	return &Filestore{SecurityGroup: sg, ID: *fs.Id(), Arn: arn}
+}

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/influencegen/infrastructure/internal/synth"
+)
+
+// only returns the single resource of a type, failing if there is not
+// exactly one.
+func only(t *testing.T, s synth.Stack, typ string) map[string]any {
+	t.Helper()
+	rs := s.Resources(typ)
+	if len(rs) != 1 {
+		t.Fatalf("%s: %d resources, want 1", typ, len(rs))
+	}
+	for _, r := range rs {
+		return r
+	}
+	return nil
+}
+
+// named returns the resource of a type whose logical name starts with
+// prefix (construct path joined by "_").
+func named(t *testing.T, s synth.Stack, typ, prefix string) map[string]any {
+	t.Helper()
+	for name, r := range s.Resources(typ) {
+		if strings.HasPrefix(name, prefix+"_") {
+			return r
+		}
+	}
+	t.Fatalf("no %s named %s_*; have %v", typ, prefix, keys(s.Resources(typ)))
+	return nil
+}
+
+// withPrefix returns the resources of a type whose logical name starts with
+// prefix.
+func withPrefix(s synth.Stack, typ, prefix string) map[string]map[string]any {
+	out := map[string]map[string]any{}
+	for name, r := range s.Resources(typ) {
+		if strings.HasPrefix(name, prefix) {
+			out[name] = r
+		}
+	}
+	return out
+}
+
+// ref reports whether v is a Terraform reference to a resource of type typ
+// whose logical name starts with prefix, e.g. ref(v, "aws_kms_key", "kms_data").
+func ref(v any, typ, prefix string) bool {
+	s, ok := v.(string)
+	return ok && strings.Contains(s, "${"+typ+"."+prefix)
+}
+
+// logicalName returns the logical name of the resource whose attribute a
+// reference points to: "${aws_security_group.odoo_sg_sg_1234.id}" →
+// "odoo_sg_sg_1234".
+func logicalName(v any) string {
+	s := fmt.Sprint(v)
+	s = strings.TrimSuffix(strings.TrimPrefix(s, "${"), "}")
+	parts := strings.Split(s, ".")
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[1]
+}
+
+func keys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func num(v any) int {
+	f, _ := v.(float64)
+	return int(f)
+}
+
+// ingressTo returns the ingress rules attached to a security group, by
+// the logical name of the group.
+func ingressTo(s synth.Stack, sgLogical string) []map[string]any {
+	var out []map[string]any
+	for _, r := range s.Resources("aws_vpc_security_group_ingress_rule") {
+		if logicalName(r["security_group_id"]) == sgLogical {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// sgLogicalName returns the logical name of the aws_security_group created
+// by the construct at prefix (e.g. "database_sg").
+func sgLogicalName(t *testing.T, s synth.Stack, prefix string) string {
+	t.Helper()
+	for name := range s.Resources("aws_security_group") {
+		if strings.HasPrefix(name, prefix+"_sg_") {
+			return name
+		}
+	}
+	t.Fatalf("no security group under %s", prefix)
+	return ""
+}

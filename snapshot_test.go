@@ -11,7 +11,7 @@ import (
 // TestSnapshots compares every stack's synthesized JSON with its golden file
 // under testdata/. `go test ./... -update` rewrites them.
 func TestSnapshots(t *testing.T) {
-	names := []string{platform.BootstrapStackName}
+	names := []string{platform.BootstrapStackName, platform.SharedStackName}
 	for _, e := range envs {
 		names = append(names, e.StackName())
 	}

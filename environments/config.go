@@ -59,6 +59,10 @@ type ParityConfig struct {
 	Cache CacheSettings
 	// Storage holds the EFS filestore and S3 bucket settings.
 	Storage StorageSettings
+	// Compute holds what every server shares: the AMI and admin access.
+	Compute ComputeSettings
+	// Edge holds the internet-facing load balancer's settings.
+	Edge EdgeSettings
 }
 
 // Identity is what makes an environment itself rather than a copy of
@@ -137,6 +141,10 @@ type Scale struct {
 	// BackupBucketRetentionDays is how long Odoo database dumps and
 	// filestore archives stay in the backup bucket (≥ 30).
 	BackupBucketRetentionDays int
+
+	// ModelVolumeGB is the size of each GPU server's model volume (Flux
+	// weights ≈ 35 GB plus LoRA adapters; ≥ 50).
+	ModelVolumeGB int
 }
 
 // NetworkSettings are the VPC settings shared by production and staging.
@@ -153,6 +161,8 @@ type NetworkSettings struct {
 type OdooSettings struct {
 	// InstanceType is the EC2 instance type of every Odoo server.
 	InstanceType string
+	// RootVolumeGB is the root volume size (the filestore is on EFS).
+	RootVolumeGB int
 }
 
 // N8nSettings are the n8n servers' settings.
@@ -161,12 +171,56 @@ type N8nSettings struct {
 	MainInstanceType string
 	// WorkerInstanceType is the instance type of every n8n queue worker.
 	WorkerInstanceType string
+	// RootVolumeGB is the root volume size of main and workers.
+	RootVolumeGB int
 }
 
 // AISettings are the GPU model servers' settings.
 type AISettings struct {
-	// InstanceType is the GPU instance type serving Flux LoRA models.
+	// InstanceType is the GPU instance type serving Flux LoRA models. Its
+	// GPU needs 16 GB of VRAM at least (24 GB preferred); see GPUs.
 	InstanceType string
+	// RootVolumeGB is the root volume size (driver, CUDA images). Model
+	// weights live on a separate volume of Scale.ModelVolumeGB.
+	RootVolumeGB int
+}
+
+// ComputeSettings are shared by every server.
+type ComputeSettings struct {
+	// AMIOwner is the AWS account publishing the AMI (Canonical:
+	// 099720109477).
+	AMIOwner string
+	// AMINamePattern selects the newest matching AMI at plan time, e.g.
+	// "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*". A new
+	// AMI does not replace running servers (ignore_changes); roll it out
+	// with `cdktf deploy … -replace`.
+	AMINamePattern string
+	// AMIID pins an explicit AMI instead of the pattern. Default: "" (use
+	// AMIOwner and AMINamePattern).
+	AMIID string
+	// AdminSSHCIDR opens port 22 on every server to this network (an office
+	// or VPN range, never the world). Default: "" — no SSH at all; Session
+	// Manager is the way in.
+	AdminSSHCIDR string
+}
+
+// EdgeSettings configure the internet-facing application load balancer.
+type EdgeSettings struct {
+	// CertificateArn uses an existing ACM certificate covering both
+	// hostnames. Default: "" — a certificate is requested and DNS-validated
+	// in the Route53 zone of Account.Domain.
+	CertificateArn string
+	// TLSPolicy is the HTTPS listener's security policy.
+	TLSPolicy string
+	// IdleTimeoutSeconds is the load balancer idle timeout (Odoo's
+	// websocket and long reports need more than the default 60).
+	IdleTimeoutSeconds int
+	// WAF attaches an AWS WAFv2 web ACL with the AWS managed common and
+	// known-bad-inputs rule groups.
+	WAF bool
+	// WAFRateLimit blocks a client IP above this many requests per 5
+	// minutes. Default: 0, no rate limit.
+	WAFRateLimit int
 }
 
 // DatabaseSettings are the RDS PostgreSQL settings shared by production

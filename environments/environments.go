@@ -27,20 +27,22 @@ func Production(a Account) ParityConfig {
 			CacheSnapshotRetentionDays: 7,
 
 			BackupBucketRetentionDays: 365,
+			ModelVolumeGB:             500,
 		},
 		Region: a.PrimaryRegion,
 		Network: NetworkSettings{
 			FlowLogTrafficType: "ALL",
 			InterfaceEndpoints: []string{"ssm", "ssmmessages", "ec2messages"},
 		},
-		Odoo: OdooSettings{InstanceType: "m6i.xlarge"},
+		Odoo: OdooSettings{InstanceType: "m6i.xlarge", RootVolumeGB: 50},
 		N8n: N8nSettings{
 			MainInstanceType:   "m6i.large",
 			WorkerInstanceType: "m6i.large",
+			RootVolumeGB:       40,
 		},
 		// g5.xlarge: one NVIDIA A10G with 24 GB, the preferred size for
 		// Flux LoRA in bf16.
-		AI: AISettings{InstanceType: "g5.xlarge"},
+		AI: AISettings{InstanceType: "g5.xlarge", RootVolumeGB: 100},
 		Database: DatabaseSettings{
 			EngineVersion:                    "16",
 			InstanceClass:                    "db.r6g.large",
@@ -60,6 +62,16 @@ func Production(a Account) ParityConfig {
 		Storage: StorageSettings{
 			EFSTransitionToIA:        "AFTER_30_DAYS",
 			BackupTransitionToIADays: 30,
+		},
+		Compute: ComputeSettings{
+			AMIOwner:       "099720109477",
+			AMINamePattern: "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*",
+		},
+		Edge: EdgeSettings{
+			TLSPolicy:          "ELBSecurityPolicy-TLS13-1-2-2021-06",
+			IdleTimeoutSeconds: 120,
+			WAF:                true,
+			WAFRateLimit:       2000,
 		},
 	}
 }
@@ -90,6 +102,7 @@ func Staging(a Account) ParityConfig {
 			CacheSnapshotRetentionDays: 1,
 
 			BackupBucketRetentionDays: 30,
+			ModelVolumeGB:             200,
 		},
 	)
 }
@@ -99,7 +112,8 @@ func Staging(a Account) ParityConfig {
 //   - Region: Account.DevRegion;
 //   - instance types: burstable t3 servers, a t4g database and cache, and a
 //     16 GB g4dn GPU (enough to load Flux with CPU offload, not to serve it
-//     at production speed).
+//     at production speed);
+//   - no WAF in front of the load balancer (saves its fixed monthly cost).
 //
 // Dev is not a parity environment: nothing that passes in dev proves
 // anything about production. Staging does.
@@ -127,6 +141,7 @@ func Dev(a Account) ParityConfig {
 			CacheSnapshotRetentionDays: 0,
 
 			BackupBucketRetentionDays: 30,
+			ModelVolumeGB:             100,
 		},
 	)
 	d.Kind = Sandbox
@@ -137,6 +152,7 @@ func Dev(a Account) ParityConfig {
 	d.AI.InstanceType = "g4dn.xlarge"
 	d.Database.InstanceClass = "db.t4g.medium"
 	d.Cache.NodeType = "cache.t4g.small"
+	d.Edge.WAF = false
 	return d
 }
 

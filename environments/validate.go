@@ -152,6 +152,9 @@ func (v *validator) account(a Account) {
 
 func (v *validator) env(a Account, e ParityConfig) {
 	n := e.Identity.Name
+	if len(a.Project)+len(n) > 23 {
+		v.add(n, "Identity.Name", fmt.Sprintf("%q with project %q is too long: load balancer and target group names (\"<project>-<env>-odoo-ws\") are limited to 32 characters", n, a.Project), "shorten the environment name or Account.Project to 23 characters together")
+	}
 	if !envNameRE.MatchString(n) {
 		v.add(n, "Identity.Name", fmt.Sprintf("%q is not a lower-case name of 2–12 letters and digits", n), `use e.g. "staging"`)
 	}
@@ -224,6 +227,7 @@ func (v *validator) env(a Account, e ParityConfig) {
 		}
 	}
 	v.dataTier(e)
+	v.appTier(e)
 	for _, t := range []namedValue{
 		{"Odoo.InstanceType", e.Odoo.InstanceType},
 		{"N8n.MainInstanceType", e.N8n.MainInstanceType},
@@ -324,6 +328,73 @@ func (v *validator) dataTier(e ParityConfig) {
 	}
 	if s.BackupBucketRetentionDays < 30 {
 		v.add(n, "Scale.BackupBucketRetentionDays", fmt.Sprintf("%d days: keep backups at least 30 days", s.BackupBucketRetentionDays), "set it to 30 or more")
+	}
+}
+
+var (
+	amiIDRE  = regexp.MustCompile(`^ami-[0-9a-f]{8,17}$`)
+	acmArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$`)
+)
+
+// appTier checks the servers and the load balancer.
+func (v *validator) appTier(e ParityConfig) {
+	n, s := e.Identity.Name, e.Scale
+	g, known := GPUFor(e.AI.InstanceType)
+	switch {
+	case !known:
+		v.add(n, "AI.InstanceType", fmt.Sprintf("%q is not a known GPU instance family", e.AI.InstanceType), "use a GPU family with 16 GB or more, e.g. g5.xlarge (24 GB), g6.xlarge (24 GB) or g6e.xlarge (48 GB); add new families to environments.GPUs")
+	case g.Unsupported != "":
+		v.add(n, "AI.InstanceType", fmt.Sprintf("%s: %s", e.AI.InstanceType, g.Unsupported), "use an NVIDIA x86 family such as g5, g6 or g6e")
+	case g.VRAMGB < MinVRAMGB:
+		v.add(n, "AI.InstanceType", fmt.Sprintf("%s has a %d GB %s: Flux LoRA needs %d GB of VRAM at least", e.AI.InstanceType, g.VRAMGB, g.Model, MinVRAMGB), "use g4dn (16 GB) at least; g5, g6 (24 GB) or g6e (48 GB) are preferred")
+	}
+	if s.ModelVolumeGB < 50 || s.ModelVolumeGB > 16384 {
+		v.add(n, "Scale.ModelVolumeGB", fmt.Sprintf("%d GB: Flux weights alone take about 35 GB", s.ModelVolumeGB), "set it between 50 and 16384")
+	}
+	for _, r := range []struct {
+		field string
+		gb    int
+		min   int
+	}{
+		{"Odoo.RootVolumeGB", e.Odoo.RootVolumeGB, 20},
+		{"N8n.RootVolumeGB", e.N8n.RootVolumeGB, 20},
+		{"AI.RootVolumeGB", e.AI.RootVolumeGB, 60},
+	} {
+		if r.gb < r.min || r.gb > 16384 {
+			v.add(n, r.field, fmt.Sprintf("%d GB is too small for the OS and images", r.gb), fmt.Sprintf("set it to %d or more", r.min))
+		}
+	}
+	c := e.Compute
+	if c.AMIID != "" && !amiIDRE.MatchString(c.AMIID) {
+		v.add(n, "Compute.AMIID", fmt.Sprintf("%q is not an AMI ID", c.AMIID), `use "ami-0123456789abcdef0", or leave it empty to use AMINamePattern`)
+	}
+	if c.AMIID == "" && (c.AMINamePattern == "" || !(c.AMIOwner == "amazon" || accountIDRE.MatchString(c.AMIOwner))) {
+		v.add(n, "Compute.AMINamePattern", "no AMI: set AMIID, or AMIOwner (12 digits or \"amazon\") and AMINamePattern", `use Canonical's 099720109477 and "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"`)
+	}
+	if c.AdminSSHCIDR != "" {
+		p, err := netip.ParsePrefix(c.AdminSSHCIDR)
+		switch {
+		case err != nil:
+			v.add(n, "Compute.AdminSSHCIDR", fmt.Sprintf("%q is not a CIDR block", c.AdminSSHCIDR), `write it as "203.0.113.0/24", or leave it empty for no SSH`)
+		case p.Bits() < 16:
+			v.add(n, "Compute.AdminSSHCIDR", fmt.Sprintf("%q opens SSH to the world (or a /%d)", c.AdminSSHCIDR, p.Bits()), "name your office or VPN range (/16 or narrower), or leave it empty and use Session Manager")
+		}
+	}
+	ed := e.Edge
+	if ed.CertificateArn != "" && !acmArnRE.MatchString(ed.CertificateArn) {
+		v.add(n, "Edge.CertificateArn", fmt.Sprintf("%q is not an ACM certificate ARN", ed.CertificateArn), "use arn:aws:acm:<region>:<account>:certificate/<id>, or leave it empty to request one")
+	}
+	if !strings.HasPrefix(ed.TLSPolicy, "ELBSecurityPolicy-TLS13-") {
+		v.add(n, "Edge.TLSPolicy", fmt.Sprintf("%q allows TLS below 1.2 or is not an ALB policy", ed.TLSPolicy), `use "ELBSecurityPolicy-TLS13-1-2-2021-06"`)
+	}
+	if ed.IdleTimeoutSeconds < 1 || ed.IdleTimeoutSeconds > 4000 {
+		v.add(n, "Edge.IdleTimeoutSeconds", fmt.Sprintf("%d s is outside the ALB's 1–4000", ed.IdleTimeoutSeconds), "use e.g. 120")
+	}
+	if ed.WAFRateLimit != 0 && (ed.WAFRateLimit < 100 || ed.WAFRateLimit > 2000000000) {
+		v.add(n, "Edge.WAFRateLimit", fmt.Sprintf("%d requests per 5 minutes is outside WAF's 100–2e9", ed.WAFRateLimit), "use 0 (off) or e.g. 2000")
+	}
+	if e.Kind != Sandbox && !ed.WAF {
+		v.add(n, "Edge.WAF", "staging and production are internet-facing without a WAF", "set Edge.WAF to true in Production()")
 	}
 }
 

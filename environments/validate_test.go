@@ -66,6 +66,15 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"unsupported Redis", func(a *Account, e []ParityConfig) { e[2].Cache.EngineVersion = "5.0.6" }, "dev", "Cache.EngineVersion", "not a supported Redis"},
 		{"reserved master user", func(a *Account, e []ParityConfig) { e[2].Database.MasterUsername = "postgres" }, "dev", "Database.MasterUsername", "reserved"},
 		{"bad maintenance window", func(a *Account, e []ParityConfig) { e[2].Database.MaintenanceWindow = "sunday 3am" }, "dev", "Database.MaintenanceWindow", "weekly UTC window"},
+		{"GPU under 16 GB", func(a *Account, e []ParityConfig) { e[2].AI.InstanceType = "g3.4xlarge" }, "dev", "AI.InstanceType", "needs 16 GB of VRAM"},
+		{"not a GPU", func(a *Account, e []ParityConfig) { e[2].AI.InstanceType = "m6i.xlarge" }, "dev", "AI.InstanceType", "not a known GPU"},
+		{"AMD GPU", func(a *Account, e []ParityConfig) { e[2].AI.InstanceType = "g4ad.xlarge" }, "dev", "AI.InstanceType", "needs CUDA"},
+		{"world-open SSH", func(a *Account, e []ParityConfig) { e[2].Compute.AdminSSHCIDR = "0.0.0.0/0" }, "dev", "Compute.AdminSSHCIDR", "opens SSH to the world"},
+		{"malformed admin CIDR", func(a *Account, e []ParityConfig) { e[2].Compute.AdminSSHCIDR = "office" }, "dev", "Compute.AdminSSHCIDR", "not a CIDR"},
+		{"weak TLS policy", func(a *Account, e []ParityConfig) { e[2].Edge.TLSPolicy = "ELBSecurityPolicy-2016-08" }, "dev", "Edge.TLSPolicy", "TLS below 1.2"},
+		{"production without WAF", func(a *Account, e []ParityConfig) { e[0].Edge.WAF = false }, "production", "Edge.WAF", "without a WAF"},
+		{"model volume too small", func(a *Account, e []ParityConfig) { e[1].Scale.ModelVolumeGB = 10 }, "staging", "Scale.ModelVolumeGB", "35 GB"},
+		{"bad certificate ARN", func(a *Account, e []ParityConfig) { e[2].Edge.CertificateArn = "my-cert" }, "dev", "Edge.CertificateArn", "not an ACM certificate ARN"},
 		{"bad alert email", func(a *Account, e []ParityConfig) { a.AlertEmails["staging"] = []string{"oncall"} }, "account", `Account.AlertEmails["staging"][0]`, "not an e-mail"},
 	}
 	if len(cases) < 8 {
@@ -204,5 +213,23 @@ func TestFind(t *testing.T) {
 	}
 	if _, err := Find(envs, "qa"); err == nil || !strings.Contains(err.Error(), "production, staging, dev") {
 		t.Fatalf("Find(qa) error = %v", err)
+	}
+}
+
+func TestGPUWarnings(t *testing.T) {
+	a := DefaultAccount()
+	envs := All(a)
+	if w := Warnings(envs); len(w) != 0 {
+		t.Fatalf("defaults warn: %v", w)
+	}
+	// dev's 16 GB g4dn is a sandbox choice: no warning. The same GPU in
+	// production warns (and staging follows production).
+	envs[0].AI.InstanceType = "g4dn.xlarge"
+	w := Warnings(envs)
+	if len(w) != 1 || !strings.Contains(w[0], "production: AI.InstanceType") || !strings.Contains(w[0], "16 GB") {
+		t.Fatalf("warnings = %v", w)
+	}
+	if err := Validate(a, []ParityConfig{envs[0]}); err != nil {
+		t.Fatalf("a 16 GB GPU is allowed, with a warning: %v", err)
 	}
 }

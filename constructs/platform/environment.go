@@ -4,13 +4,18 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/influencegen/infrastructure/constructs/aiserver"
 	"github.com/influencegen/infrastructure/constructs/bucket"
 	"github.com/influencegen/infrastructure/constructs/cache"
+	"github.com/influencegen/infrastructure/constructs/compute"
 	"github.com/influencegen/infrastructure/constructs/database"
+	"github.com/influencegen/infrastructure/constructs/edge"
 	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/filestore"
+	"github.com/influencegen/infrastructure/constructs/n8n"
 	"github.com/influencegen/infrastructure/constructs/network"
+	"github.com/influencegen/infrastructure/constructs/odoo"
 	"github.com/influencegen/infrastructure/constructs/secrets"
 	"github.com/influencegen/infrastructure/environments"
 )
@@ -36,6 +41,12 @@ type EnvironmentStack struct {
 	// ModelBucket holds Flux weights and LoRA adapters; BackupBucket holds
 	// Odoo database dumps and filestore archives.
 	ModelBucket, BackupBucket bucket.Bucket
+	// Edge is the internet-facing load balancer.
+	Edge *edge.Edge
+	// Odoo, N8n and AI are the server tiers.
+	Odoo *odoo.Odoo
+	N8n  *n8n.N8n
+	AI   *aiserver.AIServer
 }
 
 // NewEnvironmentStack builds the stack of one environment, with its state at
@@ -60,6 +71,8 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 		InterfaceEndpoints: cfg.Network.InterfaceEndpoints,
 	})
 	e.buildDataTier(info)
+	e.buildAppTier(info, a)
+	e.wire()
 	e.outputs()
 	return e
 }
@@ -127,6 +140,88 @@ func (e *EnvironmentStack) buildDataTier(info envinfo.Info) {
 	})
 }
 
+// buildAppTier creates the load balancer and the Odoo, n8n and GPU servers.
+func (e *EnvironmentStack) buildAppTier(info envinfo.Info, a environments.Account) {
+	cfg, sc, stack, net := e.Config, e.Config.Scale, e.Stack, e.Network
+	ami := compute.AMI(stack, cfg.Compute)
+	e.Edge = edge.New(stack, "edge", edge.Props{
+		Info:               info,
+		VPCID:              net.VPCID,
+		PublicSubnetIDs:    net.PublicSubnetIDs,
+		Zone:               a.Domain,
+		Hostnames:          cfg.Identity.Hostnames,
+		Settings:           cfg.Edge,
+		DeletionProtection: sc.DeletionProtection,
+		LogRetentionDays:   sc.LogRetentionDays,
+	})
+	e.Odoo = odoo.New(stack, "odoo", odoo.Props{
+		Info:                  info,
+		VPCID:                 net.VPCID,
+		SubnetIDs:             net.AppSubnetIDs,
+		AMI:                   ami,
+		Settings:              cfg.Odoo,
+		AdminSSHCIDR:          cfg.Compute.AdminSSHCIDR,
+		Count:                 sc.OdooInstances,
+		TerminationProtection: sc.DeletionProtection,
+		DataKeyArn:            e.Keys.Data.Arn,
+		SecretsKeyArn:         e.Keys.Secrets.Arn,
+		SecretArns:            []string{e.Secrets.OdooAdmin.Arn, e.Secrets.OdooDB.Arn},
+		FilestoreArn:          e.Filestore.Arn,
+		BackupBucketArn:       e.BackupBucket.Arn,
+	})
+	e.N8n = n8n.New(stack, "n8n", n8n.Props{
+		Info:                  info,
+		VPCID:                 net.VPCID,
+		SubnetIDs:             net.AppSubnetIDs,
+		AMI:                   ami,
+		Settings:              cfg.N8n,
+		AdminSSHCIDR:          cfg.Compute.AdminSSHCIDR,
+		Workers:               sc.N8nWorkers,
+		TerminationProtection: sc.DeletionProtection,
+		DataKeyArn:            e.Keys.Data.Arn,
+		SecretsKeyArn:         e.Keys.Secrets.Arn,
+		SecretArns: []string{
+			e.Secrets.N8nDB.Arn, e.Secrets.N8nEncryptionKey.Arn,
+			e.Secrets.RedisAuth.Arn, e.Secrets.N8nRunnerAuth.Arn,
+		},
+	})
+	e.AI = aiserver.New(stack, "ai", aiserver.Props{
+		Info:                  info,
+		VPCID:                 net.VPCID,
+		SubnetIDs:             net.AppSubnetIDs,
+		AMI:                   ami,
+		Settings:              cfg.AI,
+		AdminSSHCIDR:          cfg.Compute.AdminSSHCIDR,
+		Count:                 sc.AIServers,
+		ModelVolumeGB:         sc.ModelVolumeGB,
+		TerminationProtection: sc.DeletionProtection,
+		DataKeyArn:            e.Keys.Data.Arn,
+		ModelBucketArn:        e.ModelBucket.Arn,
+		ImageRepositoryArn:    RepositoryArn(info.Partition, a, RepoAIModelServer),
+	})
+}
+
+// wire is the platform's network policy, in one place: who may reach whom.
+// Every rule is between security groups; none is a CIDR list.
+func (e *EnvironmentStack) wire() {
+	alb, odooSG := e.Edge.SecurityGroup, e.Odoo.SecurityGroup
+	odooSG.AllowFrom(alb, edge.OdooPort, "Odoo HTTP from the load balancer")
+	odooSG.AllowFrom(alb, edge.OdooWebsocketPort, "Odoo websocket (gevent) from the load balancer")
+	e.N8n.MainSecurityGroup.AllowFrom(alb, edge.N8nPort, "n8n editor, API and webhooks from the load balancer")
+	e.Edge.Attach(e.Edge.Odoo, e.Odoo.Servers.IDs())
+	e.Edge.Attach(e.Edge.OdooWebsocket, e.Odoo.Servers.IDs())
+	e.Edge.Attach(e.Edge.N8n, e.N8n.Main.IDs())
+
+	e.Filestore.AllowClient(odooSG, "Odoo")
+	e.Database.AllowClient(odooSG, "Odoo")
+	e.AI.AllowClient(odooSG, "Odoo")
+	for _, sg := range e.N8n.SecurityGroups() {
+		e.Database.AllowClient(sg, sg.Name)
+		e.Cache.AllowClient(sg, sg.Name)
+		e.AI.AllowClient(sg, sg.Name)
+	}
+}
+
 // outputs declares the stack outputs: the contract Ansible and the scripts
 // read (README "Outputs"). Secrets appear as ARNs only, never values.
 func (e *EnvironmentStack) outputs() {
@@ -150,4 +245,21 @@ func (e *EnvironmentStack) outputs() {
 		arns[s.Key] = s.Secret.Arn
 	}
 	output(stack, "secret_arns", "Secrets Manager ARNs by name (values are never output)", arns)
+
+	id := e.Config.Identity
+	output(stack, "odoo_url", "Public URL of Odoo", "https://"+id.Hostnames.Odoo)
+	output(stack, "n8n_url", "Public URL of n8n (WEBHOOK_URL)", "https://"+id.Hostnames.N8n)
+	output(stack, "alb_dns_name", "DNS name of the load balancer", e.Edge.DNSName)
+	output(stack, "instance_ids", "Instance IDs by role (Session Manager targets; Ansible inventory)", map[string][]string{
+		"odoo":       e.Odoo.Servers.IDs(),
+		"n8n_main":   e.N8n.Main.IDs(),
+		"n8n_worker": e.N8n.Workers.IDs(),
+		"ai":         e.AI.Servers.IDs(),
+	})
+	var aiIPs []string
+	for _, in := range e.AI.Servers.Instances {
+		aiIPs = append(aiIPs, in.PrivateIP)
+	}
+	output(stack, "ai_private_ips", "Private addresses of the GPU servers (port 8000), for Odoo and n8n", aiIPs)
+	output(stack, "ai_model_volume_ids", "Model volume of each GPU server, in instance order", e.AI.ModelVolumeIDs)
 }

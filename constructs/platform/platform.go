@@ -24,6 +24,8 @@ const RequiredTerraform = ">= 1.10"
 type Stacks struct {
 	// Bootstrap creates the state bucket and its key.
 	Bootstrap cdktf.TerraformStack
+	// Shared holds the account-wide ECR repositories and CI/CD roles.
+	Shared cdktf.TerraformStack
 	// Environments holds one stack per environment, in the order given.
 	Environments []*EnvironmentStack
 }
@@ -31,7 +33,7 @@ type Stacks struct {
 // Build adds every stack to app. The configuration must already have passed
 // environments.Validate: Build trusts it.
 func Build(app constructs.Construct, a environments.Account, envs []environments.ParityConfig) *Stacks {
-	s := &Stacks{Bootstrap: NewBootstrapStack(app, a)}
+	s := &Stacks{Bootstrap: NewBootstrapStack(app, a), Shared: NewSharedStack(app, a, envs)}
 	for _, e := range envs {
 		s.Environments = append(s.Environments, NewEnvironmentStack(app, a, e))
 	}

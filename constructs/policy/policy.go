@@ -24,6 +24,9 @@ type Statement struct {
 	Principal map[string][]string
 	// Actions the statement allows or denies.
 	Actions []string
+	// NotActions, instead of Actions, applies the statement to every action
+	// but these. Default: none.
+	NotActions []string
 	// Resources the statement applies to.
 	Resources []string
 	// Condition maps an operator to keys and values, e.g.
@@ -40,7 +43,8 @@ type jsonStatement struct {
 	Sid       string                         `json:"Sid,omitempty"`
 	Effect    string                         `json:"Effect"`
 	Principal map[string][]string            `json:"Principal,omitempty"`
-	Action    []string                       `json:"Action"`
+	Action    []string                       `json:"Action,omitempty"`
+	NotAction []string                       `json:"NotAction,omitempty"`
 	Resource  []string                       `json:"Resource"`
 	Condition map[string]map[string][]string `json:"Condition,omitempty"`
 }
@@ -54,7 +58,7 @@ func (d Document) JSON() string {
 		Statement []jsonStatement `json:"Statement"`
 	}{Version: "2012-10-17"}
 	for _, s := range d.Statements {
-		if len(s.Actions) == 0 || len(s.Resources) == 0 {
+		if len(s.Actions) == 0 && len(s.NotActions) == 0 || len(s.Resources) == 0 {
 			panic(fmt.Sprintf("policy statement %q needs actions and resources", s.Sid))
 		}
 		effect := s.Effect
@@ -63,7 +67,7 @@ func (d Document) JSON() string {
 		}
 		out.Statement = append(out.Statement, jsonStatement{
 			Sid: s.Sid, Effect: effect, Principal: s.Principal,
-			Action: s.Actions, Resource: s.Resources, Condition: s.Condition,
+			Action: s.Actions, NotAction: s.NotActions, Resource: s.Resources, Condition: s.Condition,
 		})
 	}
 	b, err := json.Marshal(out)

@@ -1,0 +1,127 @@
+// Package aiserver creates the GPU servers that serve Flux LoRA models:
+// Scale.AIServers servers of a GPU instance type with 16 GB of VRAM at least
+// (checked against environments.GPUs at synth), each with a dedicated
+// encrypted gp3 volume for model weights, reachable on 8000 only from Odoo
+// and n8n, reading the model bucket and pulling the model-server image from
+// the account's ECR. Ansible's ai_server_setup role installs the driver and
+// runs the container.
+package aiserver
+
+import (
+	"fmt"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ebsvolume"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/volumeattachment"
+
+	"github.com/influencegen/infrastructure/constructs/compute"
+	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/network"
+	"github.com/influencegen/infrastructure/constructs/policy"
+	"github.com/influencegen/infrastructure/environments"
+)
+
+// Port is the model server's HTTP port.
+const Port = 8000
+
+// ModelDevice is the device name the model volume is attached as (on Nitro
+// instances it appears as an NVMe device whose serial is the volume ID;
+// Ansible finds it by that ID).
+const ModelDevice = "/dev/sdf"
+
+// Props configures the GPU servers.
+type Props struct {
+	// Info is the environment the servers belong to.
+	Info envinfo.Info
+	// VPCID and SubnetIDs (private-app) place the servers.
+	VPCID     string
+	SubnetIDs []string
+	// AMI is the image every server boots.
+	AMI string
+	// Settings are the shared AI settings.
+	Settings environments.AISettings
+	// AdminSSHCIDR opens SSH from an admin network. Default: "" (none).
+	AdminSSHCIDR string
+	// Count is Scale.AIServers.
+	Count int
+	// ModelVolumeGB is Scale.ModelVolumeGB.
+	ModelVolumeGB int
+	// TerminationProtection is Scale.DeletionProtection; it also snapshots
+	// model volumes on destroy.
+	TerminationProtection bool
+	// DataKeyArn encrypts volumes and the model bucket.
+	DataKeyArn string
+	// ModelBucketArn holds the weights and LoRA adapters.
+	ModelBucketArn string
+	// ImageRepositoryArn is the ECR repository of the model-server image.
+	ImageRepositoryArn string
+}
+
+// AIServer is the model-serving tier.
+type AIServer struct {
+	// SecurityGroup is the GPU servers' group; see AllowClient.
+	SecurityGroup *network.SecurityGroup
+	// Servers are the GPU servers.
+	Servers *compute.Group
+	// ModelVolumeIDs are the model volumes, one per server, in order.
+	ModelVolumeIDs []string
+}
+
+// AllowClient lets a client security group call the model server.
+func (a *AIServer) AllowClient(client *network.SecurityGroup, who string) {
+	a.SecurityGroup.AllowFrom(client, Port, "Model server API from "+who)
+}
+
+// New creates the GPU servers and their model volumes.
+func New(scope constructs.Construct, id string, p Props) *AIServer {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	i := p.Info
+	sg := compute.ServerSecurityGroup(c, "sg", i, p.VPCID, compute.RoleAI, "GPU model servers: 8000 from Odoo and n8n only", p.AdminSSHCIDR)
+	servers := compute.New(c, "servers", compute.Props{
+		Info:                  i,
+		Role:                  compute.RoleAI,
+		Count:                 p.Count,
+		InstanceType:          p.Settings.InstanceType,
+		AMI:                   p.AMI,
+		SubnetIDs:             p.SubnetIDs,
+		SecurityGroup:         sg,
+		RootVolumeGB:          p.Settings.RootVolumeGB,
+		DataKeyArn:            p.DataKeyArn,
+		TerminationProtection: p.TerminationProtection,
+		Statements: []policy.Statement{
+			policy.Allow("ReadModels", []string{"s3:GetObject", "s3:ListBucket"}, []string{p.ModelBucketArn, p.ModelBucketArn + "/*"}),
+			{
+				Sid:       "DecryptModels",
+				Actions:   []string{"kms:Decrypt"},
+				Resources: []string{p.DataKeyArn},
+				Condition: map[string]map[string][]string{"StringEquals": {"kms:ViaService": {i.ServiceHost("s3")}}},
+			},
+			policy.Allow("EcrLogin", []string{"ecr:GetAuthorizationToken"}, []string{"*"}),
+			policy.Allow("PullModelServerImage", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, []string{p.ImageRepositoryArn}),
+		},
+	})
+	a := &AIServer{SecurityGroup: sg, Servers: servers}
+	for n, in := range servers.Instances {
+		name := fmt.Sprintf("%s-%d-models", i.Name(compute.RoleAI), n+1)
+		v := ebsvolume.NewEbsVolume(c, jsii.String(fmt.Sprintf("models-%d", n+1)), &ebsvolume.EbsVolumeConfig{
+			AvailabilityZone: jsii.String(in.AZ),
+			Size:             jsii.Number(float64(p.ModelVolumeGB)),
+			Type:             jsii.String("gp3"),
+			Throughput:       jsii.Number(500),
+			Iops:             jsii.Number(6000),
+			Encrypted:        jsii.Bool(true),
+			KmsKeyId:         jsii.String(p.DataKeyArn),
+			FinalSnapshot:    jsii.Bool(p.TerminationProtection),
+			Tags:             &map[string]*string{"Name": jsii.String(name), "Role": jsii.String("ai-models")},
+		})
+		volumeattachment.NewVolumeAttachment(c, jsii.String(fmt.Sprintf("models-%d-attachment", n+1)), &volumeattachment.VolumeAttachmentConfig{
+			DeviceName:                  jsii.String(ModelDevice),
+			VolumeId:                    v.Id(),
+			InstanceId:                  jsii.String(in.ID),
+			StopInstanceBeforeDetaching: jsii.Bool(true),
+		})
+		a.ModelVolumeIDs = append(a.ModelVolumeIDs, *v.Id())
+	}
+	return a
+}

@@ -1,0 +1,83 @@
+package platform
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+
+	"github.com/influencegen/infrastructure/constructs/cicd"
+	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/registry"
+	"github.com/influencegen/infrastructure/environments"
+)
+
+// Repositories in the account-wide ECR registry.
+const (
+	RepoOdoo          = "odoo"
+	RepoAIModelServer = "ai-model-server"
+)
+
+// RepositoryName is the ECR repository name of an image: "<project>/<image>".
+func RepositoryName(a environments.Account, image string) string {
+	return a.Project + "/" + image
+}
+
+// RepositoryArn is the ARN of an image's repository in the shared stack's
+// region (the primary region).
+func RepositoryArn(partition string, a environments.Account, image string) string {
+	return fmt.Sprintf("arn:%s:ecr:%s:%s:repository/%s", partition, a.PrimaryRegion, accountOrRef(a), RepositoryName(a, image))
+}
+
+// accountOrRef returns the configured account ID, or a wildcard when the
+// account guard is off (the repository name still pins the resource).
+func accountOrRef(a environments.Account) string {
+	if strings.TrimSpace(a.ID) == "" {
+		return "*"
+	}
+	return a.ID
+}
+
+// SharedStackName is the account-wide stack: ECR and the CI/CD roles.
+const SharedStackName = "shared-stack"
+
+// SharedStateKey is the shared stack's state object.
+const SharedStateKey = "shared/terraform.tfstate"
+
+// NewSharedStack builds the account-wide stack in the primary region: the
+// ECR repositories every environment pulls from (one image digest promoted
+// dev → staging → production) and the GitHub OIDC deploy roles.
+func NewSharedStack(scope constructs.Construct, a environments.Account, envs []environments.ParityConfig) cdktf.TerraformStack {
+	stack := stackBase(scope, SharedStackName, a.PrimaryRegion, "shared", a)
+	s3Backend(stack, a, SharedStateKey)
+	info := envinfo.New(stack, a.Project, "shared", a.PrimaryRegion)
+	repos := registry.New(stack, "ecr", registry.Props{
+		Info: info,
+		Repositories: []registry.Spec{
+			{ID: RepoOdoo, Name: RepositoryName(a, RepoOdoo)},
+			{ID: RepoAIModelServer, Name: RepositoryName(a, RepoAIModelServer)},
+		},
+	})
+	var cenvs []cicd.Environment
+	for _, e := range envs {
+		cenvs = append(cenvs, cicd.Environment{Name: e.Identity.Name, Region: e.Region, StateKey: e.Identity.StateKey})
+	}
+	roles := cicd.New(stack, "github", cicd.Props{
+		Info:            info,
+		Repository:      a.Repository,
+		StateBucket:     a.StateBucket,
+		StateRegion:     a.StateRegion,
+		StateKMSAlias:   a.StateKMSAlias,
+		Environments:    cenvs,
+		AllEnvironments: environments.Names(envs),
+	})
+	urls := map[string]string{}
+	for _, r := range repos {
+		urls[r.Name] = r.URL
+	}
+	output(stack, "ecr_repository_urls", "ECR repository URLs by name (push with scripts/push_images.sh)", urls)
+	output(stack, "deploy_role_arns", "GitHub Actions deploy role per environment (AWS_DEPLOY_ROLE_ARN)", roles.Deploy)
+	output(stack, "plan_role_arn", "GitHub Actions read-only role for pull-request diffs and drift checks", roles.Plan)
+	return stack
+}

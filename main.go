@@ -34,6 +34,11 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 	if len(args) > 0 {
 		cmd = args[0]
 	}
+	if cmd == "synth" || cmd == "validate" {
+		for _, w := range environments.Warnings(envs) {
+			fmt.Fprintln(stderr, "warning:", w)
+		}
+	}
 	switch cmd {
 	case "synth":
 		if err := synth.Run(synth.Options{Outdir: os.Getenv("INFLUENCEGEN_OUTDIR"), Account: a, Environments: envs}); err != nil {
@@ -86,7 +91,7 @@ func parityCommand(args []string, a environments.Account, envs []environments.Pa
 		return 1
 	}
 	defer os.RemoveAll(dir)
-	probe := parity.Probe(ref, env, a.Domain)
+	probe := parity.Probe(ref, env, a)
 	if err := synth.Run(synth.Options{Outdir: dir, Account: a, Environments: envs, Probes: []environments.ParityConfig{probe}}); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1

@@ -33,9 +33,10 @@ func TestMain(m *testing.M) {
 		synthDir = dir
 		prod, _ := environments.Find(envs, "production")
 		staging, _ := environments.Find(envs, "staging")
-		probe = parity.Probe(prod, staging, account.Domain)
+		probe = parity.Probe(prod, staging, account)
 		drift = staging
-		drift.Identity = environments.NewIdentity("paritydrift", staging.Identity.VPCCIDR, account.Domain)
+		drift.Identity = environments.NewIdentity("paritydrift", staging.Identity.VPCCIDR, account)
+		drift.Identity.AlertEmails = staging.Identity.AlertEmails
 		drift.Network.FlowLogTrafficType = "REJECT"
 		err = synth.Run(synth.Options{
 			Outdir:       dir,

@@ -63,8 +63,9 @@ type Account struct {
 	// overlap them. Default: none.
 	PeeredCIDRs []string
 
-	// AlertEmails maps an environment name to the addresses its alarms notify.
-	// Only notification targets may differ between staging and production.
+	// AlertEmails maps an environment name to the addresses its alarms notify
+	// (each subscription must be confirmed from the e-mail AWS sends). Only
+	// notification targets may differ between staging and production.
 	// Default: one example address per environment.
 	AlertEmails map[string][]string
 }

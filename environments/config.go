@@ -63,6 +63,9 @@ type ParityConfig struct {
 	Compute ComputeSettings
 	// Edge holds the internet-facing load balancer's settings.
 	Edge EdgeSettings
+	// Alarms holds every alarm threshold: shared, so staging pages on
+	// exactly what would page in production.
+	Alarms AlarmSettings
 }
 
 // Identity is what makes an environment itself rather than a copy of
@@ -78,6 +81,10 @@ type Identity struct {
 	Hostnames Hostnames
 	// StateKey is the S3 key of the stack's state: "<Name>/terraform.tfstate".
 	StateKey string
+	// AlertEmails are the addresses the environment's alarms notify, from
+	// Account.AlertEmails: the one thing besides Scale staging's alarms may
+	// do differently from production's.
+	AlertEmails []string
 }
 
 // Hostnames are the fully qualified public hostnames of an environment.
@@ -271,6 +278,41 @@ type StorageSettings struct {
 	BackupTransitionToIADays int
 }
 
+// AlarmSettings are the CloudWatch alarm thresholds. Each alarm fires after
+// EvaluationPeriods consecutive breaching minutes (PeriodSeconds each).
+type AlarmSettings struct {
+	// PeriodSeconds is the alarm period (60 with detailed monitoring).
+	PeriodSeconds int
+	// EvaluationPeriods is how many periods must breach.
+	EvaluationPeriods int
+
+	// ELB5xxCount and Target5xxCount are 5xx responses per period from the
+	// load balancer itself and from the targets.
+	ELB5xxCount, Target5xxCount int
+	// TargetResponseP95Seconds is the p95 latency ceiling.
+	TargetResponseP95Seconds float64
+
+	// DatabaseCPUPercent, DatabaseFreeStorageGB, DatabaseFreeMemoryMB,
+	// DatabaseConnections and ReplicaLagSeconds bound RDS.
+	DatabaseCPUPercent    int
+	DatabaseFreeStorageGB int
+	DatabaseFreeMemoryMB  int
+	DatabaseConnections   int
+	ReplicaLagSeconds     int
+
+	// CacheCPUPercent and CacheMemoryPercent bound each Redis node;
+	// any eviction alarms (BullMQ loses jobs).
+	CacheCPUPercent, CacheMemoryPercent int
+
+	// ServerCPUPercent bounds every server's CPU.
+	ServerCPUPercent int
+	// GPUUtilizationPercent and GPUMemoryPercent bound each GPU
+	// (sustained saturation means requests are queueing).
+	GPUUtilizationPercent, GPUMemoryPercent int
+	// FilestoreIOLimitPercent bounds EFS PercentIOLimit.
+	FilestoreIOLimitPercent int
+}
+
 // SupportedPostgresVersions are the PostgreSQL major versions Odoo 18 and
 // n8n support on RDS.
 var SupportedPostgresVersions = []string{"14", "15", "16", "17"}
@@ -301,19 +343,21 @@ func (c ParityConfig) clone() ParityConfig {
 }
 
 // NewIdentity returns the identity of an environment called name with the
-// given VPC block: its hostnames under domain and its own state key.
-// Production is served at odoo.<domain> and n8n.<domain>, every other
-// environment one level below its own name (odoo.staging.<domain>).
-func NewIdentity(name, vpcCIDR, domain string) Identity {
-	base := domain
+// given VPC block: its hostnames under Account.Domain, its own state key and
+// its alert addresses from Account.AlertEmails. Production is served at
+// odoo.<domain> and n8n.<domain>, every other environment one level below
+// its own name (odoo.staging.<domain>).
+func NewIdentity(name, vpcCIDR string, a Account) Identity {
+	base := a.Domain
 	if name != "production" {
-		base = name + "." + domain
+		base = name + "." + a.Domain
 	}
 	return Identity{
-		Name:      name,
-		VPCCIDR:   vpcCIDR,
-		Hostnames: Hostnames{Odoo: "odoo." + base, N8n: "n8n." + base},
-		StateKey:  StateKey(name),
+		Name:        name,
+		VPCCIDR:     vpcCIDR,
+		Hostnames:   Hostnames{Odoo: "odoo." + base, N8n: "n8n." + base},
+		StateKey:    StateKey(name),
+		AlertEmails: append([]string(nil), a.AlertEmails[name]...),
 	}
 }
 

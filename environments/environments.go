@@ -4,7 +4,7 @@ package environments
 // *what* runs is decided here, once, for production and staging alike.
 func Production(a Account) ParityConfig {
 	return ParityConfig{
-		Identity: NewIdentity("production", "10.10.0.0/16", a.Domain),
+		Identity: NewIdentity("production", "10.10.0.0/16", a),
 		Kind:     Reference,
 		Scale: Scale{
 			AZCount:            3,
@@ -73,6 +73,24 @@ func Production(a Account) ParityConfig {
 			WAF:                true,
 			WAFRateLimit:       2000,
 		},
+		Alarms: AlarmSettings{
+			PeriodSeconds:            60,
+			EvaluationPeriods:        5,
+			ELB5xxCount:              10,
+			Target5xxCount:           20,
+			TargetResponseP95Seconds: 3,
+			DatabaseCPUPercent:       80,
+			DatabaseFreeStorageGB:    10,
+			DatabaseFreeMemoryMB:     512,
+			DatabaseConnections:      400,
+			ReplicaLagSeconds:        60,
+			CacheCPUPercent:          75,
+			CacheMemoryPercent:       80,
+			ServerCPUPercent:         85,
+			GPUUtilizationPercent:    97,
+			GPUMemoryPercent:         95,
+			FilestoreIOLimitPercent:  90,
+		},
 	}
 }
 
@@ -80,7 +98,7 @@ func Production(a Account) ParityConfig {
 // same region, instance types, versions and rules, at a smaller scale.
 func Staging(a Account) ParityConfig {
 	return Production(a).Derive(
-		NewIdentity("staging", "10.20.0.0/16", a.Domain),
+		NewIdentity("staging", "10.20.0.0/16", a),
 		Scale{
 			AZCount:            2,
 			NATGatewayPerAZ:    false,
@@ -119,7 +137,7 @@ func Staging(a Account) ParityConfig {
 // anything about production. Staging does.
 func Dev(a Account) ParityConfig {
 	d := Production(a).Derive(
-		NewIdentity("dev", "10.30.0.0/16", a.Domain),
+		NewIdentity("dev", "10.30.0.0/16", a),
 		Scale{
 			AZCount:            2,
 			NATGatewayPerAZ:    false,

@@ -228,6 +228,7 @@ func (v *validator) env(a Account, e ParityConfig) {
 	}
 	v.dataTier(e)
 	v.appTier(e)
+	v.alarms(e)
 	for _, t := range []namedValue{
 		{"Odoo.InstanceType", e.Odoo.InstanceType},
 		{"N8n.MainInstanceType", e.N8n.MainInstanceType},
@@ -395,6 +396,54 @@ func (v *validator) appTier(e ParityConfig) {
 	}
 	if e.Kind != Sandbox && !ed.WAF {
 		v.add(n, "Edge.WAF", "staging and production are internet-facing without a WAF", "set Edge.WAF to true in Production()")
+	}
+}
+
+// alarms checks that every threshold is set and in range.
+func (v *validator) alarms(e ParityConfig) {
+	n, al := e.Identity.Name, e.Alarms
+	if al.PeriodSeconds != 60 && al.PeriodSeconds%60 != 0 || al.PeriodSeconds < 60 {
+		v.add(n, "Alarms.PeriodSeconds", fmt.Sprintf("%d s is not a multiple of 60", al.PeriodSeconds), "use 60 (detailed monitoring) or a multiple of it")
+	}
+	if al.EvaluationPeriods < 1 || al.PeriodSeconds*al.EvaluationPeriods > 86400 {
+		v.add(n, "Alarms.EvaluationPeriods", fmt.Sprintf("%d periods", al.EvaluationPeriods), "use 1 or more, a day at most in total")
+	}
+	for _, p := range []struct {
+		field string
+		value int
+	}{
+		{"Alarms.DatabaseCPUPercent", al.DatabaseCPUPercent},
+		{"Alarms.CacheCPUPercent", al.CacheCPUPercent},
+		{"Alarms.CacheMemoryPercent", al.CacheMemoryPercent},
+		{"Alarms.ServerCPUPercent", al.ServerCPUPercent},
+		{"Alarms.GPUUtilizationPercent", al.GPUUtilizationPercent},
+		{"Alarms.GPUMemoryPercent", al.GPUMemoryPercent},
+		{"Alarms.FilestoreIOLimitPercent", al.FilestoreIOLimitPercent},
+	} {
+		if p.value < 1 || p.value > 100 {
+			v.add(n, p.field, fmt.Sprintf("%d is not a percentage", p.value), "use 1 to 100")
+		}
+	}
+	for _, p := range []struct {
+		field string
+		value int
+	}{
+		{"Alarms.ELB5xxCount", al.ELB5xxCount},
+		{"Alarms.Target5xxCount", al.Target5xxCount},
+		{"Alarms.DatabaseFreeStorageGB", al.DatabaseFreeStorageGB},
+		{"Alarms.DatabaseFreeMemoryMB", al.DatabaseFreeMemoryMB},
+		{"Alarms.DatabaseConnections", al.DatabaseConnections},
+		{"Alarms.ReplicaLagSeconds", al.ReplicaLagSeconds},
+	} {
+		if p.value < 1 {
+			v.add(n, p.field, fmt.Sprintf("%d: an alarm needs a positive threshold", p.value), "set it above 0")
+		}
+	}
+	if al.TargetResponseP95Seconds <= 0 {
+		v.add(n, "Alarms.TargetResponseP95Seconds", "no latency threshold", "set it above 0, e.g. 3")
+	}
+	if al.DatabaseFreeStorageGB >= e.Scale.DatabaseAllocatedGB && e.Scale.DatabaseAllocatedGB > 0 {
+		v.add(n, "Alarms.DatabaseFreeStorageGB", fmt.Sprintf("%d GB alarms before the %d GB database holds any data", al.DatabaseFreeStorageGB, e.Scale.DatabaseAllocatedGB), "lower it below Scale.DatabaseAllocatedGB")
 	}
 }
 

@@ -75,6 +75,8 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"production without WAF", func(a *Account, e []ParityConfig) { e[0].Edge.WAF = false }, "production", "Edge.WAF", "without a WAF"},
 		{"model volume too small", func(a *Account, e []ParityConfig) { e[1].Scale.ModelVolumeGB = 10 }, "staging", "Scale.ModelVolumeGB", "35 GB"},
 		{"bad certificate ARN", func(a *Account, e []ParityConfig) { e[2].Edge.CertificateArn = "my-cert" }, "dev", "Edge.CertificateArn", "not an ACM certificate ARN"},
+		{"alarm threshold unset", func(a *Account, e []ParityConfig) { e[0].Alarms.DatabaseConnections = 0 }, "production", "Alarms.DatabaseConnections", "positive threshold"},
+		{"alarm percentage out of range", func(a *Account, e []ParityConfig) { e[2].Alarms.GPUMemoryPercent = 150 }, "dev", "Alarms.GPUMemoryPercent", "not a percentage"},
 		{"bad alert email", func(a *Account, e []ParityConfig) { a.AlertEmails["staging"] = []string{"oncall"} }, "account", `Account.AlertEmails["staging"][0]`, "not an e-mail"},
 	}
 	if len(cases) < 8 {
@@ -197,6 +199,8 @@ func mutateLeaf(t *testing.T, v reflect.Value, path string) {
 		v.SetString(v.String() + "x")
 	case reflect.Int:
 		v.SetInt(v.Int() + 1)
+	case reflect.Float64:
+		v.SetFloat(v.Float() + 0.5)
 	case reflect.Bool:
 		v.SetBool(!v.Bool())
 	case reflect.Slice:

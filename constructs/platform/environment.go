@@ -15,6 +15,7 @@ import (
 	"github.com/influencegen/infrastructure/constructs/filestore"
 	"github.com/influencegen/infrastructure/constructs/n8n"
 	"github.com/influencegen/infrastructure/constructs/network"
+	"github.com/influencegen/infrastructure/constructs/observability"
 	"github.com/influencegen/infrastructure/constructs/odoo"
 	"github.com/influencegen/infrastructure/constructs/secrets"
 	"github.com/influencegen/infrastructure/environments"
@@ -47,6 +48,8 @@ type EnvironmentStack struct {
 	Odoo *odoo.Odoo
 	N8n  *n8n.N8n
 	AI   *aiserver.AIServer
+	// Observability is the alarm topic, log groups, alarms and dashboard.
+	Observability *observability.Observability
 }
 
 // NewEnvironmentStack builds the stack of one environment, with its state at
@@ -73,6 +76,22 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 	e.buildDataTier(info)
 	e.buildAppTier(info, a)
 	e.wire()
+	e.Observability = observability.New(stack, "observability", observability.Props{
+		Info:                  info,
+		Alarms:                cfg.Alarms,
+		AlertEmails:           cfg.Identity.AlertEmails,
+		LogsKeyArn:            e.Keys.Logs.Arn,
+		LogRetentionDays:      sc.LogRetentionDays,
+		LoadBalancerArnSuffix: e.Edge.ArnSuffix,
+		TargetGroups:          []edge.TargetGroup{e.Edge.Odoo, e.Edge.OdooWebsocket, e.Edge.N8n},
+		DatabaseID:            e.Database.Identifier,
+		ReplicaIDs:            e.Database.ReplicaIdentifiers,
+		CacheID:               e.Cache.ID,
+		CacheNodes:            sc.CacheNodes,
+		Servers:               []*compute.Group{e.Odoo.Servers, e.N8n.Main, e.N8n.Workers, e.AI.Servers},
+		GPUServers:            e.AI.Servers,
+		FilestoreID:           e.Filestore.ID,
+	})
 	e.outputs()
 	return e
 }
@@ -262,4 +281,8 @@ func (e *EnvironmentStack) outputs() {
 	}
 	output(stack, "ai_private_ips", "Private addresses of the GPU servers (port 8000), for Odoo and n8n", aiIPs)
 	output(stack, "ai_model_volume_ids", "Model volume of each GPU server, in instance order", e.AI.ModelVolumeIDs)
+	output(stack, "alarm_topic_arn", "SNS topic every alarm notifies", e.Observability.TopicArn)
+	output(stack, "dashboard_name", "CloudWatch dashboard of the environment's health", e.Observability.DashboardName)
+	output(stack, "log_groups", "CloudWatch log groups by role", e.Observability.LogGroups)
+	output(stack, "cloudwatch_agent_parameters", "SSM parameters with each role's CloudWatch agent configuration", e.Observability.AgentParameters)
 }

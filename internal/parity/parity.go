@@ -4,8 +4,8 @@
 //
 // The proof needs three stacks: the environment, the reference, and a probe:
 // the reference rebuilt with the environment's Scale (see Probe). After
-// identity is normalised (names, CIDRs, hostnames, state key replaced by
-// placeholders), the environment must equal the probe exactly; then every
+// identity is normalised (names, CIDRs, hostnames, state key and alert
+// addresses replaced by placeholders), the environment must equal the probe exactly; then every
 // difference between environment and reference is explained by Scale, and
 // any difference between environment and probe is a parity violation.
 package parity
@@ -26,10 +26,11 @@ const ProbeName = "parityprobe"
 
 // Probe returns the reference with env's Scale: what env must synthesize
 // to, identity aside, if nothing but Scale sets them apart.
-func Probe(ref, env environments.ParityConfig, domain string) environments.ParityConfig {
+func Probe(ref, env environments.ParityConfig, a environments.Account) environments.ParityConfig {
 	p := ref
 	p.Scale = env.Scale
-	p.Identity = environments.NewIdentity(ProbeName, ref.Identity.VPCCIDR, domain)
+	p.Identity = environments.NewIdentity(ProbeName, ref.Identity.VPCCIDR, a)
+	p.Identity.AlertEmails = env.Identity.AlertEmails // notification targets are identity
 	return p
 }
 
@@ -55,6 +56,9 @@ func replacer(cfg environments.ParityConfig) *strings.Replacer {
 				pairs = append(pairs, [2]string{p.String(), fmt.Sprintf("{subnet:%s:%d}", network.Tier(t), a+1)})
 			}
 		}
+	}
+	for n, e := range id.AlertEmails {
+		pairs = append(pairs, [2]string{e, fmt.Sprintf("{alert_email:%d}", n+1)})
 	}
 	pairs = append(pairs, [2]string{id.Name, "{env}"})
 	// Longest first, so a hostname is replaced before the name inside it.
@@ -121,7 +125,7 @@ func (r Report) Write(w io.Writer) {
 	for _, d := range r.Unexplained {
 		bad[d.Path] = true
 	}
-	fmt.Fprintf(w, "parity: %s vs %s (identity normalised: name, CIDRs, hostnames, state key)\n", r.Env, r.Ref)
+	fmt.Fprintf(w, "parity: %s vs %s (identity normalised: name, CIDRs, hostnames, state key, alert addresses)\n", r.Env, r.Ref)
 	fmt.Fprintf(w, "%d difference(s); %d not explained by Scale\n\n", len(r.Differences), len(r.Unexplained))
 	for _, d := range r.Differences {
 		tag := "scale"

@@ -10,25 +10,26 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps synth test test-go lint parity bench clean
+.PHONY: help deps synth test test-go test-ansible lint parity bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-node_modules/.package-lock.json: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
-
-deps: node_modules/.package-lock.json ## install Go modules and the pinned cdktf CLI
-	go mod download
+deps: ## install Go modules, the pinned cdktf CLI and the Debian test tools
+	scripts/install-deps.sh
 
 synth: deps ## validate, then synthesize every stack into cdktf.out/stacks
 	npx cdktf synth
 	@ls -1 cdktf.out/stacks
 
-test: deps test-go ## run every test
+test: deps test-go test-ansible ## run every test
 
-test-go:
+test-go: ## Go: snapshots, parity proof, property and policy tests
 	go test ./...
+
+test-ansible: ## Ansible: lint, syntax, templates, inventory script, idempotence
+	@if [[ "$$(id -u)" -eq 0 ]]; then ansible/tests/run.sh; \
+	else echo "not root: skipping the chroot idempotence test (CI runs it)"; ansible/tests/run.sh --no-converge; fi
 
 lint: ## gofmt and go vet
 	@unformatted="$$(gofmt -l .)"; if [[ -n "$$unformatted" ]]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi

@@ -342,6 +342,7 @@ func TestOutputsContract(t *testing.T) {
 		"odoo_url", "n8n_url", "alb_dns_name", "instance_ids", "db_endpoint", "db_replica_endpoints",
 		"db_master_secret_arn", "redis_endpoint", "efs_id", "model_bucket", "backup_bucket", "secret_arns",
 		"ai_private_ips", "ai_model_volume_ids", "vpc_id", "app_subnet_ids", "kms_key_arns",
+		"ansible_transfer_bucket", "alarm_topic_arn", "dashboard_name", "log_groups", "cloudwatch_agent_parameters",
 	}
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		outputs := s["output"].(map[string]any)

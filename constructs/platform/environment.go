@@ -1,6 +1,8 @@
 package platform
 
 import (
+	"fmt"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
@@ -40,8 +42,9 @@ type EnvironmentStack struct {
 	// Filestore is the EFS file system for Odoo's data_dir.
 	Filestore *filestore.Filestore
 	// ModelBucket holds Flux weights and LoRA adapters; BackupBucket holds
-	// Odoo database dumps and filestore archives.
-	ModelBucket, BackupBucket bucket.Bucket
+	// Odoo database dumps and filestore archives; TransferBucket carries
+	// Ansible's files to the servers over Session Manager (kept one day).
+	ModelBucket, BackupBucket, TransferBucket bucket.Bucket
 	// Edge is the internet-facing load balancer.
 	Edge *edge.Edge
 	// Odoo, N8n and AI are the server tiers.
@@ -50,6 +53,8 @@ type EnvironmentStack struct {
 	AI   *aiserver.AIServer
 	// Observability is the alarm topic, log groups, alarms and dashboard.
 	Observability *observability.Observability
+
+	ecrRegistry string
 }
 
 // NewEnvironmentStack builds the stack of one environment, with its state at
@@ -74,6 +79,7 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 		InterfaceEndpoints: cfg.Network.InterfaceEndpoints,
 	})
 	e.buildDataTier(info)
+	e.ecrRegistry = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", info.AccountID, a.PrimaryRegion)
 	e.buildAppTier(info, a)
 	e.wire()
 	e.Observability = observability.New(stack, "observability", observability.Props{
@@ -156,6 +162,13 @@ func (e *EnvironmentStack) buildDataTier(info envinfo.Info) {
 		TransitionToIADays:    cfg.Storage.BackupTransitionToIADays,
 		PreventDestroy:        sc.DeletionProtection,
 		Tags:                  map[string]string{"Purpose": "Odoo database dumps and filestore archives"},
+	})
+	e.TransferBucket = bucket.New(stack, "transfer-bucket", bucket.Props{
+		Name:                  info.Name("ansible-" + info.AccountID),
+		KMSKeyArn:             e.Keys.Data.Arn,
+		NoncurrentVersionDays: 1,
+		ExpireAfterDays:       1,
+		Tags:                  map[string]string{"Purpose": "Ansible file transfer over Session Manager (community.aws.aws_ssm)"},
 	})
 }
 
@@ -259,6 +272,8 @@ func (e *EnvironmentStack) outputs() {
 	output(stack, "efs_id", "EFS file system ID of the Odoo filestore", e.Filestore.ID)
 	output(stack, "model_bucket", "S3 bucket with Flux weights and LoRA adapters", e.ModelBucket.Name)
 	output(stack, "backup_bucket", "S3 bucket for Odoo database dumps and filestore archives", e.BackupBucket.Name)
+	output(stack, "ecr_registry", "ECR registry of the account-wide repositories (shared-stack)", e.ecrRegistry)
+	output(stack, "ansible_transfer_bucket", "S3 bucket the Ansible aws_ssm connection stages files in", e.TransferBucket.Name)
 	arns := map[string]string{}
 	for _, s := range e.Secrets.All() {
 		arns[s.Key] = s.Secret.Arn

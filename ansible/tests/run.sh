@@ -1,0 +1,39 @@
+#!/usr/bin/env bash
+# Every Ansible quality gate, in order: ansible-lint (production profile),
+# yamllint, --syntax-check of every playbook, the template tests, the
+# inventory script's tests, and the chroot idempotence test.
+#
+# usage: tests/run.sh [--no-converge]     (from anywhere)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+converge=1
+[[ "${1:-}" == "--no-converge" ]] && converge=0
+
+step() { printf '\n--- ansible: %s\n' "$*"; }
+
+step "ansible-lint --profile production"
+ansible-lint --profile production --offline --nocolor
+
+step "yamllint"
+yamllint --strict .
+
+step "syntax check"
+for playbook in playbooks/*.yml; do
+	ansible-playbook --syntax-check -i inventories/dev/aws_ec2.yml "$playbook"
+done
+
+step "template tests"
+ansible-playbook -i localhost, -c local tests/render_templates.yml
+
+step "inventory script tests"
+/usr/bin/python3 -m pytest -q tests
+
+if ((converge)); then
+	step "idempotence (converge twice in a debootstrap'd Debian root)"
+	if [[ "$(id -u)" -ne 0 ]]; then
+		echo "the idempotence test needs root (chroot); run it as root or with --no-converge" >&2
+		exit 1
+	fi
+	tests/idempotence.sh
+fi

@@ -1,0 +1,1 @@
+"""InfluenceGen AI model server: FLUX + LoRA image generation over HTTP."""

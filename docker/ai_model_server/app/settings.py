@@ -1,0 +1,56 @@
+"""Settings, from the environment (the systemd unit sets them)."""
+
+import os
+from dataclasses import dataclass, field
+
+MEMORY_MODES = ("auto", "bf16", "offload", "nf4", "sequential")
+
+
+@dataclass(frozen=True)
+class Settings:
+    """How the server runs. Every field has a default and an env variable."""
+
+    # MODEL_DIR: the model volume, synced from the model bucket. The FLUX
+    # pipeline is in <MODEL_DIR>/<BASE_MODEL>, LoRA adapters in
+    # <MODEL_DIR>/loras/<name>/ (diffusers format, *.safetensors).
+    model_dir: str = "/models"
+    base_model: str = "flux"
+    lora_dir: str = "loras"
+    # MEMORY_MODE: auto picks by GPU memory (see engine.choose_memory_mode).
+    memory_mode: str = "auto"
+    # QUEUE_SIZE: requests that may wait while one runs on the GPU; more get 429.
+    queue_size: int = 8
+    # Limits of a request.
+    min_side: int = 256
+    max_side: int = 1536
+    max_steps: int = 100
+    max_prompt_chars: int = 2000
+    # LORA_CACHE: adapters kept loaded; the least recently used is unloaded.
+    lora_cache: int = 4
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, env=None) -> "Settings":
+        env = os.environ if env is None else env
+        mode = env.get("MEMORY_MODE", "auto")
+        if mode not in MEMORY_MODES:
+            raise ValueError(f"MEMORY_MODE={mode!r}: use one of {', '.join(MEMORY_MODES)}")
+        queue = int(env.get("QUEUE_SIZE", "8"))
+        if queue < 0:
+            raise ValueError(f"QUEUE_SIZE={queue}: use 0 or more")
+        return cls(
+            model_dir=env.get("MODEL_DIR", "/models"),
+            base_model=env.get("BASE_MODEL", "flux"),
+            lora_dir=env.get("LORA_DIR", "loras"),
+            memory_mode=mode,
+            queue_size=queue,
+            lora_cache=int(env.get("LORA_CACHE", "4")),
+        )
+
+    @property
+    def base_model_path(self) -> str:
+        return os.path.join(self.model_dir, self.base_model)
+
+    @property
+    def lora_path(self) -> str:
+        return os.path.join(self.model_dir, self.lora_dir)

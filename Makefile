@@ -10,7 +10,7 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps synth test test-go test-ansible test-python lint parity bench clean
+.PHONY: help deps synth test test-go test-ansible test-python test-scripts lint parity bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -22,7 +22,7 @@ synth: deps ## validate, then synthesize every stack into cdktf.out/stacks
 	npx cdktf synth
 	@ls -1 cdktf.out/stacks
 
-test: deps test-go test-python test-ansible ## run every test
+test: deps test-go test-python test-scripts test-ansible ## run every test
 
 test-go: ## Go: snapshots, parity proof, property and policy tests
 	go test ./...
@@ -30,6 +30,10 @@ test-go: ## Go: snapshots, parity proof, property and policy tests
 test-python: ## model server app (fake pipeline), Dockerfile lint, their tests
 	/usr/bin/python3 -m pytest -q docker/ai_model_server/tests scripts/tests
 	/usr/bin/python3 scripts/lint_dockerfiles.py
+
+test-scripts: ## deploy/destroy/bootstrap scripts (bats, fake cdktf), shellcheck
+	bats scripts/tests
+	shellcheck -x .ci/run scripts/*.sh ansible/tests/*.sh
 
 test-ansible: ## Ansible: lint, syntax, templates, inventory script, idempotence
 	@if [[ "$$(id -u)" -eq 0 ]]; then ansible/tests/run.sh; \

@@ -150,6 +150,9 @@ func TestCache(t *testing.T) {
 		if !ref(rg["auth_token"], "aws_secretsmanager_secret_version", "secrets_redis-auth-token-version") {
 			t.Errorf("auth_token must come from the Secrets Manager secret, got %v", rg["auth_token"])
 		}
+		if fmt.Sprint(rg["lifecycle"]) != "map[ignore_changes:[auth_token]]" {
+			t.Errorf("a rotated AUTH token would be reverted by the next apply: %v", rg["lifecycle"])
+		}
 		pg := only(t, s, "aws_elasticache_parameter_group")
 		if !strings.Contains(fmt.Sprint(pg["parameter"]), "maxmemory-policy value:noeviction") {
 			t.Errorf("BullMQ needs noeviction: %v", pg["parameter"])

@@ -20,6 +20,10 @@ commands:
   validate               validate the configuration only; writes nothing
   parity [ENV] [REF]     synthesize ENV (default staging) and REF (default production)
                          and report every difference; exit 1 if any is not explained by Scale
+  envs                   list the environments: name, kind, region, stack
+  protections ENV        list what in cdktf.out/stacks/ENV-stack survives or blocks a destroy
+                         (deletion protection, termination protection, prevent_destroy,
+                         final snapshots); run after synth
   help                   this text
 `
 
@@ -55,6 +59,39 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 		return 0
 	case "parity":
 		return parityCommand(args[1:], a, envs, stdout, stderr)
+	case "envs":
+		for _, e := range envs {
+			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", e.Identity.Name, e.Kind, e.Region, e.StackName())
+		}
+		return 0
+	case "protections":
+		if len(args) != 2 {
+			fmt.Fprintf(stderr, "protections takes one environment\n\n%s", usage)
+			return 2
+		}
+		e, err := environments.Find(envs, args[1])
+		if err != nil {
+			fmt.Fprintln(stderr, err)
+			return 2
+		}
+		outdir := os.Getenv("INFLUENCEGEN_OUTDIR")
+		if outdir == "" {
+			outdir = "cdktf.out"
+		}
+		stacks, err := synth.Load(outdir)
+		if err != nil {
+			fmt.Fprintf(stderr, "%v: run `make synth` first\n", err)
+			return 1
+		}
+		s, ok := stacks[e.StackName()]
+		if !ok {
+			fmt.Fprintf(stderr, "no %s in %s: run `make synth` first\n", e.StackName(), outdir)
+			return 1
+		}
+		for _, p := range synth.Protections(s) {
+			fmt.Fprintln(stdout, p)
+		}
+		return 0
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -139,6 +139,9 @@ func New(scope constructs.Construct, id string, p Props) *Cache {
 			LogType:         jsii.String("slow-log"),
 		}},
 		Tags: i.Tags(name),
+		// The token is rotated in place (docs/runbooks/rotate-secrets.md);
+		// Terraform must not put the creation-time value back.
+		Lifecycle: &cdktf.TerraformResourceLifecycle{IgnoreChanges: &[]*string{jsii.String("auth_token")}},
 	})
 	return &Cache{SecurityGroup: sg, ID: *rg.Id(), PrimaryEndpoint: *rg.PrimaryEndpointAddress()}
 }

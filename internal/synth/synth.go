@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"time"
 
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
@@ -42,24 +41,12 @@ func Run(o Options) error {
 	if o.Outdir != "" {
 		cfg = &cdktf.AppConfig{Outdir: jsii.String(o.Outdir)}
 	}
-	t0 := time.Now()
 	app := cdktf.NewApp(cfg)
-	if os.Getenv("SYNTH_TIMING") != "" {
-		defer func() { fmt.Fprintf(os.Stderr, "total %v\n", time.Since(t0)) }()
-	}
-	t1 := time.Now()
 	platform.Build(app, o.Account, o.Environments)
 	for _, p := range o.Probes {
 		platform.NewEnvironmentStack(app, o.Account, p)
 	}
-	if os.Getenv("SYNTH_TIMING") != "" {
-		fmt.Fprintf(os.Stderr, "newapp %v build %v\n", t1.Sub(t0), time.Since(t1))
-	}
-	t2 := time.Now()
 	app.Synth()
-	if os.Getenv("SYNTH_TIMING") != "" {
-		fmt.Fprintf(os.Stderr, "synth %v\n", time.Since(t2))
-	}
 	return nil
 }
 
@@ -119,6 +106,41 @@ func (s Stack) ResourceTypes() []string {
 	out := make([]string, 0, len(all))
 	for t := range all {
 		out = append(out, t)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Protections lists what in a stack makes `destroy` refuse, or keeps
+// something after it: deletion and termination protection, prevent_destroy,
+// and final snapshots. One line per finding, sorted.
+func Protections(s Stack) []string {
+	checks := []struct {
+		attr string
+		want any
+		what string
+	}{
+		{"deletion_protection", true, "deletion protection: destroy fails until it is turned off"},
+		{"enable_deletion_protection", true, "deletion protection: destroy fails until it is turned off"},
+		{"disable_api_termination", true, "termination protection: destroy fails until it is turned off"},
+		{"skip_final_snapshot", false, "takes a final snapshot (kept, and billed, after destroy)"},
+		{"final_snapshot", true, "takes a final snapshot (kept, and billed, after destroy)"},
+	}
+	var out []string
+	all, _ := s["resource"].(map[string]any)
+	for typ, byName := range all {
+		resources, _ := byName.(map[string]any)
+		for name, r := range resources {
+			attrs, _ := r.(map[string]any)
+			for _, c := range checks {
+				if v, ok := attrs[c.attr]; ok && v == c.want {
+					out = append(out, fmt.Sprintf("%s.%s: %s", typ, name, c.what))
+				}
+			}
+			if lc, ok := attrs["lifecycle"].(map[string]any); ok && lc["prevent_destroy"] == true {
+				out = append(out, fmt.Sprintf("%s.%s: prevent_destroy: Terraform refuses to destroy it", typ, name))
+			}
+		}
 	}
 	sort.Strings(out)
 	return out

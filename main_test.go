@@ -43,6 +43,7 @@ func TestMain(m *testing.M) {
 			Account:      account,
 			Environments: envs,
 			Probes:       []environments.ParityConfig{probe, drift},
+			Extra:        buildPolicyFixture,
 		})
 		if err == nil {
 			stacks, err = synth.Load(dir)

@@ -130,8 +130,7 @@ func Staging(a Account) ParityConfig {
 //   - Region: Account.DevRegion;
 //   - instance types: burstable t3 servers, a t4g database and cache, and a
 //     16 GB g4dn GPU (enough to load Flux with CPU offload, not to serve it
-//     at production speed);
-//   - no WAF in front of the load balancer (saves its fixed monthly cost).
+//     at production speed).
 //
 // Dev is not a parity environment: nothing that passes in dev proves
 // anything about production. Staging does.
@@ -170,7 +169,6 @@ func Dev(a Account) ParityConfig {
 	d.AI.InstanceType = "g4dn.xlarge"
 	d.Database.InstanceClass = "db.t4g.medium"
 	d.Cache.NodeType = "cache.t4g.small"
-	d.Edge.WAF = false
 	return d
 }
 

@@ -3,7 +3,8 @@
 # cached tools directory, skipping any tool already built at its version.
 #
 # usage: scripts/tools.sh [TOOL...]        (default: all)
-#   TOOLS_DIR   where binaries go (default: .tools in the repository)
+#   TOOLS_DIR   where binaries go (default: ~/.cache/influencegen-tools, kept
+#               between runs on the same machine)
 #
 # The module proxy refuses version listings, so `go install pkg@version`
 # fails; each tool is built from a throwaway module instead (go get, then
@@ -12,7 +13,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-TOOLS_DIR="${TOOLS_DIR:-$PWD/.tools}"
+TOOLS_DIR="${TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/influencegen-tools}"
 mkdir -p "$TOOLS_DIR/bin" "$TOOLS_DIR/tflint-plugins"
 
 # name | module@version | package to build | output path | extra env
@@ -38,7 +39,8 @@ build() {
 	(
 		cd "$work"
 		go mod init "tools.local/$name" >/dev/null 2>&1
-		go get "$modver" >/dev/null
+		# go get the package itself, so the go.sum covers all it imports.
+		go get "$pkg@${modver##*@}" 2>&1 | grep -v '^go: \(downloading\|added\|upgraded\|finding\)' || true
 		# shellcheck disable=SC2086 # $extra is an optional VAR=value list
 		env $extra CGO_ENABLED=0 go build -trimpath -ldflags "-s -w" -o "$TOOLS_DIR/$out" "$pkg"
 	)

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
@@ -29,6 +30,9 @@ type Options struct {
 	// parity proof's counterfactual). They are derived from validated
 	// environments and are not validated again. Default: none.
 	Probes []environments.ParityConfig
+	// Extra adds further stacks to the app before synthesis (test
+	// fixtures). Default: none.
+	Extra func(app constructs.Construct)
 }
 
 // Run validates the configuration and, only if it is valid, synthesizes
@@ -45,6 +49,9 @@ func Run(o Options) error {
 	platform.Build(app, o.Account, o.Environments)
 	for _, p := range o.Probes {
 		platform.NewEnvironmentStack(app, o.Account, p)
+	}
+	if o.Extra != nil {
+		o.Extra(app)
 	}
 	app.Synth()
 	return nil

@@ -1,0 +1,562 @@
+// Package controls is the policy suite: security and correctness controls
+// read from the synthesized Terraform JSON, the way a scanner reads it. Each
+// control names the checkov and trivy rules it mirrors. They cover what the
+// scanners miss or see badly in Terraform JSON — above all the separate
+// security-group rule resources trivy does not evaluate — and the project's
+// own rules (CMK everywhere, production protections, least privilege).
+package controls
+
+import (
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"strings"
+
+	"github.com/influencegen/infrastructure/internal/synth"
+)
+
+// Control is one check.
+type Control struct {
+	// ID is this suite's identifier, e.g. "IG-IMDS".
+	ID string
+	// Mirrors names the checkov and trivy rules the control corresponds to.
+	Mirrors string
+	// Title says what the control requires.
+	Title string
+	// Check returns one finding per violating resource ("type.name: why").
+	Check func(s synth.Stack, production bool) []string
+}
+
+// All is the suite, in a fixed order.
+var All = []Control{
+	{"IG-IMDS", "CKV_AWS_79, CKV_AWS_341 / AVD-AWS-0028", "IMDSv2 required (hop limit 1) on every instance and launch template", imdsv2},
+	{"IG-EBS-CMK", "CKV_AWS_8, CKV_AWS_189, CKV_AWS_3 / AVD-AWS-0026, AVD-AWS-0027", "EBS root and data volumes encrypted with a customer-managed key", ebsCMK},
+	{"IG-RDS-CMK", "CKV_AWS_16, CKV_AWS_354 / AVD-AWS-0080, AVD-AWS-0133", "RDS storage and Performance Insights encrypted with a CMK", rdsCMK},
+	{"IG-EFS-CMK", "CKV_AWS_42, CKV_AWS_184 / AVD-AWS-0037", "EFS encrypted with a CMK", efsCMK},
+	{"IG-CACHE-ENC", "CKV_AWS_29, CKV_AWS_30, CKV_AWS_191 / AVD-AWS-0045, AVD-AWS-0051", "ElastiCache encrypted at rest with a CMK and in transit", cacheEncryption},
+	{"IG-S3", "CKV_AWS_145, CKV_AWS_21, CKV_AWS_53-56, CKV2_AWS_6 / AVD-AWS-0132, AVD-AWS-0090, AVD-AWS-0086..0094", "S3 buckets: SSE-KMS with a CMK, versioning, all public access blocked, TLS-only policy", s3Buckets},
+	{"IG-SNS-CMK", "CKV_AWS_26 / AVD-AWS-0095, AVD-AWS-0136", "SNS topics encrypted with a CMK", snsCMK},
+	{"IG-LOGS", "CKV_AWS_158, CKV_AWS_338 / AVD-AWS-0017", "CloudWatch log groups encrypted with a CMK and retained for a bounded time", logGroups},
+	{"IG-SECRETS-CMK", "CKV_AWS_149 / AVD-AWS-0098", "Secrets Manager secrets encrypted with a CMK", secretsCMK},
+	{"IG-KMS-ROTATION", "CKV_AWS_7 / AVD-AWS-0065", "KMS keys rotate", kmsRotation},
+	{"IG-NO-PUBLIC-IP", "CKV_AWS_88, CKV_AWS_130 / AVD-AWS-0009, AVD-AWS-0164", "No public IPs on instances or subnets", noPublicIPs},
+	{"IG-NO-PUBLIC-DB", "CKV_AWS_17 / AVD-AWS-0180, AVD-AWS-0082", "No publicly accessible database", noPublicDB},
+	{"IG-INGRESS", "CKV_AWS_24, CKV_AWS_25, CKV_AWS_260 / AVD-AWS-0107, AVD-AWS-0104", "No world-open ingress except the load balancer's 80/443; no inline rules", ingress},
+	{"IG-ALB", "CKV_AWS_2, CKV_AWS_103, CKV_AWS_131, CKV2_AWS_28 / AVD-AWS-0054, AVD-AWS-0047, AVD-AWS-0052", "ALB: HTTP redirects to HTTPS, TLS 1.3 policy, invalid headers dropped, WAF attached", alb},
+	{"IG-PROD-PROTECT", "CKV_AWS_293, CKV_AWS_133, CKV_AWS_150, CKV2_AWS_18, CKV2_AWS_60 / AVD-AWS-0077, AVD-AWS-0177", "Production: deletion protection, backups, final snapshots, termination protection", productionProtection},
+	{"IG-FLOW-LOGS", "CKV2_AWS_11 / AVD-AWS-0178", "Every VPC has flow logs", flowLogs},
+	{"IG-TAGS", "CKV_AWS_* tagging policy (custom) / AVD tagging (custom)", "Every stack tags everything: default tags Project, Environment, ManagedBy, Repository", tags},
+	{"IG-NO-LITERAL-SECRETS", "CKV_SECRET_2, CKV_SECRET_6 / trivy secret scanning", "No literal secret in any attribute", noLiteralSecrets},
+	{"IG-IAM-LEAST-PRIVILEGE", "CKV_AWS_1, CKV_AWS_62, CKV_AWS_290, CKV_AWS_355 / AVD-AWS-0057", "No IAM policy allows * actions on * resources; no trust policy trusts everyone", iamLeastPrivilege},
+}
+
+// Run applies every control to a stack and returns findings by control ID.
+func Run(s synth.Stack, production bool) map[string][]string {
+	out := map[string][]string{}
+	for _, c := range All {
+		if f := c.Check(s, production); len(f) > 0 {
+			sort.Strings(f)
+			out[c.ID] = f
+		}
+	}
+	return out
+}
+
+// --- helpers -----------------------------------------------------------------
+
+type resource struct {
+	typ, name string
+	attrs     map[string]any
+}
+
+func (r resource) String() string { return r.typ + "." + r.name }
+
+func each(s synth.Stack, types ...string) []resource {
+	var out []resource
+	for _, t := range types {
+		for name, attrs := range s.Resources(t) {
+			out = append(out, resource{t, name, attrs})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].String() < out[j].String() })
+	return out
+}
+
+func block(v any) map[string]any {
+	switch t := v.(type) {
+	case map[string]any:
+		return t
+	case []any:
+		if len(t) > 0 {
+			m, _ := t[0].(map[string]any)
+			return m
+		}
+	}
+	return nil
+}
+
+func str(v any) string {
+	s, _ := v.(string)
+	return s
+}
+
+// isCMK reports whether v references a customer-managed key of the stack
+// (not an AWS-managed alias such as alias/aws/s3).
+func isCMK(v any) bool {
+	s := str(v)
+	return strings.Contains(s, "${aws_kms_key.") || regexp.MustCompile(`^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key/`).MatchString(s)
+}
+
+func finding(r resource, format string, args ...any) string {
+	return r.String() + ": " + fmt.Sprintf(format, args...)
+}
+
+// logicalName returns the logical name inside a reference "${type.name.attr}".
+func logicalName(v any) string {
+	parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(str(v), "${"), "}"), ".")
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[1]
+}
+
+// --- controls ----------------------------------------------------------------
+
+func imdsv2(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_instance", "aws_launch_template") {
+		md := block(r.attrs["metadata_options"])
+		if md == nil || md["http_tokens"] != "required" {
+			out = append(out, finding(r, "IMDSv1 allowed (metadata_options.http_tokens is not \"required\")"))
+		} else if hop, _ := md["http_put_response_hop_limit"].(float64); hop > 1 {
+			out = append(out, finding(r, "metadata hop limit %v lets containers reach instance credentials", hop))
+		}
+	}
+	return out
+}
+
+func ebsCMK(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_instance") {
+		root := block(r.attrs["root_block_device"])
+		if root == nil || root["encrypted"] != true || !isCMK(root["kms_key_id"]) {
+			out = append(out, finding(r, "root volume not encrypted with a CMK"))
+		}
+		for _, d := range asList(r.attrs["ebs_block_device"]) {
+			if d["encrypted"] != true || !isCMK(d["kms_key_id"]) {
+				out = append(out, finding(r, "EBS block device not encrypted with a CMK"))
+			}
+		}
+	}
+	for _, r := range each(s, "aws_ebs_volume") {
+		if r.attrs["encrypted"] != true || !isCMK(r.attrs["kms_key_id"]) {
+			out = append(out, finding(r, "volume not encrypted with a CMK"))
+		}
+	}
+	return out
+}
+
+func asList(v any) []map[string]any {
+	var out []map[string]any
+	if l, ok := v.([]any); ok {
+		for _, x := range l {
+			if m, ok := x.(map[string]any); ok {
+				out = append(out, m)
+			}
+		}
+	}
+	return out
+}
+
+func rdsCMK(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_db_instance", "aws_rds_cluster") {
+		if r.attrs["storage_encrypted"] != true || !isCMK(r.attrs["kms_key_id"]) {
+			out = append(out, finding(r, "storage not encrypted with a CMK"))
+		}
+		if r.attrs["performance_insights_enabled"] == true && !isCMK(r.attrs["performance_insights_kms_key_id"]) {
+			out = append(out, finding(r, "Performance Insights not encrypted with a CMK"))
+		}
+	}
+	return out
+}
+
+func efsCMK(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_efs_file_system") {
+		if r.attrs["encrypted"] != true || !isCMK(r.attrs["kms_key_id"]) {
+			out = append(out, finding(r, "not encrypted with a CMK"))
+		}
+	}
+	return out
+}
+
+func cacheEncryption(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_elasticache_replication_group") {
+		if fmt.Sprint(r.attrs["at_rest_encryption_enabled"]) != "true" || !isCMK(r.attrs["kms_key_id"]) {
+			out = append(out, finding(r, "not encrypted at rest with a CMK"))
+		}
+		if r.attrs["transit_encryption_enabled"] != true {
+			out = append(out, finding(r, "not encrypted in transit"))
+		}
+	}
+	return out
+}
+
+// s3Buckets checks every bucket's companion resources. The load balancer's
+// access-log bucket is the one documented exception to SSE-KMS: ELB writes
+// with SSE-S3 only.
+func s3Buckets(s synth.Stack, _ bool) []string {
+	var out []string
+	byBucket := func(typ string) map[string]map[string]any {
+		m := map[string]map[string]any{}
+		for _, r := range each(s, typ) {
+			m[logicalName(r.attrs["bucket"])] = r.attrs
+		}
+		return m
+	}
+	sse, ver, pab, pol := byBucket("aws_s3_bucket_server_side_encryption_configuration"), byBucket("aws_s3_bucket_versioning"),
+		byBucket("aws_s3_bucket_public_access_block"), byBucket("aws_s3_bucket_policy")
+	for _, b := range each(s, "aws_s3_bucket") {
+		logExempt := strings.Contains(str(b.attrs["bucket"]), "-alb-logs-")
+		rule := block(block(sse[b.name]["rule"])["apply_server_side_encryption_by_default"])
+		switch {
+		case rule == nil:
+			out = append(out, finding(b, "no default encryption"))
+		case !logExempt && (rule["sse_algorithm"] != "aws:kms" || !isCMK(rule["kms_master_key_id"])):
+			out = append(out, finding(b, "not SSE-KMS with a CMK"))
+		}
+		if !strings.Contains(fmt.Sprint(ver[b.name]["versioning_configuration"]), "Enabled") {
+			out = append(out, finding(b, "versioning off"))
+		}
+		p := pab[b.name]
+		for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+			if p == nil || p[k] != true {
+				out = append(out, finding(b, "public access block %s is off", k))
+				break
+			}
+		}
+		if !strings.Contains(str(pol[b.name]["policy"]), `"aws:SecureTransport":["false"]`) {
+			out = append(out, finding(b, "no TLS-only bucket policy"))
+		}
+	}
+	return out
+}
+
+func snsCMK(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_sns_topic") {
+		if !isCMK(r.attrs["kms_master_key_id"]) {
+			out = append(out, finding(r, "not encrypted with a CMK"))
+		}
+	}
+	return out
+}
+
+func logGroups(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_cloudwatch_log_group") {
+		if !isCMK(r.attrs["kms_key_id"]) {
+			out = append(out, finding(r, "not encrypted with a CMK"))
+		}
+		if d, _ := r.attrs["retention_in_days"].(float64); d < 1 {
+			out = append(out, finding(r, "kept forever (no retention_in_days)"))
+		}
+	}
+	return out
+}
+
+func secretsCMK(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_secretsmanager_secret") {
+		if !isCMK(r.attrs["kms_key_id"]) {
+			out = append(out, finding(r, "encrypted with the AWS-managed key, not a CMK"))
+		}
+	}
+	return out
+}
+
+func kmsRotation(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_kms_key") {
+		if r.attrs["enable_key_rotation"] != true {
+			out = append(out, finding(r, "rotation off"))
+		}
+	}
+	return out
+}
+
+func noPublicIPs(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_instance") {
+		if r.attrs["associate_public_ip_address"] != false {
+			out = append(out, finding(r, "may get a public IP (associate_public_ip_address is not false)"))
+		}
+	}
+	for _, r := range each(s, "aws_subnet") {
+		if r.attrs["map_public_ip_on_launch"] == true {
+			out = append(out, finding(r, "maps public IPs on launch"))
+		}
+	}
+	return out
+}
+
+func noPublicDB(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_db_instance") {
+		if r.attrs["publicly_accessible"] != false {
+			out = append(out, finding(r, "publicly accessible"))
+		}
+	}
+	return out
+}
+
+// ingress allows world-open ingress only to security groups attached to an
+// internet-facing load balancer, and only on 80 and 443.
+func ingress(s synth.Stack, _ bool) []string {
+	var out []string
+	albGroups := map[string]bool{}
+	for _, lb := range each(s, "aws_lb") {
+		if lb.attrs["internal"] == false {
+			for _, g := range lb.attrs["security_groups"].([]any) {
+				albGroups[logicalName(g)] = true
+			}
+		}
+	}
+	for _, r := range each(s, "aws_security_group") {
+		if r.attrs["ingress"] != nil || r.attrs["egress"] != nil {
+			out = append(out, finding(r, "inline rules (scanners miss them in JSON): use aws_vpc_security_group_*_rule"))
+		}
+	}
+	for _, r := range each(s, "aws_security_group_rule") {
+		out = append(out, finding(r, "legacy aws_security_group_rule: use aws_vpc_security_group_ingress_rule/egress_rule"))
+	}
+	for _, r := range each(s, "aws_vpc_security_group_ingress_rule") {
+		world := r.attrs["cidr_ipv4"] == "0.0.0.0/0" || r.attrs["cidr_ipv6"] == "::/0"
+		if !world {
+			continue
+		}
+		from, _ := r.attrs["from_port"].(float64)
+		to, _ := r.attrs["to_port"].(float64)
+		if !albGroups[logicalName(r.attrs["security_group_id"])] || from != to || (from != 80 && from != 443) {
+			out = append(out, finding(r, "open to the world on %v-%v", from, to))
+		}
+		if r.attrs["ip_protocol"] == "-1" {
+			out = append(out, finding(r, "open to the world on every protocol"))
+		}
+	}
+	return out
+}
+
+func alb(s synth.Stack, _ bool) []string {
+	var out []string
+	waf := map[string]bool{}
+	for _, a := range each(s, "aws_wafv2_web_acl_association") {
+		waf[logicalName(a.attrs["resource_arn"])] = true
+	}
+	listeners := each(s, "aws_lb_listener")
+	for _, lb := range each(s, "aws_lb") {
+		if lb.attrs["load_balancer_type"] != "application" {
+			continue
+		}
+		if lb.attrs["drop_invalid_header_fields"] != true {
+			out = append(out, finding(lb, "invalid header fields are not dropped"))
+		}
+		if lb.attrs["internal"] == false && !waf[lb.name] {
+			out = append(out, finding(lb, "internet-facing without a WAF web ACL"))
+		}
+		if block(lb.attrs["access_logs"])["enabled"] != true {
+			out = append(out, finding(lb, "access logs off"))
+		}
+	}
+	for _, l := range listeners {
+		switch l.attrs["protocol"] {
+		case "HTTPS":
+			if !strings.HasPrefix(str(l.attrs["ssl_policy"]), "ELBSecurityPolicy-TLS13-") {
+				out = append(out, finding(l, "TLS policy %v allows TLS below 1.2 or lacks TLS 1.3", l.attrs["ssl_policy"]))
+			}
+		case "HTTP":
+			a := block(l.attrs["default_action"])
+			if a["type"] != "redirect" || block(a["redirect"])["protocol"] != "HTTPS" {
+				out = append(out, finding(l, "plain HTTP is served instead of redirected to HTTPS"))
+			}
+		}
+	}
+	return out
+}
+
+func productionProtection(s synth.Stack, production bool) []string {
+	if !production {
+		return nil
+	}
+	var out []string
+	for _, r := range each(s, "aws_db_instance") {
+		if r.attrs["deletion_protection"] != true {
+			out = append(out, finding(r, "no deletion protection"))
+		}
+		if r.attrs["replicate_source_db"] == nil {
+			if d, _ := r.attrs["backup_retention_period"].(float64); d < 7 {
+				out = append(out, finding(r, "backups kept %v days (< 7)", d))
+			}
+			if r.attrs["skip_final_snapshot"] != false {
+				out = append(out, finding(r, "no final snapshot"))
+			}
+			if r.attrs["multi_az"] != true {
+				out = append(out, finding(r, "not Multi-AZ"))
+			}
+		}
+	}
+	for _, r := range each(s, "aws_lb") {
+		if r.attrs["enable_deletion_protection"] != true {
+			out = append(out, finding(r, "no deletion protection"))
+		}
+	}
+	for _, r := range each(s, "aws_instance") {
+		if r.attrs["disable_api_termination"] != true {
+			out = append(out, finding(r, "no termination protection"))
+		}
+	}
+	backedUp := map[string]bool{}
+	for _, b := range each(s, "aws_efs_backup_policy") {
+		if strings.Contains(fmt.Sprint(b.attrs["backup_policy"]), "ENABLED") {
+			backedUp[logicalName(b.attrs["file_system_id"])] = true
+		}
+	}
+	for _, r := range each(s, "aws_efs_file_system") {
+		if !backedUp[r.name] {
+			out = append(out, finding(r, "no backup policy"))
+		}
+	}
+	for _, r := range each(s, "aws_elasticache_replication_group") {
+		if d, _ := r.attrs["snapshot_retention_limit"].(float64); d < 1 {
+			out = append(out, finding(r, "no snapshots"))
+		}
+	}
+	return out
+}
+
+func flowLogs(s synth.Stack, _ bool) []string {
+	var out []string
+	logged := map[string]bool{}
+	for _, f := range each(s, "aws_flow_log") {
+		logged[logicalName(f.attrs["vpc_id"])] = true
+	}
+	for _, v := range each(s, "aws_vpc") {
+		if !logged[v.name] {
+			out = append(out, finding(v, "no flow logs"))
+		}
+	}
+	return out
+}
+
+var requiredTags = []string{"Project", "Environment", "ManagedBy", "Repository"}
+
+func tags(s synth.Stack, _ bool) []string {
+	var out []string
+	providers, _ := s["provider"].(map[string]any)
+	aws, _ := providers["aws"].([]any)
+	if len(aws) == 0 {
+		return []string{"provider.aws: none"}
+	}
+	for i, p := range aws {
+		t := block(block(p.(map[string]any)["default_tags"])["tags"])
+		for _, k := range requiredTags {
+			if str(t[k]) == "" {
+				out = append(out, fmt.Sprintf("provider.aws[%d]: default tag %s missing", i, k))
+			}
+		}
+	}
+	return out
+}
+
+var (
+	sensitiveKey = regexp.MustCompile(`(?i)^(password|master_password|auth_token|secret_string|secret_binary|private_key|access_key|secret_key|token)$`)
+	secretShape  = []*regexp.Regexp{
+		regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`),
+		regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),
+		regexp.MustCompile(`[a-z]+://[^/\s:@"]+:[^/\s@"]+@`),
+	}
+)
+
+func noLiteralSecrets(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, typ := range s.ResourceTypes() {
+		for _, r := range each(s, typ) {
+			walkStrings(r.attrs, "", func(path, v string) {
+				key := path[strings.LastIndex(path, ".")+1:]
+				if sensitiveKey.MatchString(key) && v != "" && !strings.HasPrefix(v, "${") {
+					out = append(out, finding(r, "%s holds a literal value", path))
+				}
+				for _, re := range secretShape {
+					if re.MatchString(v) {
+						out = append(out, finding(r, "%s looks like a credential", path))
+					}
+				}
+			})
+		}
+	}
+	return out
+}
+
+func walkStrings(v any, path string, f func(path, v string)) {
+	switch t := v.(type) {
+	case map[string]any:
+		for k, x := range t {
+			walkStrings(x, strings.TrimPrefix(path+"."+k, "."), f)
+		}
+	case []any:
+		for _, x := range t {
+			walkStrings(x, path, f)
+		}
+	case string:
+		f(path, t)
+	}
+}
+
+// iamLeastPrivilege reads every policy document in the stack.
+func iamLeastPrivilege(s synth.Stack, _ bool) []string {
+	var out []string
+	docs := []struct{ typ, attr string }{
+		{"aws_iam_role_policy", "policy"}, {"aws_iam_policy", "policy"}, {"aws_iam_user_policy", "policy"},
+		{"aws_iam_group_policy", "policy"}, {"aws_iam_role", "assume_role_policy"},
+	}
+	for _, d := range docs {
+		for _, r := range each(s, d.typ) {
+			var doc struct {
+				Statement []map[string]any `json:"Statement"`
+			}
+			if err := json.Unmarshal([]byte(str(r.attrs[d.attr])), &doc); err != nil {
+				out = append(out, finding(r, "%s is not a JSON policy: %v", d.attr, err))
+				continue
+			}
+			for _, st := range doc.Statement {
+				if st["Effect"] != "Allow" {
+					continue
+				}
+				if anyIs(st["Action"], "*") && anyIs(st["Resource"], "*") {
+					out = append(out, finding(r, "allows * on *"))
+				}
+				if p, ok := st["Principal"]; ok && (p == "*" || anyIs(block(p)["AWS"], "*")) {
+					out = append(out, finding(r, "trusts every principal"))
+				}
+			}
+		}
+	}
+	return out
+}
+
+func anyIs(v any, want string) bool {
+	switch t := v.(type) {
+	case string:
+		return t == want
+	case []any:
+		for _, x := range t {
+			if x == want {
+				return true
+			}
+		}
+	}
+	return false
+}

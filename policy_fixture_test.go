@@ -1,0 +1,90 @@
+package main
+
+import (
+	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbinstance"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ebsvolume"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/efsfilesystem"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/elasticachereplicationgroup"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicy"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/instance"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lb"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lblistener"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopic"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/subnet"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpc"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
+)
+
+// policyFixtureStack is a deliberately bad stack: every control of the
+// policy suite must catch at least one of its resources. It is synthesized
+// with the real bindings, in the same app as the real stacks, and never
+// deployed.
+const policyFixtureStack = "policy-fixture-stack"
+
+// literalSecretInFixture is the fake secret the fixture writes in clear.
+const literalSecretInFixture = "hunter2-not-a-real-secret"
+
+func buildPolicyFixture(app constructs.Construct) {
+	s := cdktf.NewTerraformStack(app, jsii.String(policyFixtureStack))
+	provider.NewAwsProvider(s, jsii.String("aws"), &provider.AwsProviderConfig{Region: jsii.String("eu-central-1")}) // no default tags
+	v := vpc.NewVpc(s, jsii.String("vpc"), &vpc.VpcConfig{CidrBlock: jsii.String("10.99.0.0/16")})                   // no flow logs
+	sn := subnet.NewSubnet(s, jsii.String("public"), &subnet.SubnetConfig{VpcId: v.Id(), CidrBlock: jsii.String("10.99.0.0/24"), MapPublicIpOnLaunch: jsii.Bool(true)})
+	sg := securitygroup.NewSecurityGroup(s, jsii.String("sg"), &securitygroup.SecurityGroupConfig{
+		VpcId: v.Id(),
+		Ingress: []securitygroup.SecurityGroupIngress{{
+			FromPort: jsii.Number(22), ToPort: jsii.Number(22), Protocol: jsii.String("tcp"), CidrBlocks: jsii.Strings("0.0.0.0/0"),
+		}},
+	})
+	vpcsecuritygroupingressrule.NewVpcSecurityGroupIngressRule(s, jsii.String("ssh-from-world"), &vpcsecuritygroupingressrule.VpcSecurityGroupIngressRuleConfig{
+		SecurityGroupId: sg.Id(), CidrIpv4: jsii.String("0.0.0.0/0"), IpProtocol: jsii.String("tcp"), FromPort: jsii.Number(22), ToPort: jsii.Number(22),
+	})
+	instance.NewInstance(s, jsii.String("server"), &instance.InstanceConfig{
+		Ami: jsii.String("ami-0123456789abcdef0"), InstanceType: jsii.String("t3.micro"), SubnetId: sn.Id(),
+		AssociatePublicIpAddress: jsii.Bool(true), // and no IMDSv2, no encrypted root, no termination protection
+	})
+	ebsvolume.NewEbsVolume(s, jsii.String("volume"), &ebsvolume.EbsVolumeConfig{AvailabilityZone: jsii.String("eu-central-1a"), Size: jsii.Number(10)})
+	dbinstance.NewDbInstance(s, jsii.String("db"), &dbinstance.DbInstanceConfig{
+		InstanceClass: jsii.String("db.t4g.micro"), Engine: jsii.String("postgres"), AllocatedStorage: jsii.Number(20),
+		Username: jsii.String("app"), Password: jsii.String(literalSecretInFixture), PubliclyAccessible: jsii.Bool(true),
+	})
+	efsfilesystem.NewEfsFileSystem(s, jsii.String("efs"), &efsfilesystem.EfsFileSystemConfig{})
+	elasticachereplicationgroup.NewElasticacheReplicationGroup(s, jsii.String("redis"), &elasticachereplicationgroup.ElasticacheReplicationGroupConfig{
+		ReplicationGroupId: jsii.String("fixture"), Description: jsii.String("unencrypted"), NodeType: jsii.String("cache.t4g.micro"),
+	})
+	s3bucket.NewS3Bucket(s, jsii.String("bucket"), &s3bucket.S3BucketConfig{Bucket: jsii.String("fixture-bucket")})
+	snstopic.NewSnsTopic(s, jsii.String("topic"), &snstopic.SnsTopicConfig{Name: jsii.String("fixture")})
+	cloudwatchloggroup.NewCloudwatchLogGroup(s, jsii.String("logs"), &cloudwatchloggroup.CloudwatchLogGroupConfig{Name: jsii.String("/fixture")})
+	secretsmanagersecret.NewSecretsmanagerSecret(s, jsii.String("secret"), &secretsmanagersecret.SecretsmanagerSecretConfig{Name: jsii.String("fixture")})
+	kmskey.NewKmsKey(s, jsii.String("key"), &kmskey.KmsKeyConfig{Description: jsii.String("no rotation")})
+	alb := lb.NewLb(s, jsii.String("alb"), &lb.LbConfig{
+		Internal: jsii.Bool(false), LoadBalancerType: jsii.String("application"), Subnets: jsii.Strings(*sn.Id()), SecurityGroups: jsii.Strings(*sg.Id()),
+	})
+	lblistener.NewLbListener(s, jsii.String("http"), &lblistener.LbListenerConfig{
+		LoadBalancerArn: alb.Arn(), Port: jsii.Number(80), Protocol: jsii.String("HTTP"),
+		DefaultAction: []lblistener.LbListenerDefaultAction{{Type: jsii.String("fixed-response"),
+			FixedResponse: &lblistener.LbListenerDefaultActionFixedResponse{ContentType: jsii.String("text/plain"), StatusCode: jsii.String("200")}}},
+	})
+	lblistener.NewLbListener(s, jsii.String("https"), &lblistener.LbListenerConfig{
+		LoadBalancerArn: alb.Arn(), Port: jsii.Number(443), Protocol: jsii.String("HTTPS"), SslPolicy: jsii.String("ELBSecurityPolicy-2016-08"),
+		CertificateArn: jsii.String("arn:aws:acm:eu-central-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"),
+		DefaultAction: []lblistener.LbListenerDefaultAction{{Type: jsii.String("fixed-response"),
+			FixedResponse: &lblistener.LbListenerDefaultActionFixedResponse{ContentType: jsii.String("text/plain"), StatusCode: jsii.String("200")}}},
+	})
+	role := iamrole.NewIamRole(s, jsii.String("role"), &iamrole.IamRoleConfig{
+		AssumeRolePolicy: jsii.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`),
+	})
+	iamrolepolicy.NewIamRolePolicy(s, jsii.String("admin"), &iamrolepolicy.IamRolePolicyConfig{
+		Role:   role.Id(),
+		Policy: jsii.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`),
+	})
+}

@@ -71,16 +71,7 @@ func TestBootstrapStack(t *testing.T) {
 			t.Errorf("state bucket must refuse destroy: %v", b["lifecycle"])
 		}
 	}
-	one := func(typ string) map[string]any {
-		rs := s.Resources(typ)
-		if len(rs) != 1 {
-			t.Fatalf("%s: %d resources, want 1", typ, len(rs))
-		}
-		for _, r := range rs {
-			return r
-		}
-		return nil
-	}
+	one := func(typ string) map[string]any { return only(t, s, typ) }
 	if v := fmt.Sprint(one("aws_s3_bucket_versioning")["versioning_configuration"]); !strings.Contains(v, "Enabled") {
 		t.Errorf("versioning: %s", v)
 	}

@@ -69,14 +69,7 @@ func (g *SecurityGroup) AllowFrom(source *SecurityGroup, port int, description s
 		ToPort:                    jsii.Number(float64(port)),
 		Description:               jsii.String(description),
 	})
-	vpcsecuritygroupegressrule.NewVpcSecurityGroupEgressRule(source.scope, source.nextID("out"), &vpcsecuritygroupegressrule.VpcSecurityGroupEgressRuleConfig{
-		SecurityGroupId:           jsii.String(source.ID),
-		ReferencedSecurityGroupId: jsii.String(g.ID),
-		IpProtocol:                jsii.String("tcp"),
-		FromPort:                  jsii.Number(float64(port)),
-		ToPort:                    jsii.Number(float64(port)),
-		Description:               jsii.String(description),
-	})
+	source.egress("", g.ID, port, description)
 }
 
 // AllowFromCIDR lets an IPv4 block reach this group on a TCP port. Use it
@@ -96,12 +89,22 @@ func (g *SecurityGroup) AllowFromCIDR(cidr string, port int, description string)
 // AllowEgressToCIDR lets this group open TCP connections to an IPv4 block on
 // a port (e.g. HTTPS to the internet through NAT for package mirrors).
 func (g *SecurityGroup) AllowEgressToCIDR(cidr string, port int, description string) {
-	vpcsecuritygroupegressrule.NewVpcSecurityGroupEgressRule(g.scope, g.nextID("out"), &vpcsecuritygroupegressrule.VpcSecurityGroupEgressRuleConfig{
+	g.egress(cidr, "", port, description)
+}
+
+// egress adds one egress rule to a CIDR block or to another group.
+func (g *SecurityGroup) egress(cidr, groupID string, port int, description string) {
+	cfg := &vpcsecuritygroupegressrule.VpcSecurityGroupEgressRuleConfig{
 		SecurityGroupId: jsii.String(g.ID),
-		CidrIpv4:        jsii.String(cidr),
 		IpProtocol:      jsii.String("tcp"),
 		FromPort:        jsii.Number(float64(port)),
 		ToPort:          jsii.Number(float64(port)),
 		Description:     jsii.String(description),
-	})
+	}
+	if groupID != "" {
+		cfg.ReferencedSecurityGroupId = jsii.String(groupID)
+	} else {
+		cfg.CidrIpv4 = jsii.String(cidr)
+	}
+	vpcsecuritygroupegressrule.NewVpcSecurityGroupEgressRule(g.scope, g.nextID("out"), cfg)
 }

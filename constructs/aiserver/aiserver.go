@@ -105,7 +105,7 @@ func New(scope constructs.Construct, id string, p Props) *AIServer {
 	for n, in := range servers.Instances {
 		name := fmt.Sprintf("%s-%d-models", i.Name(compute.RoleAI), n+1)
 		v := ebsvolume.NewEbsVolume(c, jsii.String(fmt.Sprintf("models-%d", n+1)), &ebsvolume.EbsVolumeConfig{
-			AvailabilityZone: jsii.String(in.AZ),
+			AvailabilityZone: jsii.String(in.AZ()),
 			Size:             jsii.Number(float64(p.ModelVolumeGB)),
 			Type:             jsii.String("gp3"),
 			Throughput:       jsii.Number(500),

@@ -94,11 +94,16 @@ type Props struct {
 type Instance struct {
 	// ID is the instance ID (i-…), what Session Manager connects to.
 	ID string
-	// PrivateIP is its address in the private-app subnet.
-	PrivateIP string
-	// AZ is its availability zone.
-	AZ string
+
+	res instance.Instance
 }
+
+// PrivateIP is the server's address in its private-app subnet. (Fetched on
+// demand: each attribute is a round trip to the jsii runtime.)
+func (in Instance) PrivateIP() string { return *in.res.PrivateIp() }
+
+// AZ is the server's availability zone.
+func (in Instance) AZ() string { return *in.res.AvailabilityZone() }
 
 // Group is a set of identical servers sharing an IAM role.
 type Group struct {
@@ -140,9 +145,10 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 		AssumeRolePolicy: jsii.String(policy.AssumeRole("ec2.amazonaws.com", "")),
 		Tags:             i.Tags(name),
 	})
-	g.RoleName = *role.Name()
+	roleName := role.Name()
+	g.RoleName = *roleName
 	iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("ssm"), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
-		Role:      role.Name(),
+		Role:      roleName,
 		PolicyArn: jsii.String("arn:" + i.Partition + ":iam::aws:policy/AmazonSSMManagedInstanceCore"),
 	})
 	statements := []policy.Statement{
@@ -176,7 +182,7 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 	})
 	profile := iaminstanceprofile.NewIamInstanceProfile(c, jsii.String("profile"), &iaminstanceprofile.IamInstanceProfileConfig{
 		Name: jsii.String(name),
-		Role: role.Name(),
+		Role: roleName,
 		Tags: i.Tags(name),
 	})
 
@@ -215,7 +221,7 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 			// apply; roll it out deliberately with -replace.
 			Lifecycle: &cdktf.TerraformResourceLifecycle{IgnoreChanges: &[]*string{jsii.String("ami")}},
 		})
-		g.Instances = append(g.Instances, Instance{ID: *in.Id(), PrivateIP: *in.PrivateIp(), AZ: *in.AvailabilityZone()})
+		g.Instances = append(g.Instances, Instance{ID: *in.Id(), res: in})
 	}
 	return g
 }

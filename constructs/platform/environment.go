@@ -292,7 +292,7 @@ func (e *EnvironmentStack) outputs() {
 	})
 	var aiIPs []string
 	for _, in := range e.AI.Servers.Instances {
-		aiIPs = append(aiIPs, in.PrivateIP)
+		aiIPs = append(aiIPs, in.PrivateIP())
 	}
 	output(stack, "ai_private_ips", "Private addresses of the GPU servers (port 8000), for Odoo and n8n", aiIPs)
 	output(stack, "ai_model_volume_ids", "Model volume of each GPU server, in instance order", e.AI.ModelVolumeIDs)

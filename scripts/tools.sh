@@ -8,7 +8,7 @@
 #
 # The module proxy refuses version listings, so `go install pkg@version`
 # fails; each tool is built from a throwaway module instead (go get, then
-# go build). trivy needs GOEXPERIMENT=jsonv2 with Go 1.26; its cold build
+# go build). Tools build concurrently. trivy needs GOEXPERIMENT=jsonv2 with Go 1.26; its cold build
 # takes about 14 minutes and 3.5 GB.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -49,11 +49,22 @@ build() {
 	log "$name: done"
 }
 
+# Build concurrently: module downloads (network) overlap other compiles.
 want=("$@")
+pids=() names=()
 for spec in "${TOOLS[@]}"; do
 	IFS='|' read -r name modver pkg out extra <<<"$spec"
 	if ((${#want[@]})) && [[ ! " ${want[*]} " == *" $name "* ]]; then
 		continue
 	fi
-	build "$name" "$modver" "$pkg" "$out" "$extra"
+	build "$name" "$modver" "$pkg" "$out" "$extra" &
+	pids+=("$!") names+=("$name")
 done
+failed=0
+for i in "${!pids[@]}"; do
+	if ! wait "${pids[$i]}"; then
+		log "${names[$i]}: FAILED"
+		failed=1
+	fi
+done
+exit "$failed"

@@ -224,6 +224,26 @@ func TestDashboard(t *testing.T) {
 				t.Errorf("dashboard lacks %q", section)
 			}
 		}
+		names := map[string]bool{}
+		for _, a := range alarms(s) {
+			names[a["alarm_name"].(string)] = true
+		}
+		widgetAlarms := 0
+		for _, w := range body.Widgets {
+			if w.Type != "alarm" {
+				continue
+			}
+			for _, arn := range w.Properties["alarms"].([]any) {
+				widgetAlarms++
+				name := arn.(string)[strings.LastIndex(arn.(string), ":alarm:")+len(":alarm:"):]
+				if !strings.Contains(arn.(string), ":cloudwatch:"+cfg.Region+":") || !names[name] {
+					t.Errorf("alarm widget lists %s, which is not an alarm of this stack", arn)
+				}
+			}
+		}
+		if widgetAlarms != len(names) {
+			t.Errorf("alarm widget lists %d of %d alarms", widgetAlarms, len(names))
+		}
 		refRE := regexp.MustCompile(`\$\{([a-z0-9_]+)\.([A-Za-z0-9_-]+)\.[a-z_]+\}`)
 		refs := refRE.FindAllStringSubmatch(d["dashboard_body"].(string), -1)
 		if len(refs) < 10 {

@@ -141,8 +141,10 @@ func (b *builder) add(a alarm) {
 			cfg.Statistic = jsii.String(a.statistic)
 		}
 	}
-	al := cloudwatchmetricalarm.NewCloudwatchMetricAlarm(b.c, jsii.String("alarm-"+a.id), cfg)
-	b.alarms = append(b.alarms, *al.Arn())
+	cloudwatchmetricalarm.NewCloudwatchMetricAlarm(b.c, jsii.String("alarm-"+a.id), cfg)
+	// The ARN follows from the name; building it here saves a jsii round
+	// trip per alarm.
+	b.alarms = append(b.alarms, i.Arn("cloudwatch", "alarm:"+*cfg.AlarmName))
 }
 
 // New creates the topic, log groups, agent configuration, alarms and

@@ -16,7 +16,6 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/volumeattachment"
 
 	"github.com/influencegen/infrastructure/constructs/compute"
-	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
@@ -32,26 +31,14 @@ const ModelDevice = "/dev/sdf"
 
 // Props configures the GPU servers.
 type Props struct {
-	// Info is the environment the servers belong to.
-	Info envinfo.Info
-	// VPCID and SubnetIDs (private-app) place the servers.
-	VPCID     string
-	SubnetIDs []string
-	// AMI is the image every server boots.
-	AMI string
+	compute.Placement
 	// Settings are the shared AI settings.
 	Settings environments.AISettings
-	// AdminSSHCIDR opens SSH from an admin network. Default: "" (none).
-	AdminSSHCIDR string
 	// Count is Scale.AIServers.
 	Count int
-	// ModelVolumeGB is Scale.ModelVolumeGB.
+	// ModelVolumeGB is Scale.ModelVolumeGB. Model volumes are snapshotted
+	// on destroy when TerminationProtection is set.
 	ModelVolumeGB int
-	// TerminationProtection is Scale.DeletionProtection; it also snapshots
-	// model volumes on destroy.
-	TerminationProtection bool
-	// DataKeyArn encrypts volumes and the model bucket.
-	DataKeyArn string
 	// ModelBucketArn holds the weights and LoRA adapters.
 	ModelBucketArn string
 	// ImageRepositoryArn is the ECR repository of the model-server image.
@@ -77,18 +64,13 @@ func (a *AIServer) AllowClient(client *network.SecurityGroup, who string) {
 func New(scope constructs.Construct, id string, p Props) *AIServer {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	i := p.Info
-	sg := compute.ServerSecurityGroup(c, "sg", i, p.VPCID, compute.RoleAI, "GPU model servers: 8000 from Odoo and n8n only", p.AdminSSHCIDR)
-	servers := compute.New(c, "servers", compute.Props{
-		Info:                  i,
-		Role:                  compute.RoleAI,
-		Count:                 p.Count,
-		InstanceType:          p.Settings.InstanceType,
-		AMI:                   p.AMI,
-		SubnetIDs:             p.SubnetIDs,
-		SecurityGroup:         sg,
-		RootVolumeGB:          p.Settings.RootVolumeGB,
-		DataKeyArn:            p.DataKeyArn,
-		TerminationProtection: p.TerminationProtection,
+	sg := p.SecurityGroup(c, "sg", compute.RoleAI, "GPU model servers: 8000 from Odoo and n8n only")
+	servers := compute.New(c, "servers", p.Servers(compute.Props{
+		Role:          compute.RoleAI,
+		Count:         p.Count,
+		InstanceType:  p.Settings.InstanceType,
+		SecurityGroup: sg,
+		RootVolumeGB:  p.Settings.RootVolumeGB,
 		Statements: []policy.Statement{
 			policy.Allow("ReadModels", []string{"s3:GetObject", "s3:ListBucket"}, []string{p.ModelBucketArn, p.ModelBucketArn + "/*"}),
 			{
@@ -100,7 +82,7 @@ func New(scope constructs.Construct, id string, p Props) *AIServer {
 			policy.Allow("EcrLogin", []string{"ecr:GetAuthorizationToken"}, []string{"*"}),
 			policy.Allow("PullModelServerImage", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, []string{p.ImageRepositoryArn}),
 		},
-	})
+	}))
 	a := &AIServer{SecurityGroup: sg, Servers: servers}
 	for n, in := range servers.Instances {
 		name := fmt.Sprintf("%s-%d-models", i.Name(compute.RoleAI), n+1)

@@ -7,6 +7,36 @@ import (
 	"github.com/influencegen/infrastructure/constructs/network"
 )
 
+// Placement is what every server tier shares: where its servers run, what
+// they boot, who may SSH in, how they are protected and encrypted.
+type Placement struct {
+	// Info is the environment the servers belong to.
+	Info envinfo.Info
+	// VPCID and SubnetIDs (private-app) place the servers.
+	VPCID     string
+	SubnetIDs []string
+	// AMI is the image every server boots (see AMI).
+	AMI string
+	// AdminSSHCIDR opens SSH from an admin network. Default: "" (none).
+	AdminSSHCIDR string
+	// TerminationProtection is Scale.DeletionProtection. Default: false.
+	TerminationProtection bool
+	// DataKeyArn encrypts the servers' volumes.
+	DataKeyArn string
+}
+
+// SecurityGroup creates a tier's security group (see ServerSecurityGroup).
+func (p Placement) SecurityGroup(scope constructs.Construct, id, role, description string) *network.SecurityGroup {
+	return ServerSecurityGroup(scope, id, p.Info, p.VPCID, role, description, p.AdminSSHCIDR)
+}
+
+// Servers fills the placement part of a server group's props.
+func (p Placement) Servers(props Props) Props {
+	props.Info, props.AMI, props.SubnetIDs = p.Info, p.AMI, p.SubnetIDs
+	props.TerminationProtection, props.DataKeyArn = p.TerminationProtection, p.DataKeyArn
+	return props
+}
+
 // ServerSecurityGroup creates a server role's security group: no ingress
 // except what neighbours add with AllowFrom (and SSH from adminCIDR when
 // one is configured), and egress for HTTP and HTTPS only — package

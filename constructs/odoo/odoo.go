@@ -10,7 +10,6 @@ import (
 	"github.com/aws/jsii-runtime-go"
 
 	"github.com/influencegen/infrastructure/constructs/compute"
-	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
@@ -18,23 +17,11 @@ import (
 
 // Props configures the Odoo servers.
 type Props struct {
-	// Info is the environment the servers belong to.
-	Info envinfo.Info
-	// VPCID and SubnetIDs (private-app) place the servers.
-	VPCID     string
-	SubnetIDs []string
-	// AMI is the image every server boots.
-	AMI string
+	compute.Placement
 	// Settings are the shared Odoo settings.
 	Settings environments.OdooSettings
-	// AdminSSHCIDR opens SSH from an admin network. Default: "" (none).
-	AdminSSHCIDR string
 	// Count is Scale.OdooInstances.
 	Count int
-	// TerminationProtection is Scale.DeletionProtection.
-	TerminationProtection bool
-	// DataKeyArn encrypts volumes; the backup bucket uses it too.
-	DataKeyArn string
 	// SecretsKeyArn and SecretArns are Odoo's own secrets.
 	SecretsKeyArn string
 	SecretArns    []string
@@ -56,21 +43,16 @@ type Odoo struct {
 func New(scope constructs.Construct, id string, p Props) *Odoo {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	i := p.Info
-	sg := compute.ServerSecurityGroup(c, "sg", i, p.VPCID, compute.RoleOdoo, "Odoo servers: 8069/8072 from the load balancer only", p.AdminSSHCIDR)
+	sg := p.SecurityGroup(c, "sg", compute.RoleOdoo, "Odoo servers: 8069/8072 from the load balancer only")
 	sg.AllowEgressToCIDR("0.0.0.0/0", 587, "SMTP submission (STARTTLS) for Odoo mail")
-	servers := compute.New(c, "servers", compute.Props{
-		Info:                  i,
-		Role:                  compute.RoleOdoo,
-		Count:                 p.Count,
-		InstanceType:          p.Settings.InstanceType,
-		AMI:                   p.AMI,
-		SubnetIDs:             p.SubnetIDs,
-		SecurityGroup:         sg,
-		RootVolumeGB:          p.Settings.RootVolumeGB,
-		DataKeyArn:            p.DataKeyArn,
-		TerminationProtection: p.TerminationProtection,
-		SecretArns:            p.SecretArns,
-		SecretsKeyArn:         p.SecretsKeyArn,
+	servers := compute.New(c, "servers", p.Servers(compute.Props{
+		Role:          compute.RoleOdoo,
+		Count:         p.Count,
+		InstanceType:  p.Settings.InstanceType,
+		SecurityGroup: sg,
+		RootVolumeGB:  p.Settings.RootVolumeGB,
+		SecretArns:    p.SecretArns,
+		SecretsKeyArn: p.SecretsKeyArn,
 		Statements: []policy.Statement{
 			policy.Allow("MountFilestore", []string{"elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite"}, []string{p.FilestoreArn}),
 			policy.Allow("WriteBackups", []string{"s3:PutObject", "s3:GetObject", "s3:ListBucket"}, []string{p.BackupBucketArn, p.BackupBucketArn + "/odoo/*"}),
@@ -81,6 +63,6 @@ func New(scope constructs.Construct, id string, p Props) *Odoo {
 				Condition: map[string]map[string][]string{"StringEquals": {"kms:ViaService": {i.ServiceHost("s3")}}},
 			},
 		},
-	})
+	}))
 	return &Odoo{SecurityGroup: sg, Servers: servers}
 }

@@ -186,50 +186,41 @@ func (e *EnvironmentStack) buildAppTier(info envinfo.Info, a environments.Accoun
 		DeletionProtection: sc.DeletionProtection,
 		LogRetentionDays:   sc.LogRetentionDays,
 	})
-	e.Odoo = odoo.New(stack, "odoo", odoo.Props{
+	place := compute.Placement{
 		Info:                  info,
 		VPCID:                 net.VPCID,
 		SubnetIDs:             net.AppSubnetIDs,
 		AMI:                   ami,
-		Settings:              cfg.Odoo,
 		AdminSSHCIDR:          cfg.Compute.AdminSSHCIDR,
-		Count:                 sc.OdooInstances,
 		TerminationProtection: sc.DeletionProtection,
 		DataKeyArn:            e.Keys.Data.Arn,
-		SecretsKeyArn:         e.Keys.Secrets.Arn,
-		SecretArns:            []string{e.Secrets.OdooAdmin.Arn, e.Secrets.OdooDB.Arn},
-		FilestoreArn:          e.Filestore.Arn,
-		BackupBucketArn:       e.BackupBucket.Arn,
+	}
+	e.Odoo = odoo.New(stack, "odoo", odoo.Props{
+		Placement:       place,
+		Settings:        cfg.Odoo,
+		Count:           sc.OdooInstances,
+		SecretsKeyArn:   e.Keys.Secrets.Arn,
+		SecretArns:      []string{e.Secrets.OdooAdmin.Arn, e.Secrets.OdooDB.Arn},
+		FilestoreArn:    e.Filestore.Arn,
+		BackupBucketArn: e.BackupBucket.Arn,
 	})
 	e.N8n = n8n.New(stack, "n8n", n8n.Props{
-		Info:                  info,
-		VPCID:                 net.VPCID,
-		SubnetIDs:             net.AppSubnetIDs,
-		AMI:                   ami,
-		Settings:              cfg.N8n,
-		AdminSSHCIDR:          cfg.Compute.AdminSSHCIDR,
-		Workers:               sc.N8nWorkers,
-		TerminationProtection: sc.DeletionProtection,
-		DataKeyArn:            e.Keys.Data.Arn,
-		SecretsKeyArn:         e.Keys.Secrets.Arn,
+		Placement:     place,
+		Settings:      cfg.N8n,
+		Workers:       sc.N8nWorkers,
+		SecretsKeyArn: e.Keys.Secrets.Arn,
 		SecretArns: []string{
 			e.Secrets.N8nDB.Arn, e.Secrets.N8nEncryptionKey.Arn,
 			e.Secrets.RedisAuth.Arn, e.Secrets.N8nRunnerAuth.Arn,
 		},
 	})
 	e.AI = aiserver.New(stack, "ai", aiserver.Props{
-		Info:                  info,
-		VPCID:                 net.VPCID,
-		SubnetIDs:             net.AppSubnetIDs,
-		AMI:                   ami,
-		Settings:              cfg.AI,
-		AdminSSHCIDR:          cfg.Compute.AdminSSHCIDR,
-		Count:                 sc.AIServers,
-		ModelVolumeGB:         sc.ModelVolumeGB,
-		TerminationProtection: sc.DeletionProtection,
-		DataKeyArn:            e.Keys.Data.Arn,
-		ModelBucketArn:        e.ModelBucket.Arn,
-		ImageRepositoryArn:    RepositoryArn(info.Partition, a, RepoAIModelServer),
+		Placement:          place,
+		Settings:           cfg.AI,
+		Count:              sc.AIServers,
+		ModelVolumeGB:      sc.ModelVolumeGB,
+		ModelBucketArn:     e.ModelBucket.Arn,
+		ImageRepositoryArn: RepositoryArn(info.Partition, a, RepoAIModelServer),
 	})
 }
 

@@ -114,14 +114,15 @@ func parityCommand(args []string, a environments.Account, envs []environments.Pa
 		return 2
 	}
 	env, err := environments.Find(envs, envName)
-	if err == nil {
-		_, err = environments.Find(envs, refName)
-	}
 	if err != nil {
 		fmt.Fprintln(stderr, err)
 		return 2
 	}
-	ref, _ := environments.Find(envs, refName)
+	ref, err := environments.Find(envs, refName)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
 	dir, err := os.MkdirTemp("", "influencegen-parity-")
 	if err != nil {
 		fmt.Fprintln(stderr, err)

@@ -111,8 +111,6 @@ type Group struct {
 	Role string
 	// Instances are the servers, in order.
 	Instances []Instance
-	// RoleName is the IAM role of the instance profile.
-	RoleName string
 	// LogGroupPrefix is where the servers may write logs:
 	// "/<prefix>/<role>".
 	LogGroupPrefix string
@@ -146,7 +144,6 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 		Tags:             i.Tags(name),
 	})
 	roleName := role.Name()
-	g.RoleName = *roleName
 	iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("ssm"), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 		Role:      roleName,
 		PolicyArn: jsii.String("arn:" + i.Partition + ":iam::aws:policy/AmazonSSMManagedInstanceCore"),

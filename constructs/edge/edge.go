@@ -83,14 +83,12 @@ type TargetGroup struct {
 type Edge struct {
 	// SecurityGroup is the load balancer's group: targets AllowFrom it.
 	SecurityGroup *network.SecurityGroup
-	// DNSName and ZoneID address the load balancer.
-	DNSName, ZoneID string
+	// DNSName addresses the load balancer.
+	DNSName string
 	// ArnSuffix is the CloudWatch LoadBalancer dimension.
 	ArnSuffix string
 	// Odoo, OdooWebsocket and N8n are the target groups.
 	Odoo, OdooWebsocket, N8n TargetGroup
-	// WebACLArn is the WAF web ACL, or "" when WAF is off.
-	WebACLArn string
 	// LogBucket receives the access logs.
 	LogBucket bucket.Bucket
 
@@ -156,7 +154,7 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 		},
 		Tags: i.Tags(name),
 	})
-	e.DNSName, e.ZoneID, e.ArnSuffix = *alb.DnsName(), *alb.ZoneId(), *alb.ArnSuffix()
+	e.DNSName, e.ArnSuffix = *alb.DnsName(), *alb.ArnSuffix()
 
 	tg := func(cid, suffix string, port int, healthPath string, sticky bool) TargetGroup {
 		tgName := i.Name(suffix)
@@ -312,7 +310,6 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 			ResourceArn: alb.Arn(),
 			WebAclArn:   acl.Arn(),
 		})
-		e.WebACLArn = *acl.Arn()
 	}
 	return e
 }

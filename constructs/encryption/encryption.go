@@ -35,8 +35,6 @@ type Props struct {
 type Key struct {
 	// Arn is the key ARN: use it wherever a resource asks for kms_key_id.
 	Arn string
-	// AliasName is "alias/<prefix>-<purpose>".
-	AliasName string
 }
 
 // Keys are the environment's three customer-managed keys.
@@ -92,7 +90,7 @@ func New(scope constructs.Construct, id string, p Props) Keys {
 			Name:        jsii.String(alias),
 			TargetKeyId: k.KeyId(),
 		})
-		return Key{Arn: *k.Arn(), AliasName: alias}
+		return Key{Arn: *k.Arn()}
 	}
 
 	return Keys{

@@ -72,10 +72,6 @@ type Network struct {
 	PublicSubnetIDs, AppSubnetIDs, DataSubnetIDs []string
 	// DBSubnetGroupName is the DB subnet group over the data subnets.
 	DBSubnetGroupName string
-	// Layout is the subnet plan the VPC was built from.
-	Layout Layout
-
-	scope constructs.Construct
 }
 
 // Tier is one subnet tier.
@@ -147,7 +143,7 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 		Tags:               i.Tags(i.Name("vpc")),
 	})
 	vpcID := v.Id()
-	n := &Network{VPCID: *vpcID, CIDR: p.CIDR, Layout: layout, scope: c}
+	n := &Network{VPCID: *vpcID, CIDR: p.CIDR}
 
 	// A default security group that allows nothing: resources must use
 	// their own groups (CKV2_AWS_12).

@@ -73,8 +73,6 @@ type Observability struct {
 	// AgentParameters maps a server role to the SSM parameter holding its
 	// CloudWatch agent configuration.
 	AgentParameters map[string]string
-	// Alarms counts the alarms created.
-	Alarms int
 }
 
 type builder struct {
@@ -238,7 +236,6 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 		dimensions: map[string]string{"FileSystemId": p.FilestoreID},
 		comparison: "GreaterThanThreshold", threshold: float64(al.FilestoreIOLimitPercent),
 	})
-	o.Alarms = len(b.alarms)
 
 	o.DashboardName = i.Name("health")
 	cloudwatchdashboard.NewCloudwatchDashboard(c, jsii.String("dashboard"), &cloudwatchdashboard.CloudwatchDashboardConfig{

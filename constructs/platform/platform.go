@@ -20,24 +20,14 @@ const BootstrapStackName = "state-bootstrap"
 // 1.10 brought S3-native state locking (use_lockfile).
 const RequiredTerraform = ">= 1.10"
 
-// Stacks are the stacks Build added to the app.
-type Stacks struct {
-	// Bootstrap creates the state bucket and its key.
-	Bootstrap cdktf.TerraformStack
-	// Shared holds the account-wide ECR repositories and CI/CD roles.
-	Shared cdktf.TerraformStack
-	// Environments holds one stack per environment, in the order given.
-	Environments []*EnvironmentStack
-}
-
 // Build adds every stack to app. The configuration must already have passed
 // environments.Validate: Build trusts it.
-func Build(app constructs.Construct, a environments.Account, envs []environments.ParityConfig) *Stacks {
-	s := &Stacks{Bootstrap: NewBootstrapStack(app, a), Shared: NewSharedStack(app, a, envs)}
+func Build(app constructs.Construct, a environments.Account, envs []environments.ParityConfig) {
+	NewBootstrapStack(app, a)
+	NewSharedStack(app, a, envs)
 	for _, e := range envs {
-		s.Environments = append(s.Environments, NewEnvironmentStack(app, a, e))
+		NewEnvironmentStack(app, a, e)
 	}
-	return s
 }
 
 // stackBase creates a stack with the AWS provider every stack shares:

@@ -87,17 +87,8 @@ func Load(outdir string) (map[string]Stack, error) {
 
 // Resources returns the resources of one type in a stack, by logical name.
 func (s Stack) Resources(typ string) map[string]map[string]any {
-	return s.block("resource", typ)
-}
-
-// Data returns the data sources of one type in a stack, by logical name.
-func (s Stack) Data(typ string) map[string]map[string]any {
-	return s.block("data", typ)
-}
-
-func (s Stack) block(kind, typ string) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	all, _ := s[kind].(map[string]any)
+	all, _ := s["resource"].(map[string]any)
 	byType, _ := all[typ].(map[string]any)
 	for name, r := range byType {
 		if m, ok := r.(map[string]any); ok {

@@ -321,6 +321,15 @@ var SupportedPostgresVersions = []string{"14", "15", "16", "17"}
 // queue mode) supports with TLS and AUTH.
 var SupportedRedisVersions = []string{"6.2", "7.0", "7.1"}
 
+// DeletionWindowDays is how long deleted KMS keys and secrets can still be
+// restored: 30 days when the environment is deletion-protected, 7 otherwise.
+func (s Scale) DeletionWindowDays() int {
+	if s.DeletionProtection {
+		return 30
+	}
+	return 7
+}
+
 // StackName is the cdktf stack name of the environment: "<name>-stack".
 func (c ParityConfig) StackName() string { return c.Identity.Name + "-stack" }
 

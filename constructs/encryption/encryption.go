@@ -7,9 +7,10 @@
 //   - logs: CloudWatch Logs (application and flow logs) and SNS alarm topics;
 //   - secrets: Secrets Manager, including the RDS-managed master password.
 //
-// Every key rotates yearly, has an alias "alias/<prefix>-<purpose>" and a
-// deletion window of 30 days when the environment is deletion-protected
-// (7 otherwise).
+// Every key rotates yearly, has an alias "alias/<prefix>-<purpose>" and the
+// environment's deletion window (Scale.DeletionWindowDays). NewKey is the
+// one way this project creates a KMS key; the state and registry keys use it
+// too.
 package encryption
 
 import (
@@ -17,6 +18,7 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
+	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/policy"
@@ -26,9 +28,8 @@ import (
 type Props struct {
 	// Info is the environment the keys belong to.
 	Info envinfo.Info
-	// DeletionProtection selects the 30-day deletion window (true) or the
-	// 7-day one. Default: false.
-	DeletionProtection bool
+	// DeletionWindowDays is how long a deleted key can be restored (7–30).
+	DeletionWindowDays int
 }
 
 // Key is one customer-managed key.
@@ -44,64 +45,95 @@ type Keys struct {
 	Secrets Key
 }
 
-// New creates the data, logs and secrets keys.
-func New(scope constructs.Construct, id string, p Props) Keys {
-	c := constructs.NewConstruct(scope, jsii.String(id))
-	i := p.Info
-	window := 7.0
-	if p.DeletionProtection {
-		window = 30
+// KeyUse are the cryptographic operations a service needs on a key.
+var KeyUse = []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
+
+// UseThroughServices lets principals of the account use a key, but only
+// through the named AWS services (kms:ViaService).
+func UseThroughServices(i envinfo.Info, sid string, actions []string, services ...string) policy.Statement {
+	hosts := make([]string, len(services))
+	for n, s := range services {
+		hosts[n] = i.ServiceHost(s)
 	}
+	return policy.Statement{
+		Sid:       sid,
+		Principal: map[string][]string{"AWS": {"*"}},
+		Actions:   actions,
+		Resources: []string{"*"},
+		Condition: map[string]map[string][]string{
+			"StringEquals": {"kms:CallerAccount": {i.AccountID}, "kms:ViaService": hosts},
+		},
+	}
+}
+
+// KeyProps configures one key and its alias.
+type KeyProps struct {
+	// Info is where the key is created.
+	Info envinfo.Info
+	// ID and AliasID are the construct IDs of the key and its alias.
+	ID, AliasID string
+	// Alias is the alias name without "alias/"; it is the key's Name tag too.
+	Alias string
+	// Description says what the key protects.
+	Description string
+	// DeletionWindowDays is how long a deleted key can be restored (7–30).
+	DeletionWindowDays int
+	// Statements follow the statement that lets the account administer the
+	// key (so IAM policies can grant its use). Default: none.
+	Statements []policy.Statement
+	// PreventDestroy makes Terraform refuse to destroy the key. Default: false.
+	PreventDestroy bool
+}
+
+// NewKey creates a customer-managed key that rotates yearly, with its alias.
+func NewKey(scope constructs.Construct, p KeyProps) Key {
+	i := p.Info
 	root := policy.Statement{
 		Sid:       "AccountAdministersKey",
 		Principal: map[string][]string{"AWS": {i.RootArn()}},
 		Actions:   []string{"kms:*"},
 		Resources: []string{"*"},
 	}
-	keyUse := []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"}
-	viaServices := func(sid string, services ...string) policy.Statement {
-		hosts := make([]string, len(services))
-		for n, s := range services {
-			hosts[n] = i.ServiceHost(s)
-		}
-		return policy.Statement{
-			Sid:       sid,
-			Principal: map[string][]string{"AWS": {"*"}},
-			Actions:   append(append([]string{}, keyUse...), "kms:CreateGrant", "kms:ListGrants"),
-			Resources: []string{"*"},
-			Condition: map[string]map[string][]string{
-				"StringEquals": {"kms:CallerAccount": {i.AccountID}, "kms:ViaService": hosts},
-			},
-		}
+	var lifecycle *cdktf.TerraformResourceLifecycle
+	if p.PreventDestroy {
+		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
+	k := kmskey.NewKmsKey(scope, jsii.String(p.ID), &kmskey.KmsKeyConfig{
+		Description:          jsii.String(p.Description),
+		EnableKeyRotation:    jsii.Bool(true),
+		RotationPeriodInDays: jsii.Number(365),
+		DeletionWindowInDays: jsii.Number(float64(p.DeletionWindowDays)),
+		Policy:               jsii.String(policy.Document{Statements: append([]policy.Statement{root}, p.Statements...)}.JSON()),
+		Tags:                 i.Tags(p.Alias),
+		Lifecycle:            lifecycle,
+	})
+	kmsalias.NewKmsAlias(scope, jsii.String(p.AliasID), &kmsalias.KmsAliasConfig{
+		Name:        jsii.String("alias/" + p.Alias),
+		TargetKeyId: k.KeyId(),
+	})
+	return Key{Arn: *k.Arn()}
+}
 
+// New creates the data, logs and secrets keys.
+func New(scope constructs.Construct, id string, p Props) Keys {
+	c := constructs.NewConstruct(scope, jsii.String(id))
+	i := p.Info
+	grants := append(append([]string{}, KeyUse...), "kms:CreateGrant", "kms:ListGrants")
 	newKey := func(purpose, description string, statements ...policy.Statement) Key {
-		name := i.Name(purpose)
-		k := kmskey.NewKmsKey(c, jsii.String(purpose), &kmskey.KmsKeyConfig{
-			Description:          jsii.String(description),
-			EnableKeyRotation:    jsii.Bool(true),
-			RotationPeriodInDays: jsii.Number(365),
-			DeletionWindowInDays: jsii.Number(window),
-			Policy:               jsii.String(policy.Document{Statements: append([]policy.Statement{root}, statements...)}.JSON()),
-			Tags:                 i.Tags(name),
+		return NewKey(c, KeyProps{
+			Info: i, ID: purpose, AliasID: purpose + "-alias", Alias: i.Name(purpose),
+			Description: description, DeletionWindowDays: p.DeletionWindowDays, Statements: statements,
 		})
-		alias := "alias/" + name
-		kmsalias.NewKmsAlias(c, jsii.String(purpose+"-alias"), &kmsalias.KmsAliasConfig{
-			Name:        jsii.String(alias),
-			TargetKeyId: k.KeyId(),
-		})
-		return Key{Arn: *k.Arn()}
 	}
-
 	return Keys{
 		Data: newKey("data", "InfluenceGen "+i.Env+": platform data (EBS, RDS, EFS, ElastiCache, S3, backups)",
-			viaServices("UseThroughDataServices", "ec2", "rds", "elasticfilesystem", "elasticache", "s3", "backup"),
+			UseThroughServices(i, "UseThroughDataServices", grants, "ec2", "rds", "elasticfilesystem", "elasticache", "s3", "backup"),
 		),
 		Logs: newKey("logs", "InfluenceGen "+i.Env+": CloudWatch Logs and SNS alarm topics",
 			policy.Statement{
 				Sid:       "CloudWatchLogsEncrypt",
 				Principal: map[string][]string{"Service": {i.ServiceHost("logs")}},
-				Actions:   keyUse,
+				Actions:   KeyUse,
 				Resources: []string{"*"},
 				Condition: map[string]map[string][]string{
 					"ArnLike": {"kms:EncryptionContext:aws:logs:arn": {i.Arn("logs", "log-group:*")}},
@@ -114,10 +146,10 @@ func New(scope constructs.Construct, id string, p Props) Keys {
 				Resources: []string{"*"},
 				Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {i.AccountID}}},
 			},
-			viaServices("UseThroughSNS", "sns"),
+			UseThroughServices(i, "UseThroughSNS", grants, "sns"),
 		),
 		Secrets: newKey("secrets", "InfluenceGen "+i.Env+": Secrets Manager secrets",
-			viaServices("UseThroughSecretsManager", "secretsmanager"),
+			UseThroughServices(i, "UseThroughSecretsManager", grants, "secretsmanager"),
 		),
 	}
 }

@@ -67,7 +67,7 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 	sc := cfg.Scale
 	e := &EnvironmentStack{Stack: stack, Config: cfg}
 
-	e.Keys = encryption.New(stack, "kms", encryption.Props{Info: info, DeletionProtection: sc.DeletionProtection})
+	e.Keys = encryption.New(stack, "kms", encryption.Props{Info: info, DeletionWindowDays: sc.DeletionWindowDays()})
 	e.Network = network.New(stack, "network", network.Props{
 		Info:               info,
 		CIDR:               cfg.Identity.VPCCIDR,
@@ -105,11 +105,7 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 // buildDataTier creates the secrets, database, cache, filestore and buckets.
 func (e *EnvironmentStack) buildDataTier(info envinfo.Info) {
 	cfg, sc, stack, net := e.Config, e.Config.Scale, e.Stack, e.Network
-	recovery := 7
-	if sc.DeletionProtection {
-		recovery = 30
-	}
-	e.Secrets = secrets.New(stack, "secrets", secrets.Props{Info: info, KMSKeyArn: e.Keys.Secrets.Arn, RecoveryWindowDays: recovery})
+	e.Secrets = secrets.New(stack, "secrets", secrets.Props{Info: info, KMSKeyArn: e.Keys.Secrets.Arn, RecoveryWindowDays: sc.DeletionWindowDays()})
 	e.Database = database.New(stack, "database", database.Props{
 		Info:                info,
 		VPCID:               net.VPCID,

@@ -15,9 +15,8 @@ import (
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ecrlifecyclepolicy"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ecrrepository"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
 
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/policy"
 )
@@ -51,26 +50,12 @@ func New(scope constructs.Construct, id string, p Props) []Repository {
 	if keep == 0 {
 		keep = 100
 	}
-	key := kmskey.NewKmsKey(c, jsii.String("key"), &kmskey.KmsKeyConfig{
-		Description:          jsii.String("ECR repositories of " + i.Project),
-		EnableKeyRotation:    jsii.Bool(true),
-		RotationPeriodInDays: jsii.Number(365),
-		DeletionWindowInDays: jsii.Number(30),
-		Policy: jsii.String(policy.Document{Statements: []policy.Statement{
-			{Sid: "AccountAdministersKey", Principal: map[string][]string{"AWS": {i.RootArn()}}, Actions: []string{"kms:*"}, Resources: []string{"*"}},
-			{
-				Sid:       "UseThroughECR",
-				Principal: map[string][]string{"AWS": {"*"}},
-				Actions:   []string{"kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey", "kms:CreateGrant"},
-				Resources: []string{"*"},
-				Condition: map[string]map[string][]string{"StringEquals": {"kms:CallerAccount": {i.AccountID}, "kms:ViaService": {i.ServiceHost("ecr")}}},
-			},
-		}}.JSON()),
-		Tags: i.Tags(i.Name("ecr")),
-	})
-	kmsalias.NewKmsAlias(c, jsii.String("key-alias"), &kmsalias.KmsAliasConfig{
-		Name:        jsii.String("alias/" + i.Name("ecr")),
-		TargetKeyId: key.KeyId(),
+	key := encryption.NewKey(c, encryption.KeyProps{
+		Info: i, ID: "key", AliasID: "key-alias", Alias: i.Name("ecr"),
+		Description:        "ECR repositories of " + i.Project,
+		DeletionWindowDays: 30,
+		Statements: []policy.Statement{encryption.UseThroughServices(i, "UseThroughECR",
+			append(append([]string{}, encryption.KeyUse...), "kms:CreateGrant"), "ecr")},
 	})
 	lifecycle, _ := json.Marshal(map[string]any{"rules": []map[string]any{
 		{
@@ -95,7 +80,7 @@ func New(scope constructs.Construct, id string, p Props) []Repository {
 			ImageScanningConfiguration: &ecrrepository.EcrRepositoryImageScanningConfiguration{ScanOnPush: jsii.Bool(true)},
 			EncryptionConfiguration: []ecrrepository.EcrRepositoryEncryptionConfiguration{{
 				EncryptionType: jsii.String("KMS"),
-				KmsKey:         key.Arn(),
+				KmsKey:         jsii.String(key.Arn),
 			}},
 			Tags: i.Tags(name),
 		})

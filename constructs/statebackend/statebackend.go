@@ -12,13 +12,10 @@ package statebackend
 import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmsalias"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
-	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/bucket"
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
-	"github.com/influencegen/infrastructure/constructs/policy"
 )
 
 // Props configures the state backend.
@@ -49,30 +46,17 @@ func New(scope constructs.Construct, id string, p Props) StateBackend {
 	if days == 0 {
 		days = 365
 	}
-	keep := &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
-	key := kmskey.NewKmsKey(c, jsii.String("key"), &kmskey.KmsKeyConfig{
-		Description:          jsii.String("Terraform state of every InfluenceGen stack"),
-		EnableKeyRotation:    jsii.Bool(true),
-		RotationPeriodInDays: jsii.Number(365),
-		DeletionWindowInDays: jsii.Number(30),
-		Policy: jsii.String(policy.Document{Statements: []policy.Statement{{
-			Sid:       "AccountAdministersKey",
-			Principal: map[string][]string{"AWS": {i.RootArn()}},
-			Actions:   []string{"kms:*"},
-			Resources: []string{"*"},
-		}}}.JSON()),
-		Tags:      i.Tags(p.KMSAlias),
-		Lifecycle: keep,
-	})
-	kmsalias.NewKmsAlias(c, jsii.String("alias"), &kmsalias.KmsAliasConfig{
-		Name:        jsii.String("alias/" + p.KMSAlias),
-		TargetKeyId: key.KeyId(),
+	key := encryption.NewKey(c, encryption.KeyProps{
+		Info: i, ID: "key", AliasID: "alias", Alias: p.KMSAlias,
+		Description:        "Terraform state of every InfluenceGen stack",
+		DeletionWindowDays: 30,
+		PreventDestroy:     true,
 	})
 	b := bucket.New(c, "state", bucket.Props{
 		Name:                  p.Bucket,
-		KMSKeyArn:             *key.Arn(),
+		KMSKeyArn:             key.Arn,
 		NoncurrentVersionDays: days,
 		PreventDestroy:        true,
 	})
-	return StateBackend{BucketName: b.Name, BucketArn: b.Arn, KeyArn: *key.Arn()}
+	return StateBackend{BucketName: b.Name, BucketArn: b.Arn, KeyArn: key.Arn}
 }

@@ -137,7 +137,7 @@ func New(scope constructs.Construct, id string, p Props) Bucket {
 		Rule:   []s3bucketlifecycleconfiguration.S3BucketLifecycleConfigurationRule{rule},
 	})
 
-	doc := policy.Document{Statements: append([]policy.Statement{policy.DenyInsecureTransport(arn)}, p.ExtraStatements...)}
+	doc := policy.Document{Statements: append([]policy.Statement{policy.DenyInsecureTransport([]string{"s3:*"}, arn, arn+"/*")}, p.ExtraStatements...)}
 	s3bucketpolicy.NewS3BucketPolicy(c, jsii.String("policy"), &s3bucketpolicy.S3BucketPolicyConfig{
 		Bucket: name,
 		Policy: jsii.String(doc.JSON()),

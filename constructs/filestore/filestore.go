@@ -81,14 +81,7 @@ func New(scope constructs.Construct, id string, p Props) *Filestore {
 	efsfilesystempolicy.NewEfsFileSystemPolicy(c, jsii.String("policy"), &efsfilesystempolicy.EfsFileSystemPolicyConfig{
 		FileSystemId: fs.Id(),
 		Policy: jsii.String(policy.Document{Statements: []policy.Statement{
-			{
-				Sid:       "DenyUnencryptedTransport",
-				Effect:    "Deny",
-				Principal: map[string][]string{"AWS": {"*"}},
-				Actions:   []string{"*"},
-				Resources: []string{arn},
-				Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
-			},
+			policy.DenyInsecureTransport([]string{"*"}, arn),
 			{
 				Sid:       "MountThroughMountTargetsOnly",
 				Principal: map[string][]string{"AWS": {i.RootArn()}},

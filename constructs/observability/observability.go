@@ -170,14 +170,7 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 				Resources: []string{o.TopicArn},
 				Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {i.AccountID}}},
 			},
-			{
-				Sid:       "DenyInsecureTransport",
-				Effect:    "Deny",
-				Principal: map[string][]string{"AWS": {"*"}},
-				Actions:   []string{"sns:Publish", "sns:Subscribe"},
-				Resources: []string{o.TopicArn},
-				Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
-			},
+			policy.DenyInsecureTransport([]string{"sns:Publish", "sns:Subscribe"}, o.TopicArn),
 		}}.JSON()),
 	})
 	for n, email := range p.AlertEmails {

@@ -93,15 +93,16 @@ func AssumeRole(service, sourceAccount string) string {
 	return string(b)
 }
 
-// DenyInsecureTransport is the bucket-policy statement that refuses any
-// request not made over TLS (checkov CKV_AWS_379-style "TLS-only").
-func DenyInsecureTransport(bucketArn string) Statement {
+// DenyInsecureTransport is the resource-policy statement that refuses the
+// actions on the resources to any request not made over TLS ("TLS-only"
+// buckets, file systems and topics).
+func DenyInsecureTransport(actions []string, resources ...string) Statement {
 	return Statement{
 		Sid:       "DenyInsecureTransport",
 		Effect:    "Deny",
 		Principal: map[string][]string{"AWS": {"*"}},
-		Actions:   []string{"s3:*"},
-		Resources: []string{bucketArn, bucketArn + "/*"},
+		Actions:   actions,
+		Resources: resources,
 		Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
 	}
 }

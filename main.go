@@ -8,6 +8,9 @@ import (
 	"io"
 	"os"
 
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/synth"
@@ -130,7 +133,8 @@ func parityCommand(args []string, a environments.Account, envs []environments.Pa
 	}
 	defer os.RemoveAll(dir)
 	probe := parity.Probe(ref, env, a)
-	if err := synth.Run(synth.Options{Outdir: dir, Account: a, Environments: envs, Probes: []environments.ParityConfig{probe}}); err != nil {
+	addProbe := func(app constructs.Construct) { platform.NewEnvironmentStack(app, a, probe) }
+	if err := synth.Run(synth.Options{Outdir: dir, Account: a, Environments: envs, Extra: addProbe}); err != nil {
 		fmt.Fprintln(stderr, err)
 		return 1
 	}

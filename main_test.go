@@ -5,6 +5,9 @@ import (
 	"os"
 	"testing"
 
+	"github.com/aws/constructs-go/constructs/v10"
+
+	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/synth"
@@ -42,8 +45,11 @@ func TestMain(m *testing.M) {
 			Outdir:       dir,
 			Account:      account,
 			Environments: envs,
-			Probes:       []environments.ParityConfig{probe, drift},
-			Extra:        buildPolicyFixture,
+			Extra: func(app constructs.Construct) {
+				platform.NewEnvironmentStack(app, account, probe)
+				platform.NewEnvironmentStack(app, account, drift)
+				buildPolicyFixture(app)
+			},
 		})
 		if err == nil {
 			stacks, err = synth.Load(dir)

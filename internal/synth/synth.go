@@ -26,12 +26,8 @@ type Options struct {
 	// Account and Environments are validated, then built.
 	Account      environments.Account
 	Environments []environments.ParityConfig
-	// Probes are extra environment stacks built only for analysis (the
-	// parity proof's counterfactual). They are derived from validated
-	// environments and are not validated again. Default: none.
-	Probes []environments.ParityConfig
-	// Extra adds further stacks to the app before synthesis (test
-	// fixtures). Default: none.
+	// Extra adds further stacks to the app before synthesis: the parity
+	// proof's probe, test fixtures. They are not validated. Default: none.
 	Extra func(app constructs.Construct)
 }
 
@@ -47,9 +43,6 @@ func Run(o Options) error {
 	}
 	app := cdktf.NewApp(cfg)
 	platform.Build(app, o.Account, o.Environments)
-	for _, p := range o.Probes {
-		platform.NewEnvironmentStack(app, o.Account, p)
-	}
 	if o.Extra != nil {
 		o.Extra(app)
 	}

@@ -10,13 +10,13 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/elasticacheparametergroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/elasticachereplicationgroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/elasticachesubnetgroup"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/environments"
 )
@@ -103,12 +103,7 @@ func New(scope constructs.Construct, id string, p Props) *Cache {
 		Lifecycle: &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
 	})
 	slowLogName := "/" + i.Prefix + "/elasticache/redis/slow-log"
-	slowLog := cloudwatchloggroup.NewCloudwatchLogGroup(c, jsii.String("slow-log"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
-		Name:            jsii.String(slowLogName),
-		RetentionInDays: jsii.Number(float64(p.LogRetentionDays)),
-		KmsKeyId:        jsii.String(p.LogsKeyArn),
-		Tags:            i.Tags(slowLogName),
-	})
+	slowLog := logs.NewGroup(c, "slow-log", logs.Props{Info: i, Name: slowLogName, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
 
 	rg := elasticachereplicationgroup.NewElasticacheReplicationGroup(c, jsii.String("redis"), &elasticachereplicationgroup.ElasticacheReplicationGroupConfig{
 		ReplicationGroupId:       jsii.String(name),

@@ -27,6 +27,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
@@ -111,9 +112,6 @@ type Group struct {
 	Role string
 	// Instances are the servers, in order.
 	Instances []Instance
-	// LogGroupPrefix is where the servers may write logs:
-	// "/<prefix>/<role>".
-	LogGroupPrefix string
 }
 
 // IDs returns the instance IDs.
@@ -125,17 +123,12 @@ func (g *Group) IDs() []string {
 	return out
 }
 
-// LogGroupPrefix is the log-group name prefix of a role's logs.
-func LogGroupPrefix(i envinfo.Info, role string) string {
-	return fmt.Sprintf("/%s/%s", i.Prefix, role)
-}
-
 // New creates the servers, their IAM role and instance profile.
 func New(scope constructs.Construct, id string, p Props) *Group {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	i := p.Info
 	name := i.Name(p.Role)
-	g := &Group{Role: p.Role, LogGroupPrefix: LogGroupPrefix(i, p.Role)}
+	g := &Group{Role: p.Role}
 
 	role := iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(name),
@@ -157,8 +150,8 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 		},
 		policy.Allow("AgentDescribe", []string{"ec2:DescribeTags", "ec2:DescribeVolumes", "ec2:DescribeInstances"}, []string{"*"}),
 		policy.Allow("OwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}, []string{
-			i.Arn("logs", "log-group:"+g.LogGroupPrefix+"/*"),
-			i.Arn("logs", "log-group:"+LogGroupPrefix(i, "system")+"/*"),
+			i.Arn("logs", "log-group:"+logs.RolePrefix(i, p.Role)+"/*"),
+			i.Arn("logs", "log-group:"+logs.RolePrefix(i, "system")+"/*"),
 		}),
 	}
 	if len(p.SecretArns) > 0 {

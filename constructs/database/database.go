@@ -11,7 +11,6 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbinstance"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbparametergroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
@@ -19,6 +18,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
@@ -129,12 +129,7 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 		var deps []cdktf.ITerraformDependable
 		for _, name := range exports {
 			lgName := fmt.Sprintf("/aws/rds/instance/%s/%s", instance, name)
-			deps = append(deps, cloudwatchloggroup.NewCloudwatchLogGroup(c, jsii.String(cid+"-log-"+name), &cloudwatchloggroup.CloudwatchLogGroupConfig{
-				Name:            jsii.String(lgName),
-				RetentionInDays: jsii.Number(float64(p.LogRetentionDays)),
-				KmsKeyId:        jsii.String(p.LogsKeyArn),
-				Tags:            i.Tags(lgName),
-			}))
+			deps = append(deps, logs.NewGroup(c, cid+"-log-"+name, logs.Props{Info: i, Name: lgName, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn}))
 		}
 		return &deps
 	}

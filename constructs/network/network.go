@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsavailabilityzones"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbsubnetgroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/defaultsecuritygroup"
@@ -35,6 +34,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/policy"
 )
 
@@ -289,12 +289,7 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 
 	// Flow logs to a KMS-encrypted log group (CKV2_AWS_11, CKV_AWS_158).
 	logGroupName := fmt.Sprintf("/%s/vpc/flow-logs", i.Prefix)
-	lg := cloudwatchloggroup.NewCloudwatchLogGroup(c, jsii.String("flow-logs"), &cloudwatchloggroup.CloudwatchLogGroupConfig{
-		Name:            jsii.String(logGroupName),
-		RetentionInDays: jsii.Number(float64(p.LogRetentionDays)),
-		KmsKeyId:        jsii.String(p.LogsKeyArn),
-		Tags:            i.Tags(logGroupName),
-	})
+	lg := logs.NewGroup(c, "flow-logs", logs.Props{Info: i, Name: logGroupName, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
 	role := iamrole.NewIamRole(c, jsii.String("flow-logs-role"), &iamrole.IamRoleConfig{
 		Name:             jsii.String(i.Name("vpc-flow-logs")),
 		AssumeRolePolicy: jsii.String(policy.AssumeRole("vpc-flow-logs.amazonaws.com", i.AccountID)),

@@ -17,7 +17,6 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchdashboard"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchmetricalarm"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopic"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopicpolicy"
@@ -27,6 +26,7 @@ import (
 	"github.com/influencegen/infrastructure/constructs/compute"
 	"github.com/influencegen/infrastructure/constructs/edge"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
 )
@@ -182,22 +182,17 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 	}
 
 	// Log groups: one per application role, plus the system logs.
-	prefix := "/" + i.Prefix
 	for _, role := range []string{compute.RoleOdoo, compute.RoleN8nMain, compute.RoleN8nWorker, compute.RoleAI, "system"} {
-		name := prefix + "/" + role + "/app"
+		name := logs.AppGroup(i, role)
 		if role == "system" {
-			name = prefix + "/system/syslog"
+			name = logs.SystemGroup(i)
 		}
-		cloudwatchloggroup.NewCloudwatchLogGroup(c, jsii.String("logs-"+role), &cloudwatchloggroup.CloudwatchLogGroupConfig{
-			Name:            jsii.String(name),
-			RetentionInDays: jsii.Number(float64(p.LogRetentionDays)),
-			KmsKeyId:        jsii.String(p.LogsKeyArn),
-			Tags:            i.Tags(name),
-		})
+		logs.NewGroup(c, "logs-"+role, logs.Props{Info: i, Name: name, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
 		o.LogGroups[role] = name
 	}
 
 	// The agent configuration of each role, where Ansible fetches it.
+	prefix := "/" + i.Prefix
 	for _, role := range []string{compute.RoleOdoo, compute.RoleN8nMain, compute.RoleN8nWorker, compute.RoleAI} {
 		cfg, err := AgentConfig(prefix, role)
 		if err != nil {

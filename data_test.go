@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/influencegen/infrastructure/environments"
+	"github.com/influencegen/infrastructure/internal/controls"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
 
@@ -271,12 +272,8 @@ func TestSecrets(t *testing.T) {
 // sensitive attribute holds a literal, and nothing looks like a key or
 // password.
 func TestNoLiteralSecrets(t *testing.T) {
-	sensitive := regexp.MustCompile(`"(password|master_password|auth_token|secret_string|secret_binary|private_key|access_key|secret_key|token)"\s*:\s*"([^"]*)"`)
-	patterns := map[string]*regexp.Regexp{
-		"AWS access key":  regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`),
-		"private key":     regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),
-		"password in URL": regexp.MustCompile(`[a-z]+://[^/\s:@"]+:[^/\s@"]+@`),
-	}
+	sensitive := regexp.MustCompile(`"(` + strings.Join(controls.SensitiveAttributes, "|") + `)"\s*:\s*"([^"]*)"`)
+	patterns := controls.SecretShapes
 	files := 0
 	err := filepath.Walk(synthDir, func(path string, info os.FileInfo, err error) error {
 		if info != nil && info.IsDir() && info.Name() == policyFixtureStack {

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -55,18 +54,8 @@ func ref(v any, typ, prefix string) bool {
 	return ok && strings.Contains(s, "${"+typ+"."+prefix)
 }
 
-// logicalName returns the logical name of the resource whose attribute a
-// reference points to: "${aws_security_group.odoo_sg_sg_1234.id}" →
-// "odoo_sg_sg_1234".
-func logicalName(v any) string {
-	s := fmt.Sprint(v)
-	s = strings.TrimSuffix(strings.TrimPrefix(s, "${"), "}")
-	parts := strings.Split(s, ".")
-	if len(parts) < 2 {
-		return ""
-	}
-	return parts[1]
-}
+// logicalName returns the logical name of the resource a reference points to.
+var logicalName = synth.ReferencedName
 
 func keys[V any](m map[string]V) []string {
 	out := make([]string, 0, len(m))

@@ -112,15 +112,6 @@ func finding(r resource, format string, args ...any) string {
 	return r.String() + ": " + fmt.Sprintf(format, args...)
 }
 
-// logicalName returns the logical name inside a reference "${type.name.attr}".
-func logicalName(v any) string {
-	parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(str(v), "${"), "}"), ".")
-	if len(parts) < 2 {
-		return ""
-	}
-	return parts[1]
-}
-
 // --- controls ----------------------------------------------------------------
 
 func imdsv2(s synth.Stack, _ bool) []string {
@@ -213,7 +204,7 @@ func s3Buckets(s synth.Stack, _ bool) []string {
 	byBucket := func(typ string) map[string]map[string]any {
 		m := map[string]map[string]any{}
 		for _, r := range each(s, typ) {
-			m[logicalName(r.attrs["bucket"])] = r.attrs
+			m[synth.ReferencedName(r.attrs["bucket"])] = r.attrs
 		}
 		return m
 	}
@@ -321,7 +312,7 @@ func ingress(s synth.Stack, _ bool) []string {
 	for _, lb := range each(s, "aws_lb") {
 		if lb.attrs["internal"] == false {
 			for _, g := range lb.attrs["security_groups"].([]any) {
-				albGroups[logicalName(g)] = true
+				albGroups[synth.ReferencedName(g)] = true
 			}
 		}
 	}
@@ -340,7 +331,7 @@ func ingress(s synth.Stack, _ bool) []string {
 		}
 		from, _ := r.attrs["from_port"].(float64)
 		to, _ := r.attrs["to_port"].(float64)
-		if !albGroups[logicalName(r.attrs["security_group_id"])] || from != to || (from != 80 && from != 443) {
+		if !albGroups[synth.ReferencedName(r.attrs["security_group_id"])] || from != to || (from != 80 && from != 443) {
 			out = append(out, finding(r, "open to the world on %v-%v", from, to))
 		}
 		if r.attrs["ip_protocol"] == "-1" {
@@ -354,7 +345,7 @@ func alb(s synth.Stack, _ bool) []string {
 	var out []string
 	waf := map[string]bool{}
 	for _, a := range each(s, "aws_wafv2_web_acl_association") {
-		waf[logicalName(a.attrs["resource_arn"])] = true
+		waf[synth.ReferencedName(a.attrs["resource_arn"])] = true
 	}
 	listeners := each(s, "aws_lb_listener")
 	for _, lb := range each(s, "aws_lb") {
@@ -421,7 +412,7 @@ func productionProtection(s synth.Stack, production bool) []string {
 	backedUp := map[string]bool{}
 	for _, b := range each(s, "aws_efs_backup_policy") {
 		if strings.Contains(fmt.Sprint(b.attrs["backup_policy"]), "ENABLED") {
-			backedUp[logicalName(b.attrs["file_system_id"])] = true
+			backedUp[synth.ReferencedName(b.attrs["file_system_id"])] = true
 		}
 	}
 	for _, r := range each(s, "aws_efs_file_system") {
@@ -441,7 +432,7 @@ func flowLogs(s synth.Stack, _ bool) []string {
 	var out []string
 	logged := map[string]bool{}
 	for _, f := range each(s, "aws_flow_log") {
-		logged[logicalName(f.attrs["vpc_id"])] = true
+		logged[synth.ReferencedName(f.attrs["vpc_id"])] = true
 	}
 	for _, v := range each(s, "aws_vpc") {
 		if !logged[v.name] {
@@ -471,14 +462,18 @@ func tags(s synth.Stack, _ bool) []string {
 	return out
 }
 
-var (
-	sensitiveKey = regexp.MustCompile(`(?i)^(password|master_password|auth_token|secret_string|secret_binary|private_key|access_key|secret_key|token)$`)
-	secretShape  = []*regexp.Regexp{
-		regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`),
-		regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),
-		regexp.MustCompile(`[a-z]+://[^/\s:@"]+:[^/\s@"]+@`),
-	}
-)
+// SensitiveAttributes are the attribute names whose value must be a
+// reference, never a literal.
+var SensitiveAttributes = []string{"password", "master_password", "auth_token", "secret_string", "secret_binary", "private_key", "access_key", "secret_key", "token"}
+
+// SecretShapes are text patterns of credentials, by what they look like.
+var SecretShapes = map[string]*regexp.Regexp{
+	"AWS access key":  regexp.MustCompile(`\b(AKIA|ASIA)[0-9A-Z]{16}\b`),
+	"private key":     regexp.MustCompile(`-----BEGIN [A-Z ]*PRIVATE KEY-----`),
+	"password in URL": regexp.MustCompile(`[a-z]+://[^/\s:@"]+:[^/\s@"]+@`),
+}
+
+var sensitiveKey = regexp.MustCompile(`(?i)^(` + strings.Join(SensitiveAttributes, "|") + `)$`)
 
 func noLiteralSecrets(s synth.Stack, _ bool) []string {
 	var out []string
@@ -489,9 +484,9 @@ func noLiteralSecrets(s synth.Stack, _ bool) []string {
 				if sensitiveKey.MatchString(key) && v != "" && !strings.HasPrefix(v, "${") {
 					out = append(out, finding(r, "%s holds a literal value", path))
 				}
-				for _, re := range secretShape {
+				for what, re := range SecretShapes {
 					if re.MatchString(v) {
-						out = append(out, finding(r, "%s looks like a credential", path))
+						out = append(out, finding(r, "%s looks like a %s", path, what))
 					}
 				}
 			})

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
@@ -89,6 +90,18 @@ func (s Stack) Resources(typ string) map[string]map[string]any {
 		}
 	}
 	return out
+}
+
+// ReferencedName returns the logical name of the resource a Terraform
+// reference points to: "${aws_security_group.odoo_sg_1234.id}" →
+// "odoo_sg_1234"; "" for anything else.
+func ReferencedName(v any) string {
+	s, _ := v.(string)
+	parts := strings.Split(strings.TrimSuffix(strings.TrimPrefix(s, "${"), "}"), ".")
+	if len(parts) < 2 {
+		return ""
+	}
+	return parts[1]
 }
 
 // ResourceTypes lists the resource types present in a stack, sorted.

@@ -47,17 +47,12 @@ type Props struct {
 
 // AIServer is the model-serving tier.
 type AIServer struct {
-	// SecurityGroup is the GPU servers' group; see AllowClient.
-	SecurityGroup *network.SecurityGroup
+	// Service admits the model server's clients: see AllowClient.
+	network.Service
 	// Servers are the GPU servers.
 	Servers *compute.Group
 	// ModelVolumeIDs are the model volumes, one per server, in order.
 	ModelVolumeIDs []string
-}
-
-// AllowClient lets a client security group call the model server.
-func (a *AIServer) AllowClient(client *network.SecurityGroup, who string) {
-	a.SecurityGroup.AllowFrom(client, Port, "Model server API from "+who)
 }
 
 // New creates the GPU servers and their model volumes.
@@ -83,7 +78,7 @@ func New(scope constructs.Construct, id string, p Props) *AIServer {
 			policy.Allow("PullModelServerImage", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, []string{p.ImageRepositoryArn}),
 		},
 	}))
-	a := &AIServer{SecurityGroup: sg, Servers: servers}
+	a := &AIServer{Service: network.Service{SecurityGroup: sg, Port: Port, Label: "Model server API"}, Servers: servers}
 	for n, in := range servers.Instances {
 		name := fmt.Sprintf("%s-%d-models", i.Name(compute.RoleAI), n+1)
 		v := ebsvolume.NewEbsVolume(c, jsii.String(fmt.Sprintf("models-%d", n+1)), &ebsvolume.EbsVolumeConfig{

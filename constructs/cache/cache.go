@@ -52,17 +52,12 @@ type Props struct {
 
 // Cache is what n8n needs from Redis.
 type Cache struct {
-	// SecurityGroup admits the n8n hosts; see AllowClient.
-	SecurityGroup *network.SecurityGroup
+	// Service admits the n8n hosts: see AllowClient.
+	network.Service
 	// ID is the replication group ID.
 	ID string
 	// PrimaryEndpoint is the address writes go to (TLS, port 6379).
 	PrimaryEndpoint string
-}
-
-// AllowClient lets members of a client security group connect on 6379.
-func (c *Cache) AllowClient(client *network.SecurityGroup, who string) {
-	c.SecurityGroup.AllowFrom(client, Port, "Redis from "+who)
 }
 
 // ParameterGroupFamily maps a Redis version to its parameter group family:
@@ -138,5 +133,5 @@ func New(scope constructs.Construct, id string, p Props) *Cache {
 		// Terraform must not put the creation-time value back.
 		Lifecycle: &cdktf.TerraformResourceLifecycle{IgnoreChanges: &[]*string{jsii.String("auth_token")}},
 	})
-	return &Cache{SecurityGroup: sg, ID: *rg.Id(), PrimaryEndpoint: *rg.PrimaryEndpointAddress()}
+	return &Cache{Service: network.Service{SecurityGroup: sg, Port: Port, Label: "Redis"}, ID: *rg.Id(), PrimaryEndpoint: *rg.PrimaryEndpointAddress()}
 }

@@ -63,9 +63,8 @@ type Props struct {
 
 // Database is what the rest of the platform needs from the database.
 type Database struct {
-	// SecurityGroup admits PostgreSQL clients; wire them with
-	// SecurityGroup.AllowFrom(client, Port, …) — see AllowClient.
-	SecurityGroup *network.SecurityGroup
+	// Service admits PostgreSQL clients: see AllowClient.
+	network.Service
 	// Identifier is the primary's RDS identifier.
 	Identifier string
 	// Address is the primary's DNS name.
@@ -74,11 +73,6 @@ type Database struct {
 	MasterSecretArn string
 	// ReplicaIdentifiers and ReplicaAddresses describe the read replicas.
 	ReplicaIdentifiers, ReplicaAddresses []string
-}
-
-// AllowClient lets members of a client security group connect on 5432.
-func (d *Database) AllowClient(client *network.SecurityGroup, who string) {
-	d.SecurityGroup.AllowFrom(client, Port, "PostgreSQL from "+who)
 }
 
 // New creates the database.
@@ -179,7 +173,7 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 		Tags:                     i.Tags(identifier),
 	}))
 	d := &Database{
-		SecurityGroup:   sg,
+		Service:         network.Service{SecurityGroup: sg, Port: Port, Label: "PostgreSQL"},
 		Identifier:      *primary.Identifier(),
 		Address:         *primary.Address(),
 		MasterSecretArn: *primary.MasterUserSecret().Get(jsii.Number(0)).SecretArn(),

@@ -39,17 +39,12 @@ type Props struct {
 
 // Filestore is what Odoo needs from EFS.
 type Filestore struct {
-	// SecurityGroup admits NFS clients; see AllowClient.
-	SecurityGroup *network.SecurityGroup
+	// Service admits NFS clients: see AllowClient.
+	network.Service
 	// ID is the file system ID (fs-…), what the Ansible role mounts.
 	ID string
 	// Arn is the file system ARN, for IAM policies.
 	Arn string
-}
-
-// AllowClient lets members of a client security group mount over NFS.
-func (f *Filestore) AllowClient(client *network.SecurityGroup, who string) {
-	f.SecurityGroup.AllowFrom(client, NFSPort, "NFS (EFS) from "+who)
 }
 
 // New creates the file system and its mount targets.
@@ -98,5 +93,5 @@ func New(scope constructs.Construct, id string, p Props) *Filestore {
 			SecurityGroups: jsii.Strings(sg.ID),
 		})
 	}
-	return &Filestore{SecurityGroup: sg, ID: *fs.Id(), Arn: arn}
+	return &Filestore{Service: network.Service{SecurityGroup: sg, Port: NFSPort, Label: "NFS (EFS)"}, ID: *fs.Id(), Arn: arn}
 }

@@ -57,6 +57,22 @@ func (g *SecurityGroup) nextID(kind string) *string {
 	return jsii.String(fmt.Sprintf("%s-%d", kind, g.rules))
 }
 
+// Service is a security group in front of one TCP service (a database, a
+// cache, a file system, an API): what its clients are wired to.
+type Service struct {
+	// SecurityGroup admits the service's clients.
+	SecurityGroup *SecurityGroup
+	// Port is the service's TCP port.
+	Port int
+	// Label names the service in rule descriptions, e.g. "PostgreSQL".
+	Label string
+}
+
+// AllowClient lets members of a client security group reach the service.
+func (s Service) AllowClient(client *SecurityGroup, who string) {
+	s.SecurityGroup.AllowFrom(client, s.Port, s.Label+" from "+who)
+}
+
 // AllowFrom lets members of source reach this group on a TCP port: it adds
 // the ingress rule here and the matching egress rule on source, so both
 // sides stay least-privilege.

@@ -122,16 +122,16 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 	e.SecurityGroup.AllowFromCIDR("0.0.0.0/0", 80, "HTTP from the internet (redirected to HTTPS)")
 	e.SecurityGroup.AllowFromCIDR("0.0.0.0/0", 443, "HTTPS from the internet")
 
-	logPrefix := "alb"
+	logPrefix, logBucket := "alb", i.Name("alb-logs-"+i.AccountID)
 	e.LogBucket = bucket.New(c, "logs", bucket.Props{
-		Name:                  i.Name("alb-logs-" + i.AccountID),
+		Name:                  logBucket,
 		ExpireAfterDays:       p.LogRetentionDays,
 		NoncurrentVersionDays: 7,
 		ExtraStatements: []policy.Statement{{
 			Sid:       "LoadBalancerWritesAccessLogs",
 			Principal: logDeliveryPrincipal(i.Partition, i.Region),
 			Actions:   []string{"s3:PutObject"},
-			Resources: []string{fmt.Sprintf("arn:%s:s3:::%s/%s/AWSLogs/%s/*", i.Partition, i.Name("alb-logs-"+i.AccountID), logPrefix, i.AccountID)},
+			Resources: []string{fmt.Sprintf("arn:%s:s3:::%s/%s/AWSLogs/%s/*", i.Partition, logBucket, logPrefix, i.AccountID)},
 		}},
 	})
 

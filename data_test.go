@@ -201,25 +201,7 @@ func TestBuckets(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		for _, b := range []string{"model-bucket", "backup-bucket"} {
 			named(t, s, "aws_s3_bucket", b)
-			if v := fmt.Sprint(named(t, s, "aws_s3_bucket_versioning", b+"_versioning")["versioning_configuration"]); !strings.Contains(v, "Enabled") {
-				t.Errorf("%s versioning: %s", b, v)
-			}
-			sse := fmt.Sprint(named(t, s, "aws_s3_bucket_server_side_encryption_configuration", b+"_encryption")["rule"])
-			if !strings.Contains(sse, "aws:kms") || !strings.Contains(sse, "aws_kms_key.kms_data_") {
-				t.Errorf("%s encryption: %s", b, sse)
-			}
-			pab := named(t, s, "aws_s3_bucket_public_access_block", b+"_public-access-block")
-			for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
-				if pab[k] != true {
-					t.Errorf("%s %s = %v", b, k, pab[k])
-				}
-			}
-			if v := fmt.Sprint(named(t, s, "aws_s3_bucket_ownership_controls", b+"_ownership")["rule"]); !strings.Contains(v, "BucketOwnerEnforced") {
-				t.Errorf("%s ownership: %s", b, v)
-			}
-			if v := named(t, s, "aws_s3_bucket_policy", b+"_policy")["policy"].(string); !strings.Contains(v, `"aws:SecureTransport":["false"]`) {
-				t.Errorf("%s is not TLS-only", b)
-			}
+			checkSecureBucket(t, s, b, "aws_kms_key.kms_data_")
 		}
 		lc := fmt.Sprint(named(t, s, "aws_s3_bucket_lifecycle_configuration", "backup-bucket_lifecycle")["rule"])
 		if !strings.Contains(lc, fmt.Sprintf("expiration:[map[days:%d]]", cfg.Scale.BackupBucketRetentionDays)) {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"fmt"
 	"sort"
 	"strings"
 	"testing"
@@ -94,4 +95,33 @@ func sgLogicalName(t *testing.T, s synth.Stack, prefix string) string {
 	}
 	t.Fatalf("no security group under %s", prefix)
 	return ""
+}
+
+// checkSecureBucket asserts what bucket.New promises for the bucket whose
+// companion resources start with prefix ("model-bucket", "state"): versioning,
+// SSE-KMS with the key named by keyRef, every public-access block, owner
+// enforced, a TLS-only policy. It returns the encryption rule and the policy.
+func checkSecureBucket(t *testing.T, s synth.Stack, prefix, keyRef string) (sse, bucketPolicy string) {
+	t.Helper()
+	if v := fmt.Sprint(named(t, s, "aws_s3_bucket_versioning", prefix+"_versioning")["versioning_configuration"]); !strings.Contains(v, "Enabled") {
+		t.Errorf("%s versioning: %s", prefix, v)
+	}
+	sse = fmt.Sprint(named(t, s, "aws_s3_bucket_server_side_encryption_configuration", prefix+"_encryption")["rule"])
+	if !strings.Contains(sse, "aws:kms") || !strings.Contains(sse, keyRef) {
+		t.Errorf("%s encryption: %s", prefix, sse)
+	}
+	pab := named(t, s, "aws_s3_bucket_public_access_block", prefix+"_public-access-block")
+	for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
+		if pab[k] != true {
+			t.Errorf("%s %s = %v", prefix, k, pab[k])
+		}
+	}
+	if v := fmt.Sprint(named(t, s, "aws_s3_bucket_ownership_controls", prefix+"_ownership")["rule"]); !strings.Contains(v, "BucketOwnerEnforced") {
+		t.Errorf("%s ownership: %s", prefix, v)
+	}
+	bucketPolicy = fmt.Sprint(named(t, s, "aws_s3_bucket_policy", prefix+"_policy")["policy"])
+	if !strings.Contains(bucketPolicy, `"aws:SecureTransport":["false"]`) {
+		t.Errorf("%s is not TLS-only: %s", prefix, bucketPolicy)
+	}
+	return sse, bucketPolicy
 }

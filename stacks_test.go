@@ -72,24 +72,12 @@ func TestBootstrapStack(t *testing.T) {
 		}
 	}
 	one := func(typ string) map[string]any { return only(t, s, typ) }
-	if v := fmt.Sprint(one("aws_s3_bucket_versioning")["versioning_configuration"]); !strings.Contains(v, "Enabled") {
-		t.Errorf("versioning: %s", v)
+	sse, bucketPolicy := checkSecureBucket(t, s, "state", "${aws_kms_key.")
+	if !strings.Contains(sse, "bucket_key_enabled:true") {
+		t.Errorf("encryption without a bucket key: %s", sse)
 	}
-	sse := fmt.Sprint(one("aws_s3_bucket_server_side_encryption_configuration")["rule"])
-	if !strings.Contains(sse, "aws:kms") || !strings.Contains(sse, "bucket_key_enabled:true") || !strings.Contains(sse, "${aws_kms_key.") {
-		t.Errorf("encryption: %s", sse)
-	}
-	pab := one("aws_s3_bucket_public_access_block")
-	for _, k := range []string{"block_public_acls", "block_public_policy", "ignore_public_acls", "restrict_public_buckets"} {
-		if pab[k] != true {
-			t.Errorf("public access block %s = %v", k, pab[k])
-		}
-	}
-	if v := fmt.Sprint(one("aws_s3_bucket_ownership_controls")["rule"]); !strings.Contains(v, "BucketOwnerEnforced") {
-		t.Errorf("ownership: %s", v)
-	}
-	if v := fmt.Sprint(one("aws_s3_bucket_policy")["policy"]); !strings.Contains(v, `"aws:SecureTransport":["false"]`) || !strings.Contains(v, `"Effect":"Deny"`) {
-		t.Errorf("TLS-only policy missing: %s", v)
+	if !strings.Contains(bucketPolicy, `"Effect":"Deny"`) {
+		t.Errorf("TLS-only policy missing: %s", bucketPolicy)
 	}
 	if v := fmt.Sprint(one("aws_s3_bucket_lifecycle_configuration")["rule"]); !strings.Contains(v, "noncurrent_version_expiration") {
 		t.Errorf("lifecycle: %s", v)

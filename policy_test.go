@@ -12,13 +12,11 @@ import (
 // TestPolicySuite: every control passes on every real stack (production's
 // protections apply to the reference environment).
 func TestPolicySuite(t *testing.T) {
-	names := []string{platform.BootstrapStackName, platform.SharedStackName}
 	kinds := map[string]environments.Kind{}
 	for _, e := range envs {
-		names = append(names, e.StackName())
 		kinds[e.StackName()] = e.Kind
 	}
-	for _, name := range names {
+	for _, name := range platform.StackNames(envs) {
 		t.Run(name, func(t *testing.T) {
 			s, ok := stacks[name]
 			if !ok {

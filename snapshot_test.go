@@ -11,11 +11,7 @@ import (
 // TestSnapshots compares every stack's synthesized JSON with its golden file
 // under testdata/. `go test ./... -update` rewrites them.
 func TestSnapshots(t *testing.T) {
-	names := []string{platform.BootstrapStackName, platform.SharedStackName}
-	for _, e := range envs {
-		names = append(names, e.StackName())
-	}
-	for _, name := range names {
+	for _, name := range platform.StackNames(envs) {
 		t.Run(name, func(t *testing.T) {
 			s, ok := stacks[name]
 			if !ok {

@@ -30,6 +30,15 @@ func Build(app constructs.Construct, a environments.Account, envs []environments
 	}
 }
 
+// StackNames lists, in order, the stacks Build adds for envs.
+func StackNames(envs []environments.ParityConfig) []string {
+	names := []string{BootstrapStackName, SharedStackName}
+	for _, e := range envs {
+		names = append(names, e.StackName())
+	}
+	return names
+}
+
 // stackBase creates a stack with the AWS provider every stack shares:
 // region, default tags, the allowed-account guard and the Terraform version
 // constraint.

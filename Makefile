@@ -10,7 +10,7 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps synth test test-go test-ansible test-python test-scripts lint parity bench clean
+.PHONY: help deps synth plan test test-go test-ansible test-python test-scripts lint parity bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -21,6 +21,9 @@ deps: ## install Go modules, the pinned cdktf CLI and the Debian test tools
 synth: deps ## validate, then synthesize every stack into cdktf.out/stacks
 	npx cdktf synth
 	@ls -1 cdktf.out/stacks
+
+plan: synth ## terraform validate + plan (mocked AWS) of every stack, with the real provider
+	go run . plan
 
 test: deps test-go test-python test-scripts test-ansible ## run every test
 

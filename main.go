@@ -4,6 +4,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/parity"
+	"github.com/influencegen/infrastructure/internal/plan"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
 
@@ -24,6 +26,9 @@ commands:
   parity [ENV] [REF]     synthesize ENV (default staging) and REF (default production)
                          and report every difference; exit 1 if any is not explained by Scale
   envs                   list the environments: name, kind, region, stack
+  plan [STACK...]        run terraform validate and a plan against a mock of the real AWS
+                         provider for every stack in cdktf.out/stacks (or the named ones);
+                         run after synth; exit 1 if Terraform rejects any stack
   protections ENV        list what in cdktf.out/stacks/ENV-stack survives or blocks a destroy
                          (deletion protection, termination protection, prevent_destroy,
                          final snapshots); run after synth
@@ -67,6 +72,8 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 			fmt.Fprintf(stdout, "%s\t%s\t%s\t%s\n", e.Identity.Name, e.Kind, e.Region, e.StackName())
 		}
 		return 0
+	case "plan":
+		return planCommand(args[1:], stdout, stderr)
 	case "protections":
 		if len(args) != 2 {
 			fmt.Fprintf(stderr, "protections takes one environment\n\n%s", usage)
@@ -146,6 +153,22 @@ func parityCommand(args []string, a environments.Account, envs []environments.Pa
 	r := parity.Check(env, ref, probe, stacks[env.StackName()], stacks[ref.StackName()], stacks[probe.StackName()])
 	r.Write(stdout)
 	if !r.OK() {
+		return 1
+	}
+	return 0
+}
+
+// planCommand runs internal/plan over the synthesized stacks.
+func planCommand(stacks []string, stdout, stderr io.Writer) int {
+	outdir := os.Getenv("INFLUENCEGEN_OUTDIR")
+	setup, results, err := plan.Run(context.Background(), plan.Options{Outdir: outdir, Stacks: stacks})
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	plan.Write(stdout, setup, results)
+	if plan.Failed(results) {
+		fmt.Fprintln(stderr, "plan: Terraform rejected at least one stack (first error under each)")
 		return 1
 	}
 	return 0

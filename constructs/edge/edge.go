@@ -219,8 +219,11 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 			AllowOverwrite: jsii.Bool(true),
 		})
 		validation := acmcertificatevalidation.NewAcmCertificateValidation(c, jsii.String("certificate-validation"), &acmcertificatevalidation.AcmCertificateValidationConfig{
-			CertificateArn:        cert.Arn(),
-			ValidationRecordFqdns: cdktf.Token_AsList(cdktf.Fn_Values(cdktf.Token_AsAny(records.Fqn())), nil),
+			CertificateArn: cert.Arn(),
+			// The FQDN of each validation record: a list of strings. (values()
+			// of the records would be a list of objects, which Terraform
+			// rejects at plan: "element 0: string required".)
+			ValidationRecordFqdns: cdktf.Token_AsList(cdktf.TerraformIterator_FromResources(records).ForExpressionForList(jsii.String("val.fqdn")), nil),
 		})
 		certArn = *validation.CertificateArn()
 	}

@@ -1,0 +1,679 @@
+// Package plan runs every synthesized stack through Terraform itself:
+// `terraform init`, `terraform validate` with the real hashicorp/aws
+// provider, and a plan in `terraform test` against a mock of that provider
+// (mocks/aws.tfmock.hcl). Real Terraform core evaluates every expression
+// against the real provider's schema and runs its validators; nothing calls
+// AWS, so what only AWS checks at apply time (API rules, quotas, IAM) is not
+// proved here.
+//
+// It works in a scratch directory and never edits cdktf.out: each stack's
+// cdk.tf.json is copied next to an override file that replaces its S3
+// backend with a local one (and, when the provider mirror holds a newer 5.x
+// than the bindings' pinned version, widens the provider constraint there
+// only, and says so).
+package plan
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"embed"
+	"encoding/json"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+//go:embed mocks/aws.tfmock.hcl
+var mocks embed.FS
+
+// DefaultMirror is where the machines this project is developed on carry a
+// filesystem mirror of the hashicorp/aws provider (Terraform's mirror
+// layout: registry.terraform.io/hashicorp/aws/<version>/<os>_<arch>/), under
+// the FHS directory for add-on software packages. The MirrorEnv variable
+// overrides it.
+const DefaultMirror = "/opt/tf-plugins"
+
+// MirrorEnv names the environment variable that overrides DefaultMirror.
+const MirrorEnv = "INFLUENCEGEN_PROVIDER_MIRROR"
+
+// Options says which stacks to check and how.
+type Options struct {
+	// Outdir is the cdktf output directory holding stacks/<name>/cdk.tf.json.
+	// Default: "cdktf.out".
+	Outdir string
+	// Stacks limits the check to these stack names. Default: every stack
+	// under Outdir/stacks.
+	Stacks []string
+	// Mirror is the provider filesystem mirror. Default: $MirrorEnv, else
+	// DefaultMirror; when the directory does not exist, providers come from
+	// the registry (a user's machine) through a plugin cache.
+	Mirror string
+	// Terraform is the terraform binary. Default: "terraform" on PATH.
+	Terraform string
+	// Scratch is where the working copies go. Default: a new temporary
+	// directory, removed afterwards.
+	Scratch string
+	// Parallel is how many stacks run at once. Default: the number of CPUs,
+	// at most 4.
+	Parallel int
+	// Extra adds files to every stack's scratch directory before Terraform
+	// runs (name → content), e.g. a further test file. Default: none.
+	Extra map[string]string
+}
+
+// Result is the outcome for one stack.
+type Result struct {
+	// Stack is the stack name.
+	Stack string
+	// Validated is true when `terraform validate` passed.
+	Validated bool
+	// Planned is the number of resource instances the plan creates, updates
+	// or replaces; -1 when the plan did not run.
+	Planned int
+	// Duration is the wall time of init, validate and plan.
+	Duration time.Duration
+	// Err is Terraform's first error ("" when the stack passed).
+	Err string
+	// Plans are the plans of each run block (run name → plan JSON as
+	// Terraform prints it with -verbose), for tests that inspect them.
+	Plans map[string]json.RawMessage
+}
+
+// OK reports whether the stack passed both validate and plan.
+func (r Result) OK() bool { return r.Err == "" }
+
+// Setup is what Run decided about providers, for the report.
+type Setup struct {
+	// Source is "mirror <dir>" or "registry (plugin cache <dir>)".
+	Source string
+	// Notes are remarks for the reader, e.g. a widened provider constraint.
+	Notes []string
+}
+
+// Run checks every stack and returns one result per stack, in name order.
+// It returns an error only when it cannot run at all (no stacks, no
+// terraform); a stack Terraform rejects is a Result with Err set.
+func Run(ctx context.Context, o Options) (Setup, []Result, error) {
+	var setup Setup
+	if o.Outdir == "" {
+		o.Outdir = "cdktf.out"
+	}
+	if o.Terraform == "" {
+		o.Terraform = "terraform"
+	}
+	tf, err := exec.LookPath(o.Terraform)
+	if err != nil {
+		return setup, nil, fmt.Errorf("plan: %s not found: install Terraform ≥ 1.10 (https://developer.hashicorp.com/terraform/install)", o.Terraform)
+	}
+	o.Terraform = tf
+	names, err := stackNames(o.Outdir, o.Stacks)
+	if err != nil {
+		return setup, nil, err
+	}
+	if o.Mirror == "" {
+		o.Mirror = os.Getenv(MirrorEnv)
+	}
+	if o.Mirror == "" {
+		o.Mirror = DefaultMirror
+	}
+	mirrorVersions := providerVersions(o.Mirror)
+	if len(mirrorVersions) == 0 {
+		o.Mirror = ""
+	}
+	if o.Scratch == "" {
+		dir, err := os.MkdirTemp("", "influencegen-plan-")
+		if err != nil {
+			return setup, nil, err
+		}
+		defer os.RemoveAll(dir)
+		o.Scratch = dir
+	}
+	env, source, err := terraformEnv(o)
+	if err != nil {
+		return setup, nil, err
+	}
+	setup.Source = source
+	if o.Parallel <= 0 {
+		o.Parallel = min(runtime.NumCPU(), 4)
+	}
+
+	results := make([]Result, len(names))
+	notes := make([][]string, len(names))
+	sem := make(chan struct{}, o.Parallel)
+	var wg sync.WaitGroup
+	for n, name := range names {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[n], notes[n] = checkStack(ctx, o, env, mirrorVersions, name)
+		}()
+	}
+	wg.Wait()
+	seen := map[string]bool{}
+	for _, ns := range notes {
+		for _, n := range ns {
+			if !seen[n] {
+				seen[n] = true
+				setup.Notes = append(setup.Notes, n)
+			}
+		}
+	}
+	return setup, results, nil
+}
+
+// stackNames lists the stacks under outdir/stacks, or checks that the asked
+// ones exist.
+func stackNames(outdir string, want []string) ([]string, error) {
+	files, _ := filepath.Glob(filepath.Join(outdir, "stacks", "*", "cdk.tf.json"))
+	have := map[string]bool{}
+	var names []string
+	for _, f := range files {
+		n := filepath.Base(filepath.Dir(f))
+		have[n] = true
+		names = append(names, n)
+	}
+	if len(names) == 0 {
+		return nil, fmt.Errorf("plan: no stacks under %s/stacks: run `make synth` first", outdir)
+	}
+	if len(want) == 0 {
+		sort.Strings(names)
+		return names, nil
+	}
+	for _, w := range want {
+		if !have[w] {
+			return nil, fmt.Errorf("plan: no stack %q under %s/stacks (have %s)", w, outdir, strings.Join(names, ", "))
+		}
+	}
+	return want, nil
+}
+
+// providerVersions lists the hashicorp/aws versions in a filesystem mirror
+// for this platform, newest first.
+func providerVersions(mirror string) []string {
+	if mirror == "" {
+		return nil
+	}
+	dir := filepath.Join(mirror, "registry.terraform.io", "hashicorp", "aws")
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil
+	}
+	var out []string
+	for _, e := range entries {
+		if _, err := os.Stat(filepath.Join(dir, e.Name(), platformDir())); err == nil {
+			if _, ok := parseVersion(e.Name()); ok {
+				out = append(out, e.Name())
+			}
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return versionLess(out[j], out[i]) })
+	return out
+}
+
+// terraformEnv is the environment Terraform runs with: no calls home, and a
+// CLI configuration of its own when the inherited one names a missing file
+// (Terraform would warn on every command). Without a mirror, providers come
+// from the registry through a plugin cache shared by every stack and run.
+func terraformEnv(o Options) ([]string, string, error) {
+	env := []string{"CHECKPOINT_DISABLE=1", "TF_IN_AUTOMATION=1", "TF_INPUT=0"}
+	for _, kv := range os.Environ() {
+		k, _, _ := strings.Cut(kv, "=")
+		switch k {
+		case "CHECKPOINT_DISABLE", "TF_IN_AUTOMATION", "TF_INPUT", "TF_LOG", "TF_WORKSPACE", "TF_DATA_DIR":
+			continue
+		case "TF_CLI_CONFIG_FILE":
+			if _, err := os.Stat(strings.TrimPrefix(kv, k+"=")); err != nil {
+				continue
+			}
+		}
+		env = append(env, kv)
+	}
+	if o.Mirror != "" {
+		return env, "filesystem mirror " + o.Mirror, nil
+	}
+	cache := os.Getenv("TF_PLUGIN_CACHE_DIR")
+	if cache == "" {
+		base, err := os.UserCacheDir()
+		if err != nil {
+			base = os.TempDir()
+		}
+		cache = filepath.Join(base, "influencegen-terraform-plugins")
+		env = append(env, "TF_PLUGIN_CACHE_DIR="+cache)
+	}
+	if err := os.MkdirAll(cache, 0o755); err != nil {
+		return nil, "", err
+	}
+	return env, "registry.terraform.io (plugin cache " + cache + ")", nil
+}
+
+// checkStack runs init, validate and the mocked plan of one stack.
+func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []string, name string) (Result, []string) {
+	start := time.Now()
+	r := Result{Stack: name, Planned: -1}
+	fail := func(err error) (Result, []string) {
+		r.Err = err.Error()
+		r.Duration = time.Since(start)
+		return r, nil
+	}
+	raw, err := os.ReadFile(filepath.Join(o.Outdir, "stacks", name, "cdk.tf.json"))
+	if err != nil {
+		return fail(err)
+	}
+	var stack map[string]any
+	if err := json.Unmarshal(raw, &stack); err != nil {
+		return fail(fmt.Errorf("cdk.tf.json: %w", err))
+	}
+	dir := filepath.Join(o.Scratch, name)
+	if err := os.MkdirAll(filepath.Join(dir, "tests", "mocks"), 0o755); err != nil {
+		return fail(err)
+	}
+	override, notes, err := overrideFile(stack, mirrorVersions)
+	if err != nil {
+		return fail(err)
+	}
+	overrides, err := planTimeOverrides(stack)
+	if err != nil {
+		return fail(err)
+	}
+	mock, _ := fs.ReadFile(mocks, "mocks/aws.tfmock.hcl")
+	files := map[string][]byte{
+		"cdk.tf.json":                raw,
+		"zz_plan_override.tf.json":   override,
+		"tests/mocks/aws.tfmock.hcl": mock,
+		"tests/plan.tftest.hcl":      []byte(testFile(overrides)),
+	}
+	for n, c := range o.Extra {
+		files[n] = []byte(c)
+	}
+	for n, c := range files {
+		p := filepath.Join(dir, n)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return fail(err)
+		}
+		if err := os.WriteFile(p, c, 0o644); err != nil {
+			return fail(err)
+		}
+	}
+
+	initArgs := []string{"init", "-input=false", "-no-color", "-backend=true"}
+	if o.Mirror != "" {
+		// -plugin-dir installs from the mirror only and never asks a
+		// registry: offline-safe.
+		initArgs = append(initArgs, "-plugin-dir="+o.Mirror)
+	}
+	if out, err := terraform(ctx, o.Terraform, dir, env, initArgs...); err != nil {
+		return fail(fmt.Errorf("init: %s", firstError(out)))
+	}
+	out, err := terraform(ctx, o.Terraform, dir, env, "validate", "-json", "-no-color")
+	if msg := validateError(out); msg != "" || err != nil {
+		if msg == "" {
+			msg = strings.TrimSpace(string(out))
+		}
+		return fail(fmt.Errorf("validate: %s", msg))
+	}
+	r.Validated = true
+	out, err = terraform(ctx, o.Terraform, dir, env, "test", "-json", "-verbose", "-no-color")
+	plans, planned, msg := testOutcome(out)
+	r.Plans = plans
+	if msg == "" && err != nil {
+		msg = "terraform test failed: " + lastLines(out, 5)
+	}
+	r.Duration = time.Since(start)
+	if msg != "" {
+		r.Err = "plan: " + msg
+		return r, notes
+	}
+	r.Planned = planned
+	return r, notes
+}
+
+// overrideFile replaces the stack's backend with a local one and, when the
+// mirror lacks the pinned provider version but has a newer 5.x, widens the
+// provider constraint (in the scratch copy only).
+func overrideFile(stack map[string]any, mirrorVersions []string) ([]byte, []string, error) {
+	tfBlock := map[string]any{"backend": map[string]any{"local": map[string]any{"path": "terraform.tfstate"}}}
+	var notes []string
+	pinned := ""
+	if t, ok := stack["terraform"].(map[string]any); ok {
+		if rp, ok := t["required_providers"].(map[string]any); ok {
+			if aws, ok := rp["aws"].(map[string]any); ok {
+				pinned, _ = aws["version"].(string)
+			}
+		}
+	}
+	if pinned != "" && len(mirrorVersions) > 0 && !contains(mirrorVersions, pinned) {
+		newest := mirrorVersions[0]
+		pv, ok1 := parseVersion(pinned)
+		nv, ok2 := parseVersion(newest)
+		if !ok1 || !ok2 || nv[0] != pv[0] || versionLess(newest, pinned) {
+			return nil, nil, fmt.Errorf("the provider mirror has hashicorp/aws %s, not %s or a newer %d.x: add %s to the mirror or unset %s to use the registry",
+				strings.Join(mirrorVersions, ", "), pinned, pv[0], pinned, MirrorEnv)
+		}
+		constraint := fmt.Sprintf(">= %s, < %d.0.0", pinned, pv[0]+1)
+		tfBlock["required_providers"] = map[string]any{"aws": map[string]any{"source": "aws", "version": constraint}}
+		notes = append(notes, fmt.Sprintf("provider: the stacks pin hashicorp/aws %s (the bindings' version); the mirror has %s, so the check widens the constraint to %q in its scratch copy only", pinned, newest, constraint))
+	}
+	b, err := json.MarshalIndent(map[string]any{"terraform": tfBlock}, "", "  ")
+	return b, notes, err
+}
+
+// planTimeOverride is a value the real provider computes at plan time from
+// the configuration itself, which a mock provider leaves unknown.
+type planTimeOverride struct {
+	target string
+	values string
+}
+
+// planTimeOverrides returns the plan-time values of the stack's resources
+// that the real provider knows before apply.
+//
+// aws_acm_certificate: for DNS validation, the provider's CustomizeDiff
+// sets domain_validation_options at plan time to one element per domain
+// (domain_name and each subject_alternative_names entry), with only
+// domain_name known (terraform-provider-aws
+// internal/service/acm/certificate.go, resourceCertificate CustomizeDiff).
+// That is what lets a for_each keyed by domain_name plan on the first
+// apply. The record fields are unknown until apply; the override gives them
+// placeholder values of the real shape. (An override replaces the mock's
+// defaults for the resource, so it repeats the certificate ARN of
+// mocks/aws.tfmock.hcl.)
+func planTimeOverrides(stack map[string]any) ([]planTimeOverride, error) {
+	var out []planTimeOverride
+	resources, _ := stack["resource"].(map[string]any)
+	certs, _ := resources["aws_acm_certificate"].(map[string]any)
+	for _, name := range sortedKeys(certs) {
+		c, _ := certs[name].(map[string]any)
+		if c["validation_method"] != "DNS" {
+			continue
+		}
+		domains := []any{c["domain_name"]}
+		if sans, ok := c["subject_alternative_names"].([]any); ok {
+			domains = append(domains, sans...)
+		}
+		var elems []string
+		seen := map[string]bool{}
+		for _, d := range domains {
+			s, ok := d.(string)
+			if !ok || strings.Contains(s, "${") {
+				return nil, fmt.Errorf("aws_acm_certificate.%s: domain %v is not a literal: the harness cannot know the plan-time domain_validation_options", name, d)
+			}
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			elems = append(elems, fmt.Sprintf("{ domain_name = %q, resource_record_name = %q, resource_record_type = \"CNAME\", resource_record_value = \"_0123456789abcdef.acm-validations.aws.\" }",
+				s, "_0123456789abcdef."+s+"."))
+		}
+		out = append(out, planTimeOverride{
+			target: "aws_acm_certificate." + name,
+			values: fmt.Sprintf("arn = %q\n    domain_validation_options = [\n      %s,\n    ]", mockCertificateArn, strings.Join(elems, ",\n      ")),
+		})
+	}
+	return out, nil
+}
+
+// mockCertificateArn is aws_acm_certificate's arn in mocks/aws.tfmock.hcl.
+const mockCertificateArn = "arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-4567-89ab-cdef-0123456789ab"
+
+// testFile is the tests/plan.tftest.hcl of one stack.
+func testFile(overrides []planTimeOverride) string {
+	var b strings.Builder
+	b.WriteString(`# Written by internal/plan: plan the stack against the mocked provider.
+mock_provider "aws" {
+  # Data sources are read at plan, as with the real provider, and return
+  # the mocks' values; a resource's computed attributes stay unknown until
+  # apply, as they do for real (tests/mocks/aws.tfmock.hcl).
+  source = "./tests/mocks"
+}
+`)
+	for _, ov := range overrides {
+		fmt.Fprintf(&b, `
+override_resource {
+  target          = %s
+  override_during = plan
+  values = {
+    %s
+  }
+}
+`, ov.target, ov.values)
+	}
+	b.WriteString(`
+run "plan" {
+  command = plan
+}
+`)
+	return b.String()
+}
+
+// terraform runs one terraform command in dir.
+func terraform(ctx context.Context, bin, dir string, env []string, args ...string) ([]byte, error) {
+	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd.Dir = dir
+	cmd.Env = env
+	var out bytes.Buffer
+	cmd.Stdout = &out
+	cmd.Stderr = &out
+	err := cmd.Run()
+	return out.Bytes(), err
+}
+
+// diagnostic is one Terraform diagnostic in its JSON form.
+type diagnostic struct {
+	Severity string `json:"severity"`
+	Summary  string `json:"summary"`
+	Detail   string `json:"detail"`
+	Address  string `json:"address"`
+	Range    *struct {
+		Filename string `json:"filename"`
+		Start    struct {
+			Line int `json:"line"`
+		} `json:"start"`
+	} `json:"range"`
+	Snippet *struct {
+		Context string `json:"context"`
+	} `json:"snippet"`
+}
+
+func (d diagnostic) String() string {
+	s := d.Summary
+	if d.Detail != "" {
+		s += ": " + strings.Join(strings.Fields(d.Detail), " ")
+	}
+	if d.Snippet != nil && d.Snippet.Context != "" {
+		s += " (in " + d.Snippet.Context + ")"
+	} else if d.Address != "" {
+		s += " (" + d.Address + ")"
+	}
+	return s
+}
+
+// validateError returns the first error of `terraform validate -json`.
+func validateError(out []byte) string {
+	var v struct {
+		Valid       bool         `json:"valid"`
+		Diagnostics []diagnostic `json:"diagnostics"`
+	}
+	if err := json.Unmarshal(out, &v); err != nil {
+		return ""
+	}
+	for _, d := range v.Diagnostics {
+		if d.Severity == "error" {
+			return d.String()
+		}
+	}
+	if !v.Valid {
+		return "configuration is not valid"
+	}
+	return ""
+}
+
+// testOutcome reads `terraform test -json -verbose`: the plan of each run
+// block, the number of resource changes in them, and the first error.
+func testOutcome(out []byte) (map[string]json.RawMessage, int, string) {
+	plans := map[string]json.RawMessage{}
+	planned := 0
+	var firstErr, failedRun string
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	sc.Buffer(make([]byte, 1<<20), 1<<30)
+	for sc.Scan() {
+		var line struct {
+			Type       string          `json:"type"`
+			TestRun    string          `json:"@testrun"`
+			Diagnostic *diagnostic     `json:"diagnostic"`
+			TestPlan   json.RawMessage `json:"test_plan"`
+			Run        *struct {
+				Status string `json:"status"`
+				Run    string `json:"run"`
+			} `json:"test_run"`
+		}
+		if json.Unmarshal(sc.Bytes(), &line) != nil {
+			continue
+		}
+		switch {
+		case line.Diagnostic != nil && line.Diagnostic.Severity == "error" && firstErr == "":
+			firstErr = line.Diagnostic.String()
+		case len(line.TestPlan) > 0:
+			plans[line.TestRun] = line.TestPlan
+			var p struct {
+				ResourceChanges []struct {
+					Change struct {
+						Actions []string `json:"actions"`
+					} `json:"change"`
+				} `json:"resource_changes"`
+			}
+			if json.Unmarshal(line.TestPlan, &p) == nil && line.TestRun == "plan" {
+				for _, rc := range p.ResourceChanges {
+					if len(rc.Change.Actions) > 0 && rc.Change.Actions[0] != "no-op" && rc.Change.Actions[0] != "read" {
+						planned++
+					}
+				}
+			}
+		case line.Run != nil && (line.Run.Status == "fail" || line.Run.Status == "error") && failedRun == "":
+			failedRun = line.TestRun
+		}
+	}
+	if firstErr == "" && failedRun != "" {
+		firstErr = fmt.Sprintf("run %q failed", failedRun)
+	}
+	return plans, planned, firstErr
+}
+
+// firstError picks Terraform's first "Error:" paragraph from human output.
+func firstError(out []byte) string {
+	s := string(out)
+	if i := strings.Index(s, "Error: "); i >= 0 {
+		s = s[i:]
+		if j := strings.Index(s, "\n\n\n"); j > 0 {
+			s = s[:j]
+		}
+	}
+	return strings.Join(strings.Fields(s), " ")
+}
+
+func lastLines(out []byte, n int) string {
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, " | ")
+}
+
+// Write prints the report: one line per stack, and the setup notes.
+func Write(w io.Writer, setup Setup, results []Result) {
+	fmt.Fprintf(w, "terraform validate and plan (mock_provider) of %d stack(s); provider from %s\n", len(results), setup.Source)
+	for _, n := range setup.Notes {
+		fmt.Fprintf(w, "note: %s\n", n)
+	}
+	width := 0
+	for _, r := range results {
+		width = max(width, len(r.Stack))
+	}
+	for _, r := range results {
+		validate := "validate FAILED"
+		if r.Validated {
+			validate = "validate ok"
+		}
+		plan := "plan -"
+		switch {
+		case r.OK():
+			plan = fmt.Sprintf("plan ok, %d resources", r.Planned)
+		case r.Validated:
+			plan = "plan FAILED"
+		}
+		fmt.Fprintf(w, "  %-*s  %-15s  %-24s  %5.1fs\n", width, r.Stack, validate, plan, r.Duration.Seconds())
+		if !r.OK() {
+			fmt.Fprintf(w, "      %s\n", r.Err)
+		}
+	}
+}
+
+// Failed reports whether any stack failed.
+func Failed(results []Result) bool {
+	for _, r := range results {
+		if !r.OK() {
+			return true
+		}
+	}
+	return false
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+func sortedKeys(m map[string]any) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// parseVersion parses "MAJOR.MINOR.PATCH".
+func parseVersion(v string) ([3]int, bool) {
+	var out [3]int
+	parts := strings.Split(v, ".")
+	if len(parts) != 3 {
+		return out, false
+	}
+	for i, p := range parts {
+		n, err := strconv.Atoi(p)
+		if err != nil {
+			return out, false
+		}
+		out[i] = n
+	}
+	return out, true
+}
+
+func versionLess(a, b string) bool {
+	av, _ := parseVersion(a)
+	bv, _ := parseVersion(b)
+	for i := range av {
+		if av[i] != bv[i] {
+			return av[i] < bv[i]
+		}
+	}
+	return false
+}
+
+// platformDir is Terraform's <os>_<arch> directory name for this machine.
+func platformDir() string { return runtime.GOOS + "_" + runtime.GOARCH }

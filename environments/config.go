@@ -95,65 +95,6 @@ type Hostnames struct {
 	N8n string
 }
 
-// Scale says how much and how long. It is the only part of a parity
-// environment besides Identity that may differ from production.
-type Scale struct {
-	// AZCount is the number of availability zones the VPC spans (1–4;
-	// at least 2 for production and staging). Each AZ gets a public, a
-	// private-app and a private-data subnet.
-	AZCount int
-	// NATGatewayPerAZ gives every AZ its own NAT gateway (survives an AZ
-	// outage); false shares one NAT gateway in the first AZ.
-	NATGatewayPerAZ bool
-	// OdooInstances is the number of Odoo application servers (≥ 1).
-	OdooInstances int
-	// N8nWorkers is the number of n8n queue-mode workers besides the one
-	// n8n main (≥ 1).
-	N8nWorkers int
-	// AIServers is the number of GPU model servers (≥ 1).
-	AIServers int
-	// LogRetentionDays is how long CloudWatch keeps logs, flow logs
-	// included. It must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14,
-	// 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
-	// 2922, 3288, 3653).
-	LogRetentionDays int
-	// DeletionProtection turns on deletion and termination protection
-	// wherever AWS offers it, keeps KMS keys for a 30-day deletion window
-	// (7 otherwise) and secrets for a 30-day recovery window (7 otherwise).
-	DeletionProtection bool
-
-	// DatabaseAllocatedGB is the initial RDS storage (≥ 20 GB).
-	DatabaseAllocatedGB int
-	// DatabaseMaxAllocatedGB is the ceiling for RDS storage autoscaling
-	// (≥ DatabaseAllocatedGB).
-	DatabaseMaxAllocatedGB int
-	// DatabaseMultiAZ runs a synchronous standby in a second AZ.
-	DatabaseMultiAZ bool
-	// DatabaseReplicas is the number of read replicas (0–5).
-	DatabaseReplicas int
-	// BackupRetentionDays is how long RDS keeps automated backups (1–35).
-	BackupRetentionDays int
-	// FinalSnapshot takes a snapshot when the database is destroyed.
-	FinalSnapshot bool
-
-	// CacheNodes is the number of Redis nodes: one primary plus replicas
-	// (1–6; at least 2 with CacheMultiAZ).
-	CacheNodes int
-	// CacheMultiAZ enables automatic failover to a replica in another AZ.
-	CacheMultiAZ bool
-	// CacheSnapshotRetentionDays is how long Redis snapshots are kept
-	// (0 disables them; at most 35).
-	CacheSnapshotRetentionDays int
-
-	// BackupBucketRetentionDays is how long Odoo database dumps and
-	// filestore archives stay in the backup bucket (≥ 30).
-	BackupBucketRetentionDays int
-
-	// ModelVolumeGB is the size of each GPU server's model volume (Flux
-	// weights ≈ 35 GB plus LoRA adapters; ≥ 50).
-	ModelVolumeGB int
-}
-
 // NetworkSettings are the VPC settings shared by production and staging.
 type NetworkSettings struct {
 	// FlowLogTrafficType is what VPC flow logs record: ALL, ACCEPT or REJECT.
@@ -320,15 +261,6 @@ var SupportedPostgresVersions = []string{"14", "15", "16", "17"}
 // SupportedRedisVersions are the ElastiCache Redis versions BullMQ (n8n
 // queue mode) supports with TLS and AUTH.
 var SupportedRedisVersions = []string{"6.2", "7.0", "7.1"}
-
-// DeletionWindowDays is how long deleted KMS keys and secrets can still be
-// restored: 30 days when the environment is deletion-protected, 7 otherwise.
-func (s Scale) DeletionWindowDays() int {
-	if s.DeletionProtection {
-		return 30
-	}
-	return 7
-}
 
 // StackName is the cdktf stack name of the environment: "<name>-stack".
 func (c ParityConfig) StackName() string { return c.Identity.Name + "-stack" }

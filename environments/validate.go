@@ -43,6 +43,9 @@ func (es Errors) Error() string {
 // construct is created, so a bad value writes nothing to cdktf.out.
 func Validate(a Account, envs []ParityConfig) error {
 	var v validator
+	for _, p := range scaleKeyProblems() {
+		v.add("account", "environments.ScaleKeys", p, "edit ScaleKeys in environments/scale.go: the parity proof relies on it")
+	}
 	v.account(a)
 	names := map[string]bool{}
 	var refs []ParityConfig

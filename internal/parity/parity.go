@@ -13,6 +13,7 @@ package parity
 import (
 	"fmt"
 	"io"
+	"regexp"
 	"sort"
 	"strings"
 
@@ -38,8 +39,53 @@ func Probe(ref, env environments.ParityConfig, a environments.Account) environme
 // value of cfg replaced by a placeholder, so stacks of different
 // environments can be compared.
 func Normalise(stack any, cfg environments.ParityConfig) any {
-	r := replacer(cfg)
-	return walk(stack, r)
+	return walk(stack, identityReplacer(cfg))
+}
+
+// identity replaces an environment's identity values by placeholders: the
+// hostnames, CIDRs, state key and addresses anywhere, the environment name
+// only as a whole word ("dev" in "influencegen-dev-odoo", not in "device").
+type identity struct {
+	values *strings.Replacer
+	name   *regexp.Regexp
+}
+
+func (r identity) Replace(s string) string {
+	s = r.values.Replace(s)
+	if r.name == nil {
+		return s
+	}
+	// Twice: adjacent matches share a delimiter ("dev-dev").
+	for range 2 {
+		s = r.replaceName(s)
+	}
+	return s
+}
+
+// replaceName replaces whole-word occurrences of the environment name,
+// except the first component of an absolute path: no name the constructs
+// build starts with "/<env>/", but a device does ("/dev/sdf").
+func (r identity) replaceName(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range r.name.FindAllStringSubmatchIndex(s, -1) {
+		if m[0] == 0 && strings.HasPrefix(s, "/") && m[5] > m[4] && s[m[4]] == '/' {
+			continue
+		}
+		b.WriteString(s[last:m[0]])
+		b.WriteString(s[m[2]:m[3]] + "{env}" + s[m[4]:m[5]])
+		last = m[1]
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func identityReplacer(cfg environments.ParityConfig) identity {
+	r := identity{values: replacer(cfg)}
+	if cfg.Identity.Name != "" {
+		r.name = regexp.MustCompile(`(^|[^A-Za-z0-9])` + regexp.QuoteMeta(cfg.Identity.Name) + `([^A-Za-z0-9]|$)`)
+	}
+	return r
 }
 
 func replacer(cfg environments.ParityConfig) *strings.Replacer {
@@ -60,7 +106,6 @@ func replacer(cfg environments.ParityConfig) *strings.Replacer {
 	for n, e := range id.AlertEmails {
 		pairs = append(pairs, [2]string{e, fmt.Sprintf("{alert_email:%d}", n+1)})
 	}
-	pairs = append(pairs, [2]string{id.Name, "{env}"})
 	// Longest first, so a hostname is replaced before the name inside it.
 	sort.SliceStable(pairs, func(i, j int) bool { return len(pairs[i][0]) > len(pairs[j][0]) })
 	var args []string
@@ -72,7 +117,7 @@ func replacer(cfg environments.ParityConfig) *strings.Replacer {
 	return strings.NewReplacer(args...)
 }
 
-func walk(v any, r *strings.Replacer) any {
+func walk(v any, r identity) any {
 	switch t := v.(type) {
 	case map[string]any:
 		out := make(map[string]any, len(t))
@@ -103,6 +148,9 @@ type Report struct {
 	// Unexplained are differences between env and the probe: each one is a
 	// difference from the reference that Scale does not explain.
 	Unexplained []jsondiff.Difference
+	// NotInRef are the *whats* of env that ref does not have (CheckWhat):
+	// a Scale value that changed what runs, not how much or how long.
+	NotInRef []WhatViolation
 }
 
 // Check compares the synthesized env, ref and probe stacks.
@@ -113,11 +161,13 @@ func Check(env, ref, probe environments.ParityConfig, envStack, refStack, probeS
 		Ref:         ref.Identity.Name,
 		Differences: jsondiff.Diff(e, Normalise(refStack, ref)),
 		Unexplained: jsondiff.Diff(e, Normalise(probeStack, probe)),
+		NotInRef:    CheckWhat(env, ref, envStack, refStack),
 	}
 }
 
-// OK reports whether every difference is explained by Scale.
-func (r Report) OK() bool { return len(r.Unexplained) == 0 }
+// OK reports whether every difference is explained by Scale and Scale
+// changed only how much and how long.
+func (r Report) OK() bool { return len(r.Unexplained) == 0 && len(r.NotInRef) == 0 }
 
 // Write prints the report for a person.
 func (r Report) Write(w io.Writer) {
@@ -143,9 +193,24 @@ func (r Report) Write(w io.Writer) {
 			fmt.Fprintf(w, "[NOT SCALE] %s\n    %s: %s\n    %s rebuilt with %s's Scale: %s\n", d.Path, r.Env, d.Left, r.Ref, r.Env, d.Right)
 		}
 	}
-	if r.OK() {
-		fmt.Fprintf(w, "\nok: %s differs from %s only in Scale\n", r.Env, r.Ref)
-	} else {
+	fmt.Fprintf(w, "\nwhat %s runs that %s does not (Scale may change only the arguments of environments.ScaleKeys and how many copies exist)\n", r.Env, r.Ref)
+	if len(r.NotInRef) == 0 {
+		fmt.Fprintf(w, "  nothing: every resource of %s has the form of a resource of %s\n", r.Env, r.Ref)
+	}
+	for _, v := range r.NotInRef {
+		attr := v.Attribute
+		if attr == "" {
+			attr = "(the resource)"
+		}
+		fmt.Fprintf(w, "[NOT IN %s] %s\n    attribute: %s\n    %s: %s\n    %s: %s\n", strings.ToUpper(r.Ref), v.Address, attr, r.Env, v.Env, r.Ref, v.Ref)
+	}
+	switch {
+	case r.OK():
+		fmt.Fprintf(w, "\nok: %s differs from %s only in Scale, and Scale changes only how much and how long\n", r.Env, r.Ref)
+	case len(r.Unexplained) > 0:
 		fmt.Fprintf(w, "\nFAIL: %d difference(s) outside Scale: move the setting into Scale, or set it in %s for both\n", len(r.Unexplained), r.Ref)
+	}
+	if len(r.NotInRef) > 0 {
+		fmt.Fprintf(w, "\nFAIL: %d thing(s) %s runs that %s does not: a Scale value changed *what* runs; derive it from a shared setting, or, if it really is scale, add the argument to environments.ScaleKeys with why\n", len(r.NotInRef), r.Env, r.Ref)
 	}
 }

@@ -1,0 +1,219 @@
+package environments
+
+import (
+	"fmt"
+	"reflect"
+	"strings"
+)
+
+// Scale says how much and how long. It is the only part of a parity
+// environment besides Identity that may differ from production.
+type Scale struct {
+	// AZCount is the number of availability zones the VPC spans (1–4;
+	// at least 2 for production and staging). Each AZ gets a public, a
+	// private-app and a private-data subnet.
+	AZCount int
+	// NATGatewayPerAZ gives every AZ its own NAT gateway (survives an AZ
+	// outage); false shares one NAT gateway in the first AZ.
+	NATGatewayPerAZ bool
+	// OdooInstances is the number of Odoo application servers (≥ 1).
+	OdooInstances int
+	// N8nWorkers is the number of n8n queue-mode workers besides the one
+	// n8n main (≥ 1).
+	N8nWorkers int
+	// AIServers is the number of GPU model servers (≥ 1).
+	AIServers int
+	// LogRetentionDays is how long CloudWatch keeps logs, flow logs
+	// included. It must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14,
+	// 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
+	// 2922, 3288, 3653).
+	LogRetentionDays int
+	// DeletionProtection turns on deletion and termination protection
+	// wherever AWS offers it, keeps KMS keys for a 30-day deletion window
+	// (7 otherwise) and secrets for a 30-day recovery window (7 otherwise).
+	DeletionProtection bool
+
+	// DatabaseAllocatedGB is the initial RDS storage (≥ 20 GB).
+	DatabaseAllocatedGB int
+	// DatabaseMaxAllocatedGB is the ceiling for RDS storage autoscaling
+	// (≥ DatabaseAllocatedGB).
+	DatabaseMaxAllocatedGB int
+	// DatabaseMultiAZ runs a synchronous standby in a second AZ.
+	DatabaseMultiAZ bool
+	// DatabaseReplicas is the number of read replicas (0–5).
+	DatabaseReplicas int
+	// BackupRetentionDays is how long RDS keeps automated backups (1–35).
+	BackupRetentionDays int
+	// FinalSnapshot takes a snapshot when the database is destroyed.
+	FinalSnapshot bool
+
+	// CacheNodes is the number of Redis nodes: one primary plus replicas
+	// (1–6; at least 2 with CacheMultiAZ).
+	CacheNodes int
+	// CacheMultiAZ enables automatic failover to a replica in another AZ.
+	CacheMultiAZ bool
+	// CacheSnapshotRetentionDays is how long Redis snapshots are kept
+	// (0 disables them; at most 35).
+	CacheSnapshotRetentionDays int
+
+	// BackupBucketRetentionDays is how long Odoo database dumps and
+	// filestore archives stay in the backup bucket (≥ 30).
+	BackupBucketRetentionDays int
+
+	// ModelVolumeGB is the size of each GPU server's model volume (Flux
+	// weights ≈ 35 GB plus LoRA adapters; ≥ 50).
+	ModelVolumeGB int
+}
+
+// DeletionWindowDays is how long deleted KMS keys and secrets can still be
+// restored: 30 days when the environment is deletion-protected, 7 otherwise.
+func (s Scale) DeletionWindowDays() int {
+	if s.DeletionProtection {
+		return 30
+	}
+	return 7
+}
+
+// ScaleKind says what kind of "how much or how long" a Scale field is.
+type ScaleKind string
+
+// The kinds of Scale field. Anything else is a *what* and is shared.
+const (
+	// Count adds or removes whole resources (servers, NAT gateways,
+	// replicas, subnets): a staging resource still has production's form.
+	Count ScaleKind = "count"
+	// Size is a capacity: storage, volume size.
+	Size ScaleKind = "size"
+	// Retention is how long something is kept.
+	Retention ScaleKind = "retention"
+	// Redundancy is a standby or failover.
+	Redundancy ScaleKind = "redundancy"
+	// Protection guards against deletion.
+	Protection ScaleKind = "protection"
+)
+
+// ScaleKey is one Scale field and the Terraform arguments it may change.
+// The list is the single statement of what Scale means: Validate checks it
+// covers every Scale field, and the parity proof on the synthesized JSON
+// (internal/parity) lets a parity environment differ from production only
+// in these arguments, or in how many copies of a resource exist.
+type ScaleKey struct {
+	// Field is the Scale field's name.
+	Field string
+	// Kind says what sort of scale it is.
+	Kind ScaleKind
+	// Attributes are the arguments it sets, as "<resource type>.<path>"
+	// (nested blocks joined by "."; list indices left out). A Count field
+	// lists none: it changes how many resources exist, not their form.
+	Attributes []string
+	// Why says why the field is scale and not a *what*.
+	Why string
+}
+
+// ScaleKeys lists every Scale field, once.
+var ScaleKeys = []ScaleKey{
+	{Field: "AZCount", Kind: Count,
+		Why: "one subnet of each tier per zone; lists of subnets grow with it, their members keep production's form"},
+	{Field: "NATGatewayPerAZ", Kind: Count,
+		Why: "one NAT gateway (and Elastic IP) per zone or one shared: each private route still points at a NAT gateway"},
+	{Field: "OdooInstances", Kind: Count, Why: "identical Odoo servers, their registrations, alarms and dashboard widgets"},
+	{Field: "N8nWorkers", Kind: Count, Why: "identical n8n workers, their alarms and dashboard widgets"},
+	{Field: "AIServers", Kind: Count, Why: "identical GPU servers, their model volumes, alarms and dashboard widgets"},
+	{Field: "LogRetentionDays", Kind: Retention,
+		Attributes: []string{
+			"aws_cloudwatch_log_group.retention_in_days",
+			// the load balancer's access-log bucket expires logs after the same time
+			"aws_s3_bucket_lifecycle_configuration.rule.expiration.days",
+		},
+		Why: "how long logs are kept"},
+	{Field: "DeletionProtection", Kind: Protection,
+		Attributes: []string{
+			"aws_db_instance.deletion_protection",
+			"aws_db_instance.delete_automated_backups",
+			"aws_lb.enable_deletion_protection",
+			"aws_instance.disable_api_termination",
+			"aws_ebs_volume.final_snapshot",
+			"aws_kms_key.deletion_window_in_days",
+			"aws_secretsmanager_secret.recovery_window_in_days",
+			"aws_s3_bucket.lifecycle.prevent_destroy",
+		},
+		Why: "what refuses or outlives a destroy, and how long deleted keys and secrets can be restored"},
+	{Field: "DatabaseAllocatedGB", Kind: Size, Attributes: []string{"aws_db_instance.allocated_storage"}, Why: "initial database storage"},
+	{Field: "DatabaseMaxAllocatedGB", Kind: Size, Attributes: []string{"aws_db_instance.max_allocated_storage"}, Why: "storage autoscaling ceiling"},
+	{Field: "DatabaseMultiAZ", Kind: Redundancy, Attributes: []string{"aws_db_instance.multi_az"}, Why: "a synchronous standby in a second zone"},
+	{Field: "DatabaseReplicas", Kind: Count, Why: "read replicas, each with production's replica form, and their alarms"},
+	{Field: "BackupRetentionDays", Kind: Retention, Attributes: []string{"aws_db_instance.backup_retention_period"}, Why: "how long automated backups are kept"},
+	{Field: "FinalSnapshot", Kind: Protection,
+		Attributes: []string{"aws_db_instance.skip_final_snapshot", "aws_db_instance.final_snapshot_identifier"},
+		Why:        "whether a destroyed database leaves a snapshot"},
+	{Field: "CacheNodes", Kind: Count,
+		Attributes: []string{"aws_elasticache_replication_group.num_cache_clusters"},
+		Why:        "Redis nodes: the primary plus identical replicas (a number on one resource, and their alarms)"},
+	{Field: "CacheMultiAZ", Kind: Redundancy,
+		Attributes: []string{"aws_elasticache_replication_group.automatic_failover_enabled", "aws_elasticache_replication_group.multi_az_enabled"},
+		Why:        "automatic failover to a replica in another zone"},
+	{Field: "CacheSnapshotRetentionDays", Kind: Retention,
+		Attributes: []string{"aws_elasticache_replication_group.snapshot_retention_limit"}, Why: "how long Redis snapshots are kept"},
+	{Field: "BackupBucketRetentionDays", Kind: Retention,
+		Attributes: []string{
+			"aws_s3_bucket_lifecycle_configuration.rule.expiration.days",
+			// STANDARD_IA bills 30 days at least: the transition is left out
+			// when backups expire within 30 days of it (constructs/bucket).
+			"aws_s3_bucket_lifecycle_configuration.rule.transition",
+		},
+		Why: "how long Odoo backups are kept"},
+	{Field: "ModelVolumeGB", Kind: Size, Attributes: []string{"aws_ebs_volume.size"}, Why: "each GPU server's model volume"},
+}
+
+// ScaleAttributes returns the set of "<type>.<path>" arguments Scale may
+// change, from ScaleKeys.
+func ScaleAttributes() map[string]string {
+	out := map[string]string{}
+	for _, k := range ScaleKeys {
+		for _, a := range k.Attributes {
+			if prev, ok := out[a]; ok {
+				out[a] = prev + ", " + k.Field
+			} else {
+				out[a] = k.Field
+			}
+		}
+	}
+	return out
+}
+
+// scaleKeyProblems checks that ScaleKeys names every Scale field exactly
+// once and nothing else, and that every attribute is "<type>.<path>".
+func scaleKeyProblems() []string {
+	var out []string
+	fields := map[string]bool{}
+	t := reflect.TypeOf(Scale{})
+	for i := 0; i < t.NumField(); i++ {
+		fields[t.Field(i).Name] = true
+	}
+	listed := map[string]int{}
+	for _, k := range ScaleKeys {
+		listed[k.Field]++
+		if !fields[k.Field] {
+			out = append(out, fmt.Sprintf("ScaleKeys names %q, which is not a Scale field", k.Field))
+		}
+		switch k.Kind {
+		case Count, Size, Retention, Redundancy, Protection:
+		default:
+			out = append(out, fmt.Sprintf("ScaleKeys[%s]: unknown kind %q", k.Field, k.Kind))
+		}
+		if k.Kind != Count && len(k.Attributes) == 0 {
+			out = append(out, fmt.Sprintf("ScaleKeys[%s]: a %s field must name the arguments it sets", k.Field, k.Kind))
+		}
+		for _, a := range k.Attributes {
+			if typ, _, ok := strings.Cut(a, "."); !ok || !strings.HasPrefix(typ, "aws_") {
+				out = append(out, fmt.Sprintf("ScaleKeys[%s]: %q is not <resource type>.<argument>", k.Field, a))
+			}
+		}
+	}
+	for f := range fields {
+		if listed[f] != 1 {
+			out = append(out, fmt.Sprintf("Scale.%s is listed %d times in ScaleKeys: list every Scale field once, with what it changes", f, listed[f]))
+		}
+	}
+	return out
+}

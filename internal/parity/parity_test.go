@@ -1,0 +1,51 @@
+package parity
+
+import (
+	"testing"
+
+	"github.com/influencegen/infrastructure/environments"
+	_ "github.com/influencegen/infrastructure/internal/golden" // -update is a known flag
+)
+
+// TestNormaliseName: the environment name is replaced as a whole word in
+// the names the constructs build, never inside another word or a device
+// path ("dev" is in "root_block_device" and "/dev/sdf").
+func TestNormaliseName(t *testing.T) {
+	cfg := environments.ParityConfig{Identity: environments.Identity{Name: "dev"}}
+	for in, want := range map[string]string{
+		"influencegen-dev-odoo":           "influencegen-{env}-odoo",
+		"influencegen/dev/odoo/db":        "influencegen/{env}/odoo/db",
+		"/influencegen-dev/odoo/app":      "/influencegen-{env}/odoo/app",
+		"dev":                             "{env}",
+		"InfluenceGen dev alarms":         "InfluenceGen {env} alarms",
+		"dev-dev":                         "{env}-{env}",
+		"root_block_device":               "root_block_device",
+		"/dev/sdf":                        "/dev/sdf",
+		"developer":                       "developer",
+		"influencegen-dev-stack/ai/dev-x": "influencegen-{env}-stack/ai/{env}-x",
+	} {
+		if got := Normalise(in, cfg); got != want {
+			t.Errorf("Normalise(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestConstruct: copies made by a count fold into one construct; hashes
+// are dropped; everything else is kept.
+func TestConstruct(t *testing.T) {
+	for in, want := range map[string]string{
+		"odoo_servers_server-2_80CB6A7D":      "odoo_servers_server-#",
+		"network_private-app-3-rt_F4C84352":   "network_private-app-#-rt",
+		"network_nat-1-eip_9D53D89B":          "network_nat-#-eip",
+		"observability_alarm-redis-12-cpu_AB": "observability_alarm-redis-#-cpu_AB",
+		"network_s3-endpoint_3093E6A5":        "network_s3-endpoint",
+		"n8n_main-sg_5ADEA376":                "n8n_main-sg",
+	} {
+		if got := construct(in); got != want {
+			t.Errorf("construct(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if got := foldRefs("${aws_nat_gateway.network_nat-2_A72B97BB.id}"); got != "${aws_nat_gateway.network_nat-#.id}" {
+		t.Errorf("foldRefs = %q", got)
+	}
+}

@@ -22,7 +22,7 @@ synth: deps ## validate, then synthesize every stack into cdktf.out/stacks
 	npx cdktf synth
 	@ls -1 cdktf.out/stacks
 
-plan: synth ## terraform validate + plan (mocked AWS) of every stack, with the real provider
+plan: synth ## terraform validate + an offline plan of every stack, with the real provider
 	go run . plan
 
 test: deps test-go test-python test-scripts test-ansible ## run every test

@@ -26,7 +26,7 @@ commands:
   parity [ENV] [REF]     synthesize ENV (default staging) and REF (default production)
                          and report every difference; exit 1 if any is not explained by Scale
   envs                   list the environments: name, kind, region, stack
-  plan [STACK...]        run terraform validate and a plan against a mock of the real AWS
+  plan [STACK...]        run terraform validate and an offline plan with the real AWS
                          provider for every stack in cdktf.out/stacks (or the named ones);
                          run after synth; exit 1 if Terraform rejects any stack
   protections ENV        list what in cdktf.out/stacks/ENV-stack survives or blocks a destroy

@@ -12,10 +12,11 @@ import (
 )
 
 // TestTerraformPlan runs every stack this test binary synthesized through
-// real Terraform: validate with the real hashicorp/aws provider and a plan
-// against its mock (internal/plan). It is the regression test of every fix
-// the harness found in the constructs (e.g. the certificate validation's
-// list of objects where Terraform needs FQDN strings).
+// real Terraform: validate and an offline plan with the real hashicorp/aws
+// provider (internal/plan). It is the regression test of every fix the
+// harness found in the constructs: the certificate validation's list of
+// objects where Terraform needs FQDN strings, and the validation records'
+// for_each keyed through tolist(), unknown at plan.
 func TestTerraformPlan(t *testing.T) {
 	if _, err := exec.LookPath("terraform"); err != nil {
 		if os.Getenv("INFLUENCEGEN_REQUIRE_TERRAFORM") != "" {

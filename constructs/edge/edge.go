@@ -208,6 +208,13 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 			Tags:                    i.Tags(p.Hostnames.Odoo),
 			Lifecycle:               &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
 		})
+		// One record per domain, keyed by domain_name: the provider knows
+		// the domain names at plan time but not the records
+		// (internal/service/acm/certificate.go, CustomizeDiff). The keys
+		// must come from iterating the set itself: tolist() of a set with
+		// unknown parts is unknown, and FromComplexList renders tolist(),
+		// so a first plan fails "Invalid for_each argument". The for_each
+		// is therefore written out (overridden below).
 		dvo := cdktf.TerraformIterator_FromComplexList(cert.DomainValidationOptions(), jsii.String("domain_name"))
 		records := route53record.NewRoute53Record(c, jsii.String("certificate-validation-records"), &route53record.Route53RecordConfig{
 			ForEach:        dvo,
@@ -218,6 +225,8 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 			Ttl:            jsii.Number(300),
 			AllowOverwrite: jsii.Bool(true),
 		})
+		records.AddOverride(jsii.String("for_each"), fmt.Sprintf("${{ for dvo in %s.%s.domain_validation_options : dvo.domain_name => dvo }}",
+			*cert.TerraformResourceType(), *cert.FriendlyUniqueId()))
 		validation := acmcertificatevalidation.NewAcmCertificateValidation(c, jsii.String("certificate-validation"), &acmcertificatevalidation.AcmCertificateValidationConfig{
 			CertificateArn: cert.Arn(),
 			// The FQDN of each validation record: a list of strings. (values()

@@ -1,10 +1,21 @@
 // Package plan runs every synthesized stack through Terraform itself:
 // `terraform init`, `terraform validate` with the real hashicorp/aws
-// provider, and a plan in `terraform test` against a mock of that provider
-// (mocks/aws.tfmock.hcl). Real Terraform core evaluates every expression
-// against the real provider's schema and runs its validators; nothing calls
-// AWS, so what only AWS checks at apply time (API rules, quotas, IAM) is not
-// proved here.
+// provider, and a plan in `terraform test` with the same real provider,
+// offline: fake credentials with every account and metadata check skipped,
+// and each data source replaced by an override_data fixture (fixtures.go),
+// since data sources are the only thing a plan of new resources reads from
+// AWS. Real Terraform core evaluates every expression against the real
+// provider's schema, runs its validators and its plan-time logic
+// (CustomizeDiff: which values are known at plan, which changes force
+// replacement). What only AWS checks at apply time (API rules, quotas, IAM)
+// is not proved here.
+//
+// A mock_provider is deliberately not used for the plan: it makes every
+// computed value either wholly unknown or wholly known, so it cannot
+// reproduce a value the real provider knows only in part at plan time
+// (aws_acm_certificate.domain_validation_options: domain names known,
+// records not), and a for_each over it passes or fails for the wrong
+// reason.
 //
 // It works in a scratch directory and never edits cdktf.out: each stack's
 // cdk.tf.json is copied next to an override file that replaces its S3
@@ -17,11 +28,9 @@ import (
 	"bufio"
 	"bytes"
 	"context"
-	"embed"
 	"encoding/json"
 	"fmt"
 	"io"
-	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -32,9 +41,6 @@ import (
 	"sync"
 	"time"
 )
-
-//go:embed mocks/aws.tfmock.hcl
-var mocks embed.FS
 
 // DefaultMirror is where the machines this project is developed on carry a
 // filesystem mirror of the hashicorp/aws provider (Terraform's mirror
@@ -258,7 +264,7 @@ func terraformEnv(o Options) ([]string, string, error) {
 	return env, "registry.terraform.io (plugin cache " + cache + ")", nil
 }
 
-// checkStack runs init, validate and the mocked plan of one stack.
+// checkStack runs init, validate and the offline plan of one stack.
 func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []string, name string) (Result, []string) {
 	start := time.Now()
 	r := Result{Stack: name, Planned: -1}
@@ -276,23 +282,21 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		return fail(fmt.Errorf("cdk.tf.json: %w", err))
 	}
 	dir := filepath.Join(o.Scratch, name)
-	if err := os.MkdirAll(filepath.Join(dir, "tests", "mocks"), 0o755); err != nil {
+	if err := os.MkdirAll(filepath.Join(dir, "tests"), 0o755); err != nil {
 		return fail(err)
 	}
 	override, notes, err := overrideFile(stack, mirrorVersions)
 	if err != nil {
 		return fail(err)
 	}
-	overrides, err := planTimeOverrides(stack)
+	test, err := testFile(stack)
 	if err != nil {
 		return fail(err)
 	}
-	mock, _ := fs.ReadFile(mocks, "mocks/aws.tfmock.hcl")
 	files := map[string][]byte{
-		"cdk.tf.json":                raw,
-		"zz_plan_override.tf.json":   override,
-		"tests/mocks/aws.tfmock.hcl": mock,
-		"tests/plan.tftest.hcl":      []byte(testFile(overrides)),
+		"cdk.tf.json":              raw,
+		"zz_plan_override.tf.json": override,
+		"tests/plan.tftest.hcl":    []byte(test),
 	}
 	for n, c := range o.Extra {
 		files[n] = []byte(c)
@@ -369,92 +373,54 @@ func overrideFile(stack map[string]any, mirrorVersions []string) ([]byte, []stri
 	return b, notes, err
 }
 
-// planTimeOverride is a value the real provider computes at plan time from
-// the configuration itself, which a mock provider leaves unknown.
-type planTimeOverride struct {
-	target string
-	values string
-}
-
-// planTimeOverrides returns the plan-time values of the stack's resources
-// that the real provider knows before apply.
-//
-// aws_acm_certificate: for DNS validation, the provider's CustomizeDiff
-// sets domain_validation_options at plan time to one element per domain
-// (domain_name and each subject_alternative_names entry), with only
-// domain_name known (terraform-provider-aws
-// internal/service/acm/certificate.go, resourceCertificate CustomizeDiff).
-// That is what lets a for_each keyed by domain_name plan on the first
-// apply. The record fields are unknown until apply; the override gives them
-// placeholder values of the real shape. (An override replaces the mock's
-// defaults for the resource, so it repeats the certificate ARN of
-// mocks/aws.tfmock.hcl.)
-func planTimeOverrides(stack map[string]any) ([]planTimeOverride, error) {
-	var out []planTimeOverride
-	resources, _ := stack["resource"].(map[string]any)
-	certs, _ := resources["aws_acm_certificate"].(map[string]any)
-	for _, name := range sortedKeys(certs) {
-		c, _ := certs[name].(map[string]any)
-		if c["validation_method"] != "DNS" {
-			continue
-		}
-		domains := []any{c["domain_name"]}
-		if sans, ok := c["subject_alternative_names"].([]any); ok {
-			domains = append(domains, sans...)
-		}
-		var elems []string
-		seen := map[string]bool{}
-		for _, d := range domains {
-			s, ok := d.(string)
-			if !ok || strings.Contains(s, "${") {
-				return nil, fmt.Errorf("aws_acm_certificate.%s: domain %v is not a literal: the harness cannot know the plan-time domain_validation_options", name, d)
-			}
-			if seen[s] {
-				continue
-			}
-			seen[s] = true
-			elems = append(elems, fmt.Sprintf("{ domain_name = %q, resource_record_name = %q, resource_record_type = \"CNAME\", resource_record_value = \"_0123456789abcdef.acm-validations.aws.\" }",
-				s, "_0123456789abcdef."+s+"."))
-		}
-		out = append(out, planTimeOverride{
-			target: "aws_acm_certificate." + name,
-			values: fmt.Sprintf("arn = %q\n    domain_validation_options = [\n      %s,\n    ]", mockCertificateArn, strings.Join(elems, ",\n      ")),
-		})
-	}
-	return out, nil
-}
-
-// mockCertificateArn is aws_acm_certificate's arn in mocks/aws.tfmock.hcl.
-const mockCertificateArn = "arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-4567-89ab-cdef-0123456789ab"
-
-// testFile is the tests/plan.tftest.hcl of one stack.
-func testFile(overrides []planTimeOverride) string {
+// testFile is the tests/plan.tftest.hcl of one stack: the stack's provider
+// configurations made offline, one override_data per data source, and a
+// plan.
+func testFile(stack map[string]any) (string, error) {
 	var b strings.Builder
-	b.WriteString(`# Written by internal/plan: plan the stack against the mocked provider.
-mock_provider "aws" {
-  # Data sources are read at plan, as with the real provider, and return
-  # the mocks' values; a resource's computed attributes stay unknown until
-  # apply, as they do for real (tests/mocks/aws.tfmock.hcl).
-  source = "./tests/mocks"
-}
-`)
-	for _, ov := range overrides {
-		fmt.Fprintf(&b, `
-override_resource {
-  target          = %s
-  override_during = plan
-  values = {
-    %s
-  }
-}
-`, ov.target, ov.values)
+	b.WriteString("# Written by internal/plan: plan the stack with the real provider, offline.\n")
+	providers, _ := stack["provider"].(map[string]any)
+	configs, _ := providers["aws"].([]any)
+	if len(configs) == 0 {
+		configs = []any{map[string]any{}}
 	}
-	b.WriteString(`
-run "plan" {
-  command = plan
-}
-`)
-	return b.String()
+	for _, c := range configs {
+		cfg, _ := c.(map[string]any)
+		b.WriteString("\nprovider \"aws\" {\n")
+		for _, k := range []string{"alias", "region"} {
+			if v, ok := cfg[k].(string); ok {
+				fmt.Fprintf(&b, "  %s = %q\n", k, v)
+			}
+		}
+		// No AWS call: fake keys, no account lookup (so no
+		// allowed_account_ids check either), no metadata endpoint.
+		fmt.Fprintf(&b, "  access_key                  = %q\n  secret_key                  = %q\n", fakeAccessKey, fakeSecretKey)
+		b.WriteString("  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n  skip_region_validation      = true\n")
+		if dts, ok := cfg["default_tags"].([]any); ok {
+			for _, dt := range dts {
+				tags, _ := dt.(map[string]any)["tags"].(map[string]any)
+				b.WriteString("  default_tags {\n    tags = {\n")
+				for _, k := range sortedKeys(tags) {
+					fmt.Fprintf(&b, "      %q = %q\n", k, fmt.Sprint(tags[k]))
+				}
+				b.WriteString("    }\n  }\n")
+			}
+		}
+		b.WriteString("}\n")
+	}
+	data, _ := stack["data"].(map[string]any)
+	for _, typ := range sortedKeys(data) {
+		fixture, ok := dataFixtures[typ]
+		if !ok {
+			return "", fmt.Errorf("data source type %s has no fixture: add what the real data source returns to internal/plan/fixtures.go", typ)
+		}
+		named, _ := data[typ].(map[string]any)
+		for _, name := range sortedKeys(named) {
+			fmt.Fprintf(&b, "\noverride_data {\n  target = data.%s.%s\n  values = {%s\n  }\n}\n", typ, name, fixture)
+		}
+	}
+	b.WriteString("\nrun \"plan\" {\n  command = plan\n}\n")
+	return b.String(), nil
 }
 
 // terraform runs one terraform command in dir.
@@ -592,7 +558,7 @@ func lastLines(out []byte, n int) string {
 
 // Write prints the report: one line per stack, and the setup notes.
 func Write(w io.Writer, setup Setup, results []Result) {
-	fmt.Fprintf(w, "terraform validate and plan (mock_provider) of %d stack(s); provider from %s\n", len(results), setup.Source)
+	fmt.Fprintf(w, "terraform validate and plan (real provider, offline, data sources from fixtures) of %d stack(s); provider from %s\n", len(results), setup.Source)
 	for _, n := range setup.Notes {
 		fmt.Fprintf(w, "note: %s\n", n)
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -10,13 +11,13 @@ import (
 	"github.com/influencegen/infrastructure/internal/synth"
 )
 
-// sgRoles maps each security group's logical name to its short name
-// ("odoo", "alb", "postgres", …): its Name without "<project>-<env>-".
+// sgRoles maps each security group's logical name to its label ("odoo",
+// "edge", "database", …): its name prefix without "<project>-<env>-".
 func sgRoles(s synth.Stack, cfg environments.ParityConfig) map[string]string {
 	out := map[string]string{}
 	prefix := account.Project + "-" + cfg.Identity.Name + "-"
 	for logical, g := range s.Resources("aws_security_group") {
-		out[logical] = strings.TrimPrefix(g["name"].(string), prefix)
+		out[logical] = strings.TrimSuffix(strings.TrimPrefix(g["name_prefix"].(string), prefix), "-")
 	}
 	return out
 }
@@ -41,19 +42,20 @@ func reachable(s synth.Stack, cfg environments.ParityConfig) map[string][]string
 }
 
 // TestNetworkPolicy pins who may reach whom: the whole matrix, per
-// environment. Every server-to-server rule references a security group.
+// environment, as the tier table says it. Every server-to-server rule
+// references a security group.
 func TestNetworkPolicy(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		got := reachable(s, cfg)
 		want := map[string][]string{
-			"alb":            {"0.0.0.0/0:443", "0.0.0.0/0:80"},
-			"odoo":           {"alb:8069", "alb:8072"},
-			"n8n-main":       {"alb:5678"},
-			"postgres":       {"n8n-main:5432", "n8n-worker:5432", "odoo:5432"},
-			"redis":          {"n8n-main:6379", "n8n-worker:6379"},
-			"odoo-filestore": {"odoo:2049"},
-			"ai":             {"n8n-main:8000", "n8n-worker:8000", "odoo:8000"},
-			"vpc-endpoints":  {cfg.Identity.VPCCIDR + ":443"},
+			"edge":          {"0.0.0.0/0:443", "0.0.0.0/0:80"},
+			"odoo":          {"edge:8080"},
+			"n8n-main":      {"edge:5678"},
+			"database":      {"n8n-main:5432", "n8n-worker:5432", "odoo:5432"},
+			"cache":         {"n8n-main:6379", "n8n-worker:6379"},
+			"filestore":     {"odoo:2049"},
+			"ai":            {"n8n-main:8000", "n8n-worker:8000", "odoo:8000"},
+			"vpc-endpoints": {cfg.Identity.VPCCIDR + ":443"},
 		}
 		for dst, w := range want {
 			if fmt.Sprint(got[dst]) != fmt.Sprint(w) {
@@ -65,8 +67,8 @@ func TestNetworkPolicy(t *testing.T) {
 				t.Errorf("unexpected ingress to %s: %v", dst, got[dst])
 			}
 		}
-		// Every egress rule is either to a security group or HTTP(S)/SMTP
-		// out through NAT.
+		// Every egress rule is either to a security group or HTTP(S) out
+		// through NAT, or a port the tier table names for that tier.
 		roles := sgRoles(s, cfg)
 		for _, r := range s.Resources("aws_vpc_security_group_egress_rule") {
 			if r["referenced_security_group_id"] != nil {
@@ -74,7 +76,8 @@ func TestNetworkPolicy(t *testing.T) {
 			}
 			port := num(r["from_port"])
 			src := roles[logicalName(r["security_group_id"])]
-			if r["cidr_ipv4"] != "0.0.0.0/0" || !(port == 80 || port == 443 || port == 587 && src == "odoo") || src == "alb" {
+			tier, _ := cfg.Tier(src)
+			if r["cidr_ipv4"] != "0.0.0.0/0" || !(port == 80 || port == 443 || slices.Contains(tier.EgressPorts, port)) || src == "edge" {
 				t.Errorf("egress from %s to %v:%d", src, r["cidr_ipv4"], port)
 			}
 		}
@@ -92,7 +95,7 @@ func TestNoWorldIngressButALB(t *testing.T) {
 			}
 			if r["cidr_ipv4"] == "0.0.0.0/0" || r["cidr_ipv6"] == "::/0" {
 				port := num(r["from_port"])
-				if roles[logicalName(r["security_group_id"])] != "alb" || (port != 80 && port != 443) || num(r["to_port"]) != port {
+				if roles[logicalName(r["security_group_id"])] != "edge" || (port != 80 && port != 443) || num(r["to_port"]) != port {
 					t.Errorf("%s is open to the world on %d", name, port)
 				}
 			}
@@ -100,28 +103,26 @@ func TestNoWorldIngressButALB(t *testing.T) {
 	})
 }
 
+// TestServers: every tier of the table runs its count of servers of its
+// type, tagged for the inventory, locked down, spread over the zones.
 func TestServers(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		sc := cfg.Scale
-		want := map[string]struct {
-			count int
-			typ   string
-		}{
-			"odoo":       {sc.OdooInstances, cfg.Odoo.InstanceType},
-			"n8n-main":   {1, cfg.N8n.MainInstanceType},
-			"n8n-worker": {sc.N8nWorkers, cfg.N8n.WorkerInstanceType},
-			"ai":         {sc.AIServers, cfg.AI.InstanceType},
-		}
 		counts := map[string]int{}
 		subnets := map[string]map[string]bool{}
 		for name, in := range s.Resources("aws_instance") {
 			tags := in["tags"].(map[string]any)
 			role := fmt.Sprint(tags["Role"])
 			counts[role]++
-			if tags["Environment"] != cfg.Identity.Name {
-				t.Errorf("%s: Environment tag %v", name, tags["Environment"])
+			tier, ok := cfg.Tier(role)
+			if !ok {
+				t.Errorf("%s: Role %q is no tier", name, role)
+				continue
 			}
-			if w, ok := want[role]; !ok || in["instance_type"] != w.typ {
+			if tags["Environment"] != cfg.Identity.Name || tags["AnsibleGroup"] != tier.AnsibleGroup {
+				t.Errorf("%s: Environment tag %v, AnsibleGroup tag %v", name, tags["Environment"], tags["AnsibleGroup"])
+			}
+			if in["instance_type"] != cfg.Servers[role].InstanceType {
 				t.Errorf("%s: role %q type %v", name, role, in["instance_type"])
 			}
 			md := in["metadata_options"].(map[string]any)
@@ -129,7 +130,7 @@ func TestServers(t *testing.T) {
 				t.Errorf("%s: IMDSv2 not enforced: %v", name, md)
 			}
 			root := in["root_block_device"].(map[string]any)
-			if root["encrypted"] != true || root["volume_type"] != "gp3" || !ref(root["kms_key_id"], "aws_kms_key", "kms_data") {
+			if root["encrypted"] != true || root["volume_type"] != "gp3" || !ref(root["kms_key_id"], "aws_kms_key", "kms_data") || num(root["volume_size"]) != cfg.Servers[role].RootVolumeGB {
 				t.Errorf("%s: root volume %v", name, root)
 			}
 			if in["monitoring"] != true || in["ebs_optimized"] != true || in["associate_public_ip_address"] != false {
@@ -148,24 +149,33 @@ func TestServers(t *testing.T) {
 			if !ref(in["iam_instance_profile"], "aws_iam_instance_profile", "") || in["key_name"] != nil {
 				t.Errorf("%s: profile %v, key pair %v", name, in["iam_instance_profile"], in["key_name"])
 			}
-			if fmt.Sprint(in["lifecycle"]) != "map[ignore_changes:[ami]]" {
-				t.Errorf("%s: a new AMI would replace it: %v", name, in["lifecycle"])
+			lc := in["lifecycle"].(map[string]any)
+			if fmt.Sprint(lc["ignore_changes"]) != "[ami]" {
+				t.Errorf("%s: a new AMI would replace it: %v", name, lc)
+			}
+			if pre := fmt.Sprint(lc["precondition"]); tier.GPU != strings.Contains(pre, "data.aws_ec2_instance_type_offerings.") {
+				t.Errorf("%s: GPU %v, zone offering precondition %s", name, tier.GPU, pre)
 			}
 		}
-		for role, w := range want {
-			if counts[role] != w.count {
-				t.Errorf("%d %s servers, want %d", counts[role], role, w.count)
+		for _, tier := range cfg.Tiers {
+			want := cfg.Count(tier)
+			if counts[tier.Name] != want {
+				t.Errorf("%d %s servers, want %d", counts[tier.Name], tier.Name, want)
 			}
-			// Servers of a role are spread over as many AZs as possible.
-			if exp := min(w.count, sc.AZCount); len(subnets[role]) != exp {
-				t.Errorf("%s servers use %d subnets, want %d", role, len(subnets[role]), exp)
+			// Servers of a tier are spread over as many zones as possible.
+			if exp := min(want, sc.AZCount); len(subnets[tier.Name]) != exp {
+				t.Errorf("%s servers use %d subnets, want %d", tier.Name, len(subnets[tier.Name]), exp)
 			}
+		}
+		if len(counts) != len(cfg.Tiers) {
+			t.Errorf("servers of %d roles for %d tiers", len(counts), len(cfg.Tiers))
 		}
 	})
 }
 
-// TestInstancePolicies: Session Manager, no wildcard-on-wildcard, and each
-// role reads only its own secrets.
+// TestInstancePolicies: Session Manager, a permissions boundary, and each
+// tier reads exactly the secrets the tier table grants it, and its buckets
+// under its prefixes only.
 func TestInstancePolicies(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		ssm := 0
@@ -174,30 +184,45 @@ func TestInstancePolicies(t *testing.T) {
 				ssm++
 			}
 		}
-		if ssm != 4 {
-			t.Errorf("%d roles with AmazonSSMManagedInstanceCore, want 4 (odoo, n8n main, n8n workers, ai)", ssm)
+		if ssm != len(cfg.Tiers) {
+			t.Errorf("%d roles with AmazonSSMManagedInstanceCore, want one per tier (%d)", ssm, len(cfg.Tiers))
 		}
-		secrets := map[string][]string{
-			"odoo_servers": {"odoo-admin-passwd", "odoo-db-password"},
-			"n8n_main":     {"n8n-db-password", "n8n-encryption-key", "redis-auth-token", "n8n-runners-auth-token"},
-			"n8n_workers":  {"n8n-db-password", "n8n-encryption-key", "redis-auth-token", "n8n-runners-auth-token"},
-			"ai_servers":   nil,
+		for name, r := range s.Resources("aws_iam_role") {
+			if !strings.HasSuffix(fmt.Sprint(r["permissions_boundary"]), ":policy/"+account.Project+"-"+cfg.Identity.Name+"-boundary") {
+				t.Errorf("%s has no permissions boundary: %v", name, r["permissions_boundary"])
+			}
 		}
-		for prefix, own := range secrets {
-			p := named(t, s, "aws_iam_role_policy", prefix+"_policy")["policy"].(string)
-			refs := strings.Count(p, "${aws_secretsmanager_secret.")
-			if refs != len(own) {
-				t.Errorf("%s reads %d secrets, want %d", prefix, refs, len(own))
+		for _, tier := range cfg.Tiers {
+			own := append([]string(nil), tier.Secrets...)
+			if tier.Database != "" {
+				own = append(own, tier.Database+"/db-password")
+			}
+			if slices.Contains(tier.Reaches, environments.ReachCache) {
+				own = append(own, "redis/auth-token")
+			}
+			p := named(t, s, "aws_iam_role_policy", tier.Name+"_policy")["policy"].(string)
+			if refs := strings.Count(p, "${aws_secretsmanager_secret."); refs != len(own) {
+				t.Errorf("%s reads %d secrets, want %d %v", tier.Name, refs, len(own), own)
 			}
 			for _, o := range own {
-				if !strings.Contains(p, "aws_secretsmanager_secret.secrets_"+o+"_") {
-					t.Errorf("%s cannot read its secret %s", prefix, o)
+				if !strings.Contains(p, "aws_secretsmanager_secret.secrets_"+strings.ReplaceAll(o, "/", "-")+"_") {
+					t.Errorf("%s cannot read its secret %s", tier.Name, o)
 				}
 			}
-		}
-		ai := named(t, s, "aws_iam_role_policy", "ai_servers_policy")["policy"].(string)
-		if !strings.Contains(ai, `"s3:GetObject","s3:ListBucket"`) || !strings.Contains(ai, "aws_s3_bucket.model-bucket_") {
-			t.Errorf("AI servers cannot read the model bucket: %s", ai)
+			for _, b := range tier.Buckets {
+				if !strings.Contains(p, "}/"+b.Prefix+`*"`) || !strings.Contains(p, `"s3:prefix":["`+b.Prefix+`*"]`) && b.Prefix != "" {
+					t.Errorf("%s: %s access is not limited to %q: %s", tier.Name, b.Bucket, b.Prefix, p)
+				}
+				if b.Write != strings.Contains(p, "s3:PutObject") {
+					t.Errorf("%s: write access to %s is %v", tier.Name, b.Bucket, !b.Write)
+				}
+			}
+			if slices.Contains(tier.Reaches, environments.ReachFilestore) != strings.Contains(p, "elasticfilesystem:AccessPointArn") {
+				t.Errorf("%s: filestore grant does not follow the table (through the access point): %s", tier.Name, p)
+			}
+			if strings.Contains(p, "ClientRootAccess") {
+				t.Errorf("%s may act as root on the filestore", tier.Name)
+			}
 		}
 	})
 }
@@ -208,7 +233,9 @@ func TestEdge(t *testing.T) {
 		if alb["internal"] != false || alb["drop_invalid_header_fields"] != true || alb["enable_deletion_protection"] != cfg.Scale.DeletionProtection || alb["load_balancer_type"] != "application" {
 			t.Errorf("load balancer: %v", alb)
 		}
-		if logs := alb["access_logs"].(map[string]any); logs["enabled"] != true || !ref(logs["bucket"], "aws_s3_bucket", "edge_logs") {
+		// Through the bucket policy, so the load balancer is created after
+		// it (ELB test-writes the bucket when access logs are enabled).
+		if logs := alb["access_logs"].(map[string]any); logs["enabled"] != true || !ref(logs["bucket"], "aws_s3_bucket_policy", "edge_logs") {
 			t.Errorf("access logs: %v", logs)
 		}
 		for _, sn := range alb["subnets"].([]any) {
@@ -216,54 +243,70 @@ func TestEdge(t *testing.T) {
 				t.Errorf("load balancer subnet %v is not public", sn)
 			}
 		}
+		// One target group, listener rule, alias record and certificate
+		// name per routed tier; every server registered on its port.
 		tgs := map[string]map[string]any{}
 		for name, tg := range s.Resources("aws_lb_target_group") {
 			tgs[strings.SplitN(name, "_", 3)[1]] = tg
-		}
-		for id, w := range map[string]struct {
-			port   int
-			health string
-			sticky bool
-		}{"odoo-tg": {8069, "/web/health", true}, "odoo-ws-tg": {8072, "/web/health", true}, "n8n-tg": {5678, "/healthz", false}} {
-			tg := tgs[id]
-			if tg == nil {
-				t.Fatalf("no target group %s", id)
+			if tg["name"] != nil || tg["lifecycle"].(map[string]any)["create_before_destroy"] != true {
+				t.Errorf("%s: a fixed name or no create_before_destroy blocks its replacement: %v", name, tg)
 			}
-			hc := tg["health_check"].(map[string]any)
-			if num(tg["port"]) != w.port || hc["path"] != w.health || (tg["stickiness"] != nil) != w.sticky {
-				t.Errorf("%s: port %v health %v stickiness %v", id, tg["port"], hc["path"], tg["stickiness"])
-			}
-		}
-		listeners := map[int]map[string]any{}
-		for _, l := range s.Resources("aws_lb_listener") {
-			listeners[num(l["port"])] = l
-		}
-		redirect := fmt.Sprint(listeners[80]["default_action"])
-		if !strings.Contains(redirect, "protocol:HTTPS") || !strings.Contains(redirect, "HTTP_301") {
-			t.Errorf("HTTP does not redirect to HTTPS: %s", redirect)
-		}
-		https := listeners[443]
-		if https["protocol"] != "HTTPS" || https["ssl_policy"] != "ELBSecurityPolicy-TLS13-1-2-2021-06" || https["certificate_arn"] == nil {
-			t.Errorf("HTTPS listener: %v", https)
 		}
 		rules := map[string]string{}
 		for name, r := range s.Resources("aws_lb_listener_rule") {
-			rules[strings.SplitN(name, "_", 3)[1]] = fmt.Sprintf("%v -> %v", r["condition"], logicalName(r["action"].([]any)[0].(map[string]any)["target_group_arn"]))
+			rules[strings.SplitN(name, "_", 3)[1]] = fmt.Sprintf("%v -> %v priority %v", r["condition"], logicalName(r["action"].([]any)[0].(map[string]any)["target_group_arn"]), r["priority"])
 		}
-		hosts := cfg.Identity.Hostnames
-		for id, w := range map[string][]string{
-			"odoo-websocket-rule": {hosts.Odoo, "/websocket*", "edge_odoo-ws-tg_"},
-			"odoo-rule":           {hosts.Odoo, "edge_odoo-tg_"},
-			"n8n-rule":            {hosts.N8n, "edge_n8n-tg_"},
-		} {
-			for _, part := range w {
-				if !strings.Contains(rules[id], part) {
-					t.Errorf("rule %s = %q, want it to contain %q", id, rules[id], part)
+		cert := only(t, s, "aws_acm_certificate")
+		certNames := append([]any{cert["domain_name"]}, cert["subject_alternative_names"].([]any)...)
+		attachments := s.Resources("aws_lb_target_group_attachment")
+		routed := 0
+		for _, tier := range cfg.Tiers {
+			r := tier.Route
+			if r == nil {
+				continue
+			}
+			routed++
+			host := cfg.Hostname(*r)
+			tg := tgs[tier.Name+"-tg"]
+			if tg == nil {
+				t.Fatalf("no target group for %s", tier.Name)
+			}
+			hc := tg["health_check"].(map[string]any)
+			if num(tg["port"]) != r.Port || hc["path"] != r.HealthPath || (tg["stickiness"] != nil) != r.Sticky {
+				t.Errorf("%s: port %v health %v stickiness %v", tier.Name, tg["port"], hc["path"], tg["stickiness"])
+			}
+			for _, part := range []string{host, "edge_" + tier.Name + "-tg_", fmt.Sprintf("priority %d", r.Priority)} {
+				if !strings.Contains(rules[tier.Name+"-rule"], part) {
+					t.Errorf("rule of %s = %q, want it to contain %q", tier.Name, rules[tier.Name+"-rule"], part)
+				}
+			}
+			if !slices.Contains(certNames, any(host)) {
+				t.Errorf("certificate %v does not cover %s", certNames, host)
+			}
+			for n := 1; n <= cfg.Count(tier); n++ {
+				a := withPrefix(s, "aws_lb_target_group_attachment", fmt.Sprintf("edge_%s-server-%d_", tier.Name, n))
+				if len(a) != 1 {
+					t.Errorf("%s server %d is not registered (by route and server)", tier.Name, n)
 				}
 			}
 		}
-		if n := len(s.Resources("aws_lb_target_group_attachment")); n != 2*cfg.Scale.OdooInstances+1 {
-			t.Errorf("%d target registrations, want every Odoo server in both Odoo groups plus the n8n main", n)
+		if len(tgs) != routed || len(rules) != routed || len(certNames) != routed {
+			t.Errorf("%d target groups, %d rules, %d certificate names for %d routed tiers", len(tgs), len(rules), len(certNames), routed)
+		}
+		want := 0
+		for _, tier := range cfg.Tiers {
+			if tier.Route != nil {
+				want += cfg.Count(tier)
+			}
+		}
+		if len(attachments) != want {
+			t.Errorf("%d target registrations, want %d", len(attachments), want)
+		}
+		hosts := map[string]bool{}
+		for _, tier := range cfg.Tiers {
+			if tier.Route != nil {
+				hosts[cfg.Hostname(*tier.Route)] = true
+			}
 		}
 		aliases := map[string]bool{}
 		for _, r := range s.Resources("aws_route53_record") {
@@ -271,8 +314,10 @@ func TestEdge(t *testing.T) {
 				aliases[r["name"].(string)] = ref(r["alias"].(map[string]any)["name"], "aws_lb", "edge_alb")
 			}
 		}
-		if !aliases[hosts.Odoo] || !aliases[hosts.N8n] {
-			t.Errorf("alias records: %v", aliases)
+		for h := range hosts {
+			if !aliases[h] {
+				t.Errorf("no alias record for %s: %v", h, aliases)
+			}
 		}
 		acls := s.Resources("aws_wafv2_web_acl")
 		if cfg.Edge.WAF {
@@ -291,25 +336,31 @@ func TestEdge(t *testing.T) {
 	})
 }
 
+// TestAIServers: the GPU tier's servers have a GPU large enough, and each
+// a model volume in its subnet's zone, never in its instance's: replacing
+// a server (a new AMI) must not replace its data.
 func TestAIServers(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
-		g, ok := environments.GPUFor(cfg.AI.InstanceType)
-		if !ok || g.VRAMGB < environments.MinVRAMGB {
-			t.Fatalf("%s: GPU %v", cfg.AI.InstanceType, g)
+		tier, _ := cfg.Tier(environments.TierAI)
+		typ := cfg.Servers[tier.Name].InstanceType
+		g, ok := environments.GPUFor(typ)
+		if !tier.GPU || !ok || g.VRAMGB < environments.MinVRAMGB {
+			t.Fatalf("%s: GPU %v", typ, g)
 		}
 		if cfg.Kind != environments.Sandbox && g.VRAMGB < environments.PreferredVRAMGB {
 			t.Errorf("%s runs a %d GB GPU", cfg.Identity.Name, g.VRAMGB)
 		}
+		n := cfg.Count(tier)
 		vols := s.Resources("aws_ebs_volume")
-		if len(vols) != cfg.Scale.AIServers || len(s.Resources("aws_volume_attachment")) != cfg.Scale.AIServers {
-			t.Fatalf("%d model volumes for %d GPU servers", len(vols), cfg.Scale.AIServers)
+		if len(vols) != n || len(s.Resources("aws_volume_attachment")) != n {
+			t.Fatalf("%d model volumes for %d GPU servers", len(vols), n)
 		}
 		for name, v := range vols {
 			if num(v["size"]) != cfg.Scale.ModelVolumeGB || v["encrypted"] != true || v["type"] != "gp3" || !ref(v["kms_key_id"], "aws_kms_key", "kms_data") {
 				t.Errorf("%s: %v", name, v)
 			}
-			if !ref(v["availability_zone"], "aws_instance", "ai_servers_server-") {
-				t.Errorf("%s is not in its server's AZ: %v", name, v["availability_zone"])
+			if !ref(v["availability_zone"], "aws_subnet", "network_private-app-") {
+				t.Errorf("%s takes its zone from %v, not from its server's subnet", name, v["availability_zone"])
 			}
 		}
 	})
@@ -318,20 +369,11 @@ func TestAIServers(t *testing.T) {
 // TestProductionAppTier is issue 4's acceptance on the production stack.
 func TestProductionAppTier(t *testing.T) {
 	s := envStack(t, "production")
-	if g, _ := environments.GPUFor(envs[0].AI.InstanceType); g.VRAMGB < 24 {
+	if g, _ := environments.GPUFor(envs[0].Servers[environments.TierAI].InstanceType); g.VRAMGB < 24 {
 		t.Errorf("production GPU has %d GB", g.VRAMGB)
 	}
-	ports := map[int]bool{}
-	for _, tg := range s.Resources("aws_lb_target_group") {
-		ports[num(tg["port"])] = true
-	}
-	for _, p := range []int{8069, 8072, 5678} {
-		if !ports[p] {
-			t.Errorf("no target group on %d", p)
-		}
-	}
-	if len(s.Resources("aws_iam_instance_profile")) != 4 || len(s.Resources("aws_wafv2_web_acl")) != 1 {
-		t.Error("production needs 4 instance profiles and a WAF")
+	if len(s.Resources("aws_iam_instance_profile")) != len(envs[0].Tiers) || len(s.Resources("aws_wafv2_web_acl")) != 1 {
+		t.Error("production needs an instance profile per tier and a WAF")
 	}
 }
 
@@ -339,9 +381,9 @@ func TestProductionAppTier(t *testing.T) {
 // every environment stack (README "Outputs").
 func TestOutputsContract(t *testing.T) {
 	contract := []string{
-		"odoo_url", "n8n_url", "alb_dns_name", "instance_ids", "db_endpoint", "db_replica_endpoints",
-		"db_master_secret_arn", "redis_endpoint", "efs_id", "model_bucket", "backup_bucket", "secret_arns",
-		"ai_private_ips", "ai_model_volume_ids", "vpc_id", "app_subnet_ids", "kms_key_arns",
+		"urls", "alb_dns_name", "instance_ids", "ansible_groups", "service_urls", "db_endpoint", "db_replica_endpoints",
+		"db_master_secret_arn", "app_databases", "redis_endpoint", "efs_id", "efs_access_point_id", "model_bucket", "backup_bucket", "secret_arns",
+		"ai_model_volume_ids", "vpc_id", "app_subnet_ids", "kms_key_arns",
 		"ansible_transfer_bucket", "alarm_topic_arn", "dashboard_name", "log_groups", "cloudwatch_agent_parameters",
 	}
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
@@ -351,10 +393,31 @@ func TestOutputsContract(t *testing.T) {
 				t.Errorf("output %s missing", k)
 			}
 		}
-		ids := fmt.Sprint(outputs["instance_ids"].(map[string]any)["value"])
-		for _, role := range []string{"odoo", "n8n_main", "n8n_worker", "ai"} {
-			if !strings.Contains(ids, role+":[") {
-				t.Errorf("instance_ids lacks %s: %s", role, ids)
+		value := func(k string) map[string]any { return outputs[k].(map[string]any)["value"].(map[string]any) }
+		for _, tier := range cfg.Tiers {
+			if _, ok := value("instance_ids")[tier.Name]; !ok {
+				t.Errorf("instance_ids lacks %s", tier.Name)
+			}
+			if value("ansible_groups")[tier.Name] != tier.AnsibleGroup {
+				t.Errorf("ansible_groups[%s] = %v", tier.Name, value("ansible_groups")[tier.Name])
+			}
+			if _, ok := value("urls")[tier.Name]; ok != (tier.Route != nil) {
+				t.Errorf("urls[%s] present = %v", tier.Name, ok)
+			}
+			if _, ok := value("service_urls")[tier.Name]; ok != (tier.Port != 0) {
+				t.Errorf("service_urls[%s] present = %v", tier.Name, ok)
+			}
+			if _, ok := value("log_groups")[tier.Name]; !ok {
+				t.Errorf("log_groups lacks %s", tier.Name)
+			}
+			if _, ok := value("cloudwatch_agent_parameters")[tier.Name]; !ok {
+				t.Errorf("cloudwatch_agent_parameters lacks %s", tier.Name)
+			}
+		}
+		dbs := fmt.Sprint(outputs["app_databases"].(map[string]any)["value"])
+		for _, tier := range cfg.Tiers {
+			if tier.Database != "" && !strings.Contains(dbs, "name:"+tier.Database+" owner:"+tier.Database+" password_secret:"+tier.Database+"_db_password") {
+				t.Errorf("app_databases lacks %s: %s", tier.Database, dbs)
 			}
 		}
 	})
@@ -370,7 +433,7 @@ func TestSharedStack(t *testing.T) {
 		t.Errorf("backend: %v", be)
 	}
 	repos := s.Resources("aws_ecr_repository")
-	if len(repos) != 2 {
+	if len(repos) != len(environments.Images) {
 		t.Fatalf("%d repositories", len(repos))
 	}
 	for name, r := range repos {
@@ -379,7 +442,7 @@ func TestSharedStack(t *testing.T) {
 			t.Errorf("%s: %v", name, r)
 		}
 	}
-	if len(s.Resources("aws_ecr_lifecycle_policy")) != 2 {
+	if len(s.Resources("aws_ecr_lifecycle_policy")) != len(environments.Images) {
 		t.Error("every repository needs a lifecycle policy")
 	}
 	if oidc := only(t, s, "aws_iam_openid_connect_provider"); oidc["url"] != "https://token.actions.githubusercontent.com" {

@@ -84,11 +84,22 @@ func TestAlarmCoverage(t *testing.T) {
 		for name := range s.Resources("aws_efs_file_system") {
 			expect("${aws_efs_file_system."+name+".id}", "AWS/EFS/PercentIOLimit")
 		}
-		// System status failures recover the instance onto new hardware.
+		// System status failures recover the instance onto new hardware
+		// where EC2 supports it for the type (not instance-store types).
+		types := map[string]string{}
+		for name, in := range s.Resources("aws_instance") {
+			types["${aws_instance."+name+".id}"] = in["instance_type"].(string)
+		}
 		for name, a := range alarms(s) {
-			if a["metric_name"] == "StatusCheckFailed_System" && !strings.Contains(fmt.Sprint(a["alarm_actions"]), ":ec2:recover") {
-				t.Errorf("%s lacks the EC2 recover action", name)
+			if a["metric_name"] != "StatusCheckFailed_System" {
+				continue
 			}
+			typ := types[a["dimensions"].(map[string]any)["InstanceId"].(string)]
+			if recovers := strings.Contains(fmt.Sprint(a["alarm_actions"]), ":ec2:recover"); recovers != environments.AutoRecoverySupported(typ) {
+				t.Errorf("%s (%s): recover action %v, but automatic recovery supported = %v", name, typ, recovers, !recovers)
+			}
+		}
+		for name, a := range alarms(s) {
 			silenceIsOutage := a["metric_name"] == "StatusCheckFailed_System" || a["metric_name"] == "HealthyHostCount" || a["metric_name"] == "nvidia_smi_utilization_gpu"
 			if silenceIsOutage && a["treat_missing_data"] != "breaching" {
 				t.Errorf("%s: missing data must breach", name)
@@ -219,7 +230,7 @@ func TestDashboard(t *testing.T) {
 		for _, w := range body.Widgets {
 			fmt.Fprint(&text, w.Properties, "\n")
 		}
-		for _, section := range []string{"Edge: traffic and errors", "Odoo, n8n and AI: latency and health", "Database and cache", "GPU use", "Alarm states"} {
+		for _, section := range []string{"Edge: traffic and errors", "Services: latency and health", "Database and cache", "GPU use", "Alarm states"} {
 			if !strings.Contains(text.String(), section) {
 				t.Errorf("dashboard lacks %q", section)
 			}

@@ -34,9 +34,23 @@ type Account struct {
 	// Default: "eu-central-1".
 	PrimaryRegion string
 
+	// PrimaryZoneIDs are the availability zones of PrimaryRegion that
+	// production and staging use, by zone ID (e.g. "euc1-az1": zone IDs
+	// name the same zone in every account, zone names do not), in order;
+	// each environment takes the first Scale.AZCount. Check that your GPU
+	// instance type is offered in them (`aws ec2
+	// describe-instance-type-offerings --location-type availability-zone-id`;
+	// the deploy script's preflight does). Default: eu-central-1's
+	// euc1-az1, euc1-az2, euc1-az3.
+	PrimaryZoneIDs []string
+
 	// DevRegion is the AWS region of the dev environment. Default: the
 	// primary region.
 	DevRegion string
+
+	// DevZoneIDs are the zones of DevRegion that dev uses, as
+	// PrimaryZoneIDs. Default: the same as PrimaryZoneIDs.
+	DevZoneIDs []string
 
 	// StateBucket is the S3 bucket holding every stack's Terraform state. It
 	// is created by the state-bootstrap stack and must be globally unique.
@@ -74,15 +88,17 @@ type Account struct {
 // with. Edit the values here (and only here) for a real deployment.
 func DefaultAccount() Account {
 	return Account{
-		ID:            "123456789012",
-		Project:       "influencegen",
-		Repository:    "influencegen/infrastructure",
-		Domain:        "influencegen.example.com",
-		PrimaryRegion: "eu-central-1",
-		DevRegion:     "eu-central-1",
-		StateBucket:   "influencegen-tfstate-123456789012",
-		StateRegion:   "eu-central-1",
-		StateKMSAlias: "influencegen-tfstate",
+		ID:             "123456789012",
+		Project:        "influencegen",
+		Repository:     "influencegen/infrastructure",
+		Domain:         "influencegen.example.com",
+		PrimaryRegion:  "eu-central-1",
+		PrimaryZoneIDs: []string{"euc1-az1", "euc1-az2", "euc1-az3"},
+		DevRegion:      "eu-central-1",
+		DevZoneIDs:     []string{"euc1-az1", "euc1-az2", "euc1-az3"},
+		StateBucket:    "influencegen-tfstate-123456789012",
+		StateRegion:    "eu-central-1",
+		StateKMSAlias:  "influencegen-tfstate",
 		AlertEmails: map[string][]string{
 			"production": {"oncall@influencegen.example.com"},
 			"staging":    {"platform@influencegen.example.com"},

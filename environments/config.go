@@ -11,6 +11,8 @@ package environments
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -47,12 +49,12 @@ type ParityConfig struct {
 	Region string
 	// Network holds the VPC settings other than its CIDR.
 	Network NetworkSettings
-	// Odoo holds the Odoo application servers' settings.
-	Odoo OdooSettings
-	// N8n holds the n8n main and worker settings.
-	N8n N8nSettings
-	// AI holds the GPU model servers' settings.
-	AI AISettings
+	// Tiers are the kinds of server the platform runs, each declared once
+	// (see Tier). Default: DefaultTiers().
+	Tiers []Tier
+	// Servers are the instance type and root volume of every tier's
+	// servers, by tier name. Every tier needs an entry.
+	Servers map[string]ServerSettings
 	// Database holds the RDS PostgreSQL settings.
 	Database DatabaseSettings
 	// Cache holds the ElastiCache Redis settings (n8n queue mode).
@@ -69,7 +71,7 @@ type ParityConfig struct {
 }
 
 // Identity is what makes an environment itself rather than a copy of
-// another: its name, address space, hostnames and state key.
+// another: its name, address space, domain and state key.
 type Identity struct {
 	// Name is the environment name: lower case, used in resource names,
 	// the Environment tag and the stack name "<Name>-stack".
@@ -77,22 +79,16 @@ type Identity struct {
 	// VPCCIDR is the environment's VPC address block (/16 to /22, RFC 1918).
 	// It must not overlap any other environment or Account.PeeredCIDRs.
 	VPCCIDR string
-	// Hostnames are the public names the load balancer answers to.
-	Hostnames Hostnames
+	// Domain is the DNS name the environment's routed tiers live under
+	// (odoo.<Domain>, n8n.<Domain>): Account.Domain for production,
+	// <Name>.<Account.Domain> for the others.
+	Domain string
 	// StateKey is the S3 key of the stack's state: "<Name>/terraform.tfstate".
 	StateKey string
 	// AlertEmails are the addresses the environment's alarms notify, from
 	// Account.AlertEmails: the one thing besides Scale staging's alarms may
 	// do differently from production's.
 	AlertEmails []string
-}
-
-// Hostnames are the fully qualified public hostnames of an environment.
-type Hostnames struct {
-	// Odoo is the Odoo hostname, e.g. odoo.influencegen.example.com.
-	Odoo string
-	// N8n is the n8n hostname, e.g. n8n.influencegen.example.com.
-	N8n string
 }
 
 // NetworkSettings are the VPC settings shared by production and staging.
@@ -103,34 +99,12 @@ type NetworkSettings struct {
 	// endpoints from the private subnets. It must include ssm, ssmmessages
 	// and ec2messages: Session Manager is the only way onto the servers.
 	InterfaceEndpoints []string
-}
-
-// OdooSettings are the Odoo application servers' settings.
-type OdooSettings struct {
-	// InstanceType is the EC2 instance type of every Odoo server.
-	InstanceType string
-	// RootVolumeGB is the root volume size (the filestore is on EFS).
-	RootVolumeGB int
-}
-
-// N8nSettings are the n8n servers' settings.
-type N8nSettings struct {
-	// MainInstanceType is the instance type of the n8n main (UI, webhooks).
-	MainInstanceType string
-	// WorkerInstanceType is the instance type of every n8n queue worker.
-	WorkerInstanceType string
-	// RootVolumeGB is the root volume size of main and workers.
-	RootVolumeGB int
-}
-
-// AISettings are the GPU model servers' settings.
-type AISettings struct {
-	// InstanceType is the GPU instance type serving Flux LoRA models. Its
-	// GPU needs 16 GB of VRAM at least (24 GB preferred); see GPUs.
-	InstanceType string
-	// RootVolumeGB is the root volume size (driver, CUDA images). Model
-	// weights live on a separate volume of Scale.ModelVolumeGB.
-	RootVolumeGB int
+	// ZoneIDs are the availability zones of Region, by zone ID (the same in
+	// every account, unlike zone names), in the order the tiers use them:
+	// Scale.AZCount takes the first ones. Pinned, so a zone that is
+	// impaired or newly added never moves a subnet, and with it every
+	// server and volume in it.
+	ZoneIDs []string
 }
 
 // ComputeSettings are shared by every server.
@@ -270,17 +244,38 @@ func (c ParityConfig) StackName() string { return c.Identity.Name + "-stack" }
 func (c ParityConfig) Derive(id Identity, s Scale) ParityConfig {
 	d := c.clone()
 	d.Identity = id
-	d.Scale = s
+	d.Scale = s.clone()
 	d.Kind = Parity
 	return d
 }
 
-// clone returns a deep copy, so a derived environment shares no slices
-// with the reference it came from.
+// clone returns a deep copy, so a derived environment shares no slice or
+// map with the reference it came from.
 func (c ParityConfig) clone() ParityConfig {
 	d := c
-	d.Network.InterfaceEndpoints = append([]string(nil), c.Network.InterfaceEndpoints...)
+	d.Network.InterfaceEndpoints = slices.Clone(c.Network.InterfaceEndpoints)
+	d.Network.ZoneIDs = slices.Clone(c.Network.ZoneIDs)
+	d.Tiers = cloneTiers(c.Tiers)
+	d.Servers = maps.Clone(c.Servers)
+	d.Scale = c.Scale.clone()
 	return d
+}
+
+func cloneTiers(ts []Tier) []Tier {
+	out := slices.Clone(ts)
+	for i, t := range out {
+		if t.Route != nil {
+			r := *t.Route
+			out[i].Route = &r
+		}
+		out[i].Reaches = slices.Clone(t.Reaches)
+		out[i].Secrets = slices.Clone(t.Secrets)
+		out[i].Buckets = slices.Clone(t.Buckets)
+		out[i].Images = slices.Clone(t.Images)
+		out[i].EgressPorts = slices.Clone(t.EgressPorts)
+		out[i].LogFiles = slices.Clone(t.LogFiles)
+	}
+	return out
 }
 
 // NewIdentity returns the identity of an environment called name with the
@@ -296,7 +291,7 @@ func NewIdentity(name, vpcCIDR string, a Account) Identity {
 	return Identity{
 		Name:        name,
 		VPCCIDR:     vpcCIDR,
-		Hostnames:   Hostnames{Odoo: "odoo." + base, N8n: "n8n." + base},
+		Domain:      base,
 		StateKey:    StateKey(name),
 		AlertEmails: append([]string(nil), a.AlertEmails[name]...),
 	}

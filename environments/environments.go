@@ -9,9 +9,7 @@ func Production(a Account) ParityConfig {
 		Scale: Scale{
 			AZCount:            3,
 			NATGatewayPerAZ:    true,
-			OdooInstances:      2,
-			N8nWorkers:         2,
-			AIServers:          2,
+			Servers:            map[string]int{TierOdoo: 2, TierN8nWorker: 2, TierAI: 2},
 			LogRetentionDays:   365,
 			DeletionProtection: true,
 
@@ -33,16 +31,17 @@ func Production(a Account) ParityConfig {
 		Network: NetworkSettings{
 			FlowLogTrafficType: "ALL",
 			InterfaceEndpoints: []string{"ssm", "ssmmessages", "ec2messages"},
+			ZoneIDs:            append([]string(nil), a.PrimaryZoneIDs...),
 		},
-		Odoo: OdooSettings{InstanceType: "m6i.xlarge", RootVolumeGB: 50},
-		N8n: N8nSettings{
-			MainInstanceType:   "m6i.large",
-			WorkerInstanceType: "m6i.large",
-			RootVolumeGB:       40,
+		Tiers: DefaultTiers(),
+		Servers: map[string]ServerSettings{
+			TierOdoo:      {InstanceType: "m6i.xlarge", RootVolumeGB: 50},
+			TierN8nMain:   {InstanceType: "m6i.large", RootVolumeGB: 40},
+			TierN8nWorker: {InstanceType: "m6i.large", RootVolumeGB: 40},
+			// g5.xlarge: one NVIDIA A10G with 24 GB, the preferred size for
+			// Flux LoRA.
+			TierAI: {InstanceType: "g5.xlarge", RootVolumeGB: 100},
 		},
-		// g5.xlarge: one NVIDIA A10G with 24 GB, the preferred size for
-		// Flux LoRA in bf16.
-		AI: AISettings{InstanceType: "g5.xlarge", RootVolumeGB: 100},
 		Database: DatabaseSettings{
 			EngineVersion:                    "16",
 			InstanceClass:                    "db.r6g.large",
@@ -102,9 +101,7 @@ func Staging(a Account) ParityConfig {
 		Scale{
 			AZCount:            2,
 			NATGatewayPerAZ:    false,
-			OdooInstances:      1,
-			N8nWorkers:         1,
-			AIServers:          1,
+			Servers:            map[string]int{TierOdoo: 1, TierN8nWorker: 1, TierAI: 1},
 			LogRetentionDays:   30,
 			DeletionProtection: false,
 
@@ -140,9 +137,7 @@ func Dev(a Account) ParityConfig {
 		Scale{
 			AZCount:            2,
 			NATGatewayPerAZ:    false,
-			OdooInstances:      1,
-			N8nWorkers:         1,
-			AIServers:          1,
+			Servers:            map[string]int{TierOdoo: 1, TierN8nWorker: 1, TierAI: 1},
 			LogRetentionDays:   14,
 			DeletionProtection: false,
 
@@ -163,10 +158,11 @@ func Dev(a Account) ParityConfig {
 	)
 	d.Kind = Sandbox
 	d.Region = a.DevRegion
-	d.Odoo.InstanceType = "t3.large"
-	d.N8n.MainInstanceType = "t3.medium"
-	d.N8n.WorkerInstanceType = "t3.medium"
-	d.AI.InstanceType = "g4dn.xlarge"
+	d.Network.ZoneIDs = append([]string(nil), a.DevZoneIDs...)
+	d.Servers[TierOdoo] = ServerSettings{InstanceType: "t3.large", RootVolumeGB: d.Servers[TierOdoo].RootVolumeGB}
+	d.Servers[TierN8nMain] = ServerSettings{InstanceType: "t3.medium", RootVolumeGB: d.Servers[TierN8nMain].RootVolumeGB}
+	d.Servers[TierN8nWorker] = ServerSettings{InstanceType: "t3.medium", RootVolumeGB: d.Servers[TierN8nWorker].RootVolumeGB}
+	d.Servers[TierAI] = ServerSettings{InstanceType: "g4dn.xlarge", RootVolumeGB: d.Servers[TierAI].RootVolumeGB}
 	d.Database.InstanceClass = "db.t4g.medium"
 	d.Cache.NodeType = "cache.t4g.small"
 	return d

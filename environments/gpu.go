@@ -51,16 +51,19 @@ func GPUFor(instanceType string) (GPU, bool) {
 }
 
 // Warnings returns advice that does not stop synthesis: today, a parity
-// environment's GPU below the preferred 24 GB.
+// environment's GPU tier below the preferred 24 GB.
 func Warnings(envs []ParityConfig) []string {
 	var out []string
 	for _, e := range envs {
 		if e.Kind == Sandbox {
 			continue
 		}
-		if g, ok := GPUFor(e.AI.InstanceType); ok && g.Unsupported == "" && g.VRAMGB >= MinVRAMGB && g.VRAMGB < PreferredVRAMGB {
-			out = append(out, fmt.Sprintf("%s: AI.InstanceType: %s has a %d GB %s; Flux LoRA needs CPU offload below %d GB and serves slowly (consider g5, g6 or g6e)",
-				e.Identity.Name, e.AI.InstanceType, g.VRAMGB, g.Model, PreferredVRAMGB))
+		for _, t := range e.Tiers {
+			it := e.Servers[t.Name].InstanceType
+			if g, ok := GPUFor(it); t.GPU && ok && g.Unsupported == "" && g.VRAMGB >= MinVRAMGB && g.VRAMGB < PreferredVRAMGB {
+				out = append(out, fmt.Sprintf("%s: Servers[%s].InstanceType: %s has a %d GB %s; Flux LoRA needs CPU offload below %d GB and serves slowly (consider g5, g6 or g6e)",
+					e.Identity.Name, t.Name, it, g.VRAMGB, g.Model, PreferredVRAMGB))
+			}
 		}
 	}
 	return out

@@ -27,3 +27,19 @@ var awsRegions = []string{
 
 // IsRegion reports whether r is a known AWS region code.
 func IsRegion(r string) bool { return slices.Contains(awsRegions, r) }
+
+// zonePrefixes are the prefixes of the availability zone IDs of the regions
+// this project checks them for (AWS RAM User Guide, "Availability Zone
+// IDs"); a region not listed is not checked.
+var zonePrefixes = map[string]string{
+	"us-east-1": "use1", "us-east-2": "use2", "us-west-1": "usw1", "us-west-2": "usw2",
+	"ca-central-1": "cac1", "sa-east-1": "sae1",
+	"eu-central-1": "euc1", "eu-central-2": "euc2", "eu-west-1": "euw1", "eu-west-2": "euw2",
+	"eu-west-3": "euw3", "eu-north-1": "eun1", "eu-south-1": "eus1", "eu-south-2": "eus2",
+	"ap-south-1": "aps1", "ap-northeast-1": "apne1", "ap-northeast-2": "apne2",
+	"ap-northeast-3": "apne3", "ap-southeast-1": "apse1", "ap-southeast-2": "apse2",
+}
+
+// Images are the repositories of the account-wide registry (shared-stack):
+// one per image the platform builds.
+var Images = []string{"odoo", "ai-model-server"}

@@ -2,6 +2,7 @@ package environments
 
 import (
 	"fmt"
+	"maps"
 	"reflect"
 	"strings"
 )
@@ -16,13 +17,9 @@ type Scale struct {
 	// NATGatewayPerAZ gives every AZ its own NAT gateway (survives an AZ
 	// outage); false shares one NAT gateway in the first AZ.
 	NATGatewayPerAZ bool
-	// OdooInstances is the number of Odoo application servers (≥ 1).
-	OdooInstances int
-	// N8nWorkers is the number of n8n queue-mode workers besides the one
-	// n8n main (≥ 1).
-	N8nWorkers int
-	// AIServers is the number of GPU model servers (≥ 1).
-	AIServers int
+	// Servers is the number of servers of each tier, by tier name (≥ 1;
+	// tiers with a FixedCount, the n8n main, take none).
+	Servers map[string]int
 	// LogRetentionDays is how long CloudWatch keeps logs, flow logs
 	// included. It must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14,
 	// 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557,
@@ -103,8 +100,9 @@ type ScaleKey struct {
 	// Kind says what sort of scale it is.
 	Kind ScaleKind
 	// Attributes are the arguments it sets, as "<resource type>.<path>"
-	// (nested blocks joined by "."; list indices left out). A Count field
-	// lists none: it changes how many resources exist, not their form.
+	// (nested blocks joined by "."; list indices left out; "*" for every
+	// type). A Count field lists none: it changes how many resources
+	// exist, not their form.
 	Attributes []string
 	// Why says why the field is scale and not a *what*.
 	Why string
@@ -116,9 +114,7 @@ var ScaleKeys = []ScaleKey{
 		Why: "one subnet of each tier per zone; lists of subnets grow with it, their members keep production's form"},
 	{Field: "NATGatewayPerAZ", Kind: Count,
 		Why: "one NAT gateway (and Elastic IP) per zone or one shared: each private route still points at a NAT gateway"},
-	{Field: "OdooInstances", Kind: Count, Why: "identical Odoo servers, their registrations, alarms and dashboard widgets"},
-	{Field: "N8nWorkers", Kind: Count, Why: "identical n8n workers, their alarms and dashboard widgets"},
-	{Field: "AIServers", Kind: Count, Why: "identical GPU servers, their model volumes, alarms and dashboard widgets"},
+	{Field: "Servers", Kind: Count, Why: "identical servers of each tier, their registrations, volumes, alarms and dashboard widgets"},
 	{Field: "LogRetentionDays", Kind: Retention,
 		Attributes: []string{
 			"aws_cloudwatch_log_group.retention_in_days",
@@ -135,7 +131,10 @@ var ScaleKeys = []ScaleKey{
 			"aws_ebs_volume.final_snapshot",
 			"aws_kms_key.deletion_window_in_days",
 			"aws_secretsmanager_secret.recovery_window_in_days",
-			"aws_s3_bucket.lifecycle.prevent_destroy",
+			// prevent_destroy on every stateful resource of production
+			"*.lifecycle.prevent_destroy",
+			// dev and staging buckets may be emptied by destroy
+			"aws_s3_bucket.force_destroy",
 		},
 		Why: "what refuses or outlives a destroy, and how long deleted keys and secrets can be restored"},
 	{Field: "DatabaseAllocatedGB", Kind: Size, Attributes: []string{"aws_db_instance.allocated_storage"}, Why: "initial database storage"},
@@ -205,7 +204,7 @@ func scaleKeyProblems() []string {
 			out = append(out, fmt.Sprintf("ScaleKeys[%s]: a %s field must name the arguments it sets", k.Field, k.Kind))
 		}
 		for _, a := range k.Attributes {
-			if typ, _, ok := strings.Cut(a, "."); !ok || !strings.HasPrefix(typ, "aws_") {
+			if typ, _, ok := strings.Cut(a, "."); !ok || !strings.HasPrefix(typ, "aws_") && typ != "*" {
 				out = append(out, fmt.Sprintf("ScaleKeys[%s]: %q is not <resource type>.<argument>", k.Field, a))
 			}
 		}
@@ -216,4 +215,10 @@ func scaleKeyProblems() []string {
 		}
 	}
 	return out
+}
+
+// clone returns a copy that shares no map with s.
+func (s Scale) clone() Scale {
+	s.Servers = maps.Clone(s.Servers)
+	return s
 }

@@ -173,18 +173,9 @@ func (v *validator) env(a Account, e ParityConfig) {
 		v.add(n, "Region", fmt.Sprintf("%q is not an AWS region", e.Region), "use a region code such as eu-central-1")
 	}
 	v.cidr(n, e.Identity.VPCCIDR)
-	for _, h := range []namedValue{
-		{"Identity.Hostnames.Odoo", e.Identity.Hostnames.Odoo},
-		{"Identity.Hostnames.N8n", e.Identity.Hostnames.N8n},
-	} {
-		if !ValidDomain(h.value) || !strings.HasSuffix(h.value, "."+a.Domain) {
-			v.add(n, h.field, fmt.Sprintf("%q is not a hostname under %s", h.value, a.Domain), fmt.Sprintf("use a name ending in .%s", a.Domain))
-		}
+	if want := NewIdentity(n, e.Identity.VPCCIDR, a).Domain; e.Identity.Domain != want {
+		v.add(n, "Identity.Domain", fmt.Sprintf("%q: the environment's names must live under %s", e.Identity.Domain, want), fmt.Sprintf("set it to %q (NewIdentity)", want))
 	}
-	if e.Identity.Hostnames.Odoo != "" && e.Identity.Hostnames.Odoo == e.Identity.Hostnames.N8n {
-		v.add(n, "Identity.Hostnames", "Odoo and n8n share a hostname", "give each its own hostname: the load balancer routes by host")
-	}
-
 	s := e.Scale
 	minAZ := 2
 	if s.AZCount < minAZ || s.AZCount > 4 {
@@ -193,19 +184,6 @@ func (v *validator) env(a Account, e ParityConfig) {
 			why = "staging and production must survive the loss of one availability zone"
 		}
 		v.add(n, "Scale.AZCount", fmt.Sprintf("%d availability zones: %s", s.AZCount, why), "set Scale.AZCount between 2 and 4")
-	}
-	for _, c := range []struct {
-		field string
-		n     int
-		why   string
-	}{
-		{"Scale.OdooInstances", s.OdooInstances, "Odoo needs at least one application server"},
-		{"Scale.N8nWorkers", s.N8nWorkers, "n8n runs in queue mode and needs at least one worker"},
-		{"Scale.AIServers", s.AIServers, "image generation needs at least one GPU server"},
-	} {
-		if c.n < 1 {
-			v.add(n, c.field, fmt.Sprintf("%d: %s", c.n, c.why), fmt.Sprintf("set %s to 1 or more", c.field))
-		}
 	}
 	if !slices.Contains(validLogRetention, s.LogRetentionDays) {
 		v.add(n, "Scale.LogRetentionDays", fmt.Sprintf("%d is not a retention CloudWatch Logs accepts", s.LogRetentionDays), fmt.Sprintf("use one of %v", validLogRetention))
@@ -229,19 +207,11 @@ func (v *validator) env(a Account, e ParityConfig) {
 			v.add(n, fmt.Sprintf("Network.InterfaceEndpoints[%d]", i), fmt.Sprintf("%q is not an AWS service endpoint name", ep), `use the short service name, e.g. "logs"`)
 		}
 	}
+	v.zones(a, e)
 	v.dataTier(e)
+	v.tiers(e)
 	v.appTier(e)
 	v.alarms(e)
-	for _, t := range []namedValue{
-		{"Odoo.InstanceType", e.Odoo.InstanceType},
-		{"N8n.MainInstanceType", e.N8n.MainInstanceType},
-		{"N8n.WorkerInstanceType", e.N8n.WorkerInstanceType},
-		{"AI.InstanceType", e.AI.InstanceType},
-	} {
-		if !instanceRE.MatchString(t.value) {
-			v.add(n, t.field, fmt.Sprintf("%q is not an EC2 instance type", t.value), `use family.size, e.g. "m6i.large"`)
-		}
-	}
 }
 
 var (
@@ -343,30 +313,8 @@ var (
 // appTier checks the servers and the load balancer.
 func (v *validator) appTier(e ParityConfig) {
 	n, s := e.Identity.Name, e.Scale
-	g, known := GPUFor(e.AI.InstanceType)
-	switch {
-	case !known:
-		v.add(n, "AI.InstanceType", fmt.Sprintf("%q is not a known GPU instance family", e.AI.InstanceType), "use a GPU family with 16 GB or more, e.g. g5.xlarge (24 GB), g6.xlarge (24 GB) or g6e.xlarge (48 GB); add new families to environments.GPUs")
-	case g.Unsupported != "":
-		v.add(n, "AI.InstanceType", fmt.Sprintf("%s: %s", e.AI.InstanceType, g.Unsupported), "use an NVIDIA x86 family such as g5, g6 or g6e")
-	case g.VRAMGB < MinVRAMGB:
-		v.add(n, "AI.InstanceType", fmt.Sprintf("%s has a %d GB %s: Flux LoRA needs %d GB of VRAM at least", e.AI.InstanceType, g.VRAMGB, g.Model, MinVRAMGB), "use g4dn (16 GB) at least; g5, g6 (24 GB) or g6e (48 GB) are preferred")
-	}
 	if s.ModelVolumeGB < 50 || s.ModelVolumeGB > 16384 {
 		v.add(n, "Scale.ModelVolumeGB", fmt.Sprintf("%d GB: Flux weights alone take about 35 GB", s.ModelVolumeGB), "set it between 50 and 16384")
-	}
-	for _, r := range []struct {
-		field string
-		gb    int
-		min   int
-	}{
-		{"Odoo.RootVolumeGB", e.Odoo.RootVolumeGB, 20},
-		{"N8n.RootVolumeGB", e.N8n.RootVolumeGB, 20},
-		{"AI.RootVolumeGB", e.AI.RootVolumeGB, 60},
-	} {
-		if r.gb < r.min || r.gb > 16384 {
-			v.add(n, r.field, fmt.Sprintf("%d GB is too small for the OS and images", r.gb), fmt.Sprintf("set it to %d or more", r.min))
-		}
 	}
 	c := e.Compute
 	if c.AMIID != "" && !amiIDRE.MatchString(c.AMIID) {
@@ -554,5 +502,167 @@ func diffValues(path string, want, got reflect.Value, out *[]FieldDiff) {
 		if want.Interface() != got.Interface() {
 			*out = append(*out, FieldDiff{Field: path, Got: fmt.Sprintf("%v", got.Interface()), Want: fmt.Sprintf("%v", want.Interface())})
 		}
+	}
+}
+
+var (
+	tierNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
+	groupRE    = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
+	dbNameRE   = regexp.MustCompile(`^[a-z][a-z0-9_]{1,30}$`)
+	secretRE   = regexp.MustCompile(`^[a-z0-9-]+/[a-z0-9-]+$`)
+	zoneIDRE   = regexp.MustCompile(`^([a-z]+[0-9])-az[0-9]+$`)
+)
+
+// zones checks the environment's availability zones.
+func (v *validator) zones(a Account, e ParityConfig) {
+	n, ids := e.Identity.Name, e.Network.ZoneIDs
+	field := "Network.ZoneIDs"
+	if len(ids) < e.Scale.AZCount {
+		v.add(n, field, fmt.Sprintf("%d zone(s) for Scale.AZCount %d", len(ids), e.Scale.AZCount),
+			"list at least Scale.AZCount zone IDs of the region (Account.PrimaryZoneIDs or DevZoneIDs), e.g. euc1-az1")
+	}
+	seen := map[string]bool{}
+	for i, id := range ids {
+		m := zoneIDRE.FindStringSubmatch(id)
+		switch {
+		case m == nil:
+			v.add(n, fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is not an availability zone ID", id), `use the zone ID, e.g. "euc1-az1" (aws ec2 describe-availability-zones --query 'AvailabilityZones[].ZoneId')`)
+		case zonePrefixes[e.Region] != "" && m[1] != zonePrefixes[e.Region]:
+			v.add(n, fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is not a zone of %s (its zone IDs start with %s-)", id, e.Region, zonePrefixes[e.Region]), "list zones of the environment's region")
+		case seen[id]:
+			v.add(n, fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is listed twice", id), "list each zone once: the subnets of one tier go to different zones")
+		}
+		seen[id] = true
+	}
+}
+
+// tiers checks the tier table and every tier's settings and count.
+func (v *validator) tiers(e ParityConfig) {
+	n := e.Identity.Name
+	if len(e.Tiers) == 0 {
+		v.add(n, "Tiers", "no tiers", "use DefaultTiers()")
+	}
+	names := map[string]bool{}
+	priorities := map[int]string{}
+	subdomains := map[string]string{}
+	groups := map[string]string{}
+	for _, t := range e.Tiers {
+		names[t.Name] = true
+	}
+	reachable := map[string]bool{ReachDatabase: true, ReachCache: true, ReachFilestore: true}
+	for i, t := range e.Tiers {
+		f := fmt.Sprintf("Tiers[%d]", i)
+		if !tierNameRE.MatchString(t.Name) {
+			v.add(n, f+".Name", fmt.Sprintf("%q is not a tier name", t.Name), `use 2–20 lower-case letters, digits and "-", e.g. "metabase"`)
+		}
+		f = fmt.Sprintf("Tiers[%s]", t.Name)
+		if !groupRE.MatchString(t.AnsibleGroup) {
+			v.add(n, f+".AnsibleGroup", fmt.Sprintf("%q is not an Ansible group name", t.AnsibleGroup), `use lower case and "_", e.g. "metabase_servers"`)
+		} else if other, dup := groups[t.AnsibleGroup]; dup {
+			v.add(n, f+".AnsibleGroup", fmt.Sprintf("%q is also the group of %s", t.AnsibleGroup, other), "give every tier its own group")
+		}
+		groups[t.AnsibleGroup] = t.Name
+		if r := t.Route; r != nil {
+			if !labelRE.MatchString(r.Subdomain) {
+				v.add(n, f+".Route.Subdomain", fmt.Sprintf("%q is not a DNS label", r.Subdomain), `use e.g. "metabase"`)
+			} else if other, dup := subdomains[r.Subdomain]; dup {
+				v.add(n, f+".Route.Subdomain", fmt.Sprintf("%q is also the host of %s", r.Subdomain, other), "give every routed tier its own subdomain")
+			}
+			subdomains[r.Subdomain] = t.Name
+			if other, dup := priorities[r.Priority]; dup || r.Priority < 1 || r.Priority > 50000 {
+				v.add(n, f+".Route.Priority", fmt.Sprintf("%d is taken (%s) or outside 1–50000", r.Priority, other), "give every route its own priority")
+			}
+			priorities[r.Priority] = t.Name
+			if r.Port < 1 || r.Port > 65535 || !strings.HasPrefix(r.HealthPath, "/") {
+				v.add(n, f+".Route", fmt.Sprintf("port %d, health path %q", r.Port, r.HealthPath), `set a TCP port and a health path starting with "/"`)
+			}
+		}
+		if t.Port < 0 || t.Port > 65535 {
+			v.add(n, f+".Port", fmt.Sprintf("%d is not a TCP port", t.Port), "use 1–65535, or 0 if nothing reaches the tier")
+		}
+		for _, r := range t.Reaches {
+			other, isTier := e.Tier(r)
+			switch {
+			case reachable[r]:
+			case !isTier || !names[r]:
+				v.add(n, f+".Reaches", fmt.Sprintf("%q is neither a tier nor database, cache or filestore", r), "name a tier of Tiers, or database, cache or filestore")
+			case other.Port == 0:
+				v.add(n, f+".Reaches", fmt.Sprintf("%q listens on no Port", r), fmt.Sprintf("set Tiers[%s].Port, or stop reaching it", r))
+			case r == t.Name:
+				v.add(n, f+".Reaches", "a tier reaching itself", "remove it: servers of a tier do not talk to each other")
+			}
+		}
+		if t.Database != "" && !dbNameRE.MatchString(t.Database) {
+			v.add(n, f+".Database", fmt.Sprintf("%q is not a PostgreSQL database name", t.Database), `use lower case, digits and "_", e.g. "metabase"`)
+		}
+		for _, sec := range t.Secrets {
+			if !secretRE.MatchString(sec) || strings.HasSuffix(sec, "/db-password") {
+				v.add(n, f+".Secrets", fmt.Sprintf("%q is not a generated secret name, or is a database password (those come with Database)", sec), `use "<service>/<name>", e.g. "metabase/encryption-key"`)
+			}
+		}
+		for _, b := range t.Buckets {
+			if !slices.Contains(Buckets, b.Bucket) {
+				v.add(n, f+".Buckets", fmt.Sprintf("%q is not an environment bucket", b.Bucket), fmt.Sprintf("use one of %v", Buckets))
+			}
+		}
+		for _, img := range t.Images {
+			if !slices.Contains(Images, img) {
+				v.add(n, f+".Images", fmt.Sprintf("%q is not a repository of the shared registry", img), fmt.Sprintf("use one of %v, or add the image to environments.Images", Images))
+			}
+		}
+		for _, p := range t.EgressPorts {
+			if p < 1 || p > 65535 || p == 22 {
+				v.add(n, f+".EgressPorts", fmt.Sprintf("%d", p), "use a TCP port other than 22")
+			}
+		}
+		v.servers(e, t, f)
+	}
+	for name := range e.Servers {
+		if !names[name] {
+			v.add(n, fmt.Sprintf("Servers[%s]", name), "settings for a tier that does not exist", "remove it, or add the tier to Tiers")
+		}
+	}
+	for name := range e.Scale.Servers {
+		if t, ok := e.Tier(name); !ok || t.FixedCount > 0 {
+			v.add(n, fmt.Sprintf("Scale.Servers[%s]", name), "a count for a tier that does not exist or has a fixed count", "remove it")
+		}
+	}
+}
+
+// servers checks one tier's server settings and count.
+func (v *validator) servers(e ParityConfig, t Tier, f string) {
+	n := e.Identity.Name
+	if t.FixedCount == 0 {
+		if c := e.Scale.Servers[t.Name]; c < 1 || c > 20 {
+			v.add(n, fmt.Sprintf("Scale.Servers[%s]", t.Name), fmt.Sprintf("%d servers: every tier runs 1 to 20", c), fmt.Sprintf("set Scale.Servers[%q] between 1 and 20", t.Name))
+		}
+	}
+	s, ok := e.Servers[t.Name]
+	field := fmt.Sprintf("Servers[%s]", t.Name)
+	if !ok {
+		v.add(n, field, "no server settings for the tier", fmt.Sprintf("add Servers[%q] = ServerSettings{InstanceType: …, RootVolumeGB: …} in Production()", t.Name))
+		return
+	}
+	if !instanceRE.MatchString(s.InstanceType) {
+		v.add(n, field+".InstanceType", fmt.Sprintf("%q is not an EC2 instance type", s.InstanceType), `use family.size, e.g. "m6i.large"`)
+	}
+	minRoot := max(t.MinRootVolumeGB, 20)
+	if s.RootVolumeGB < minRoot || s.RootVolumeGB > 16384 {
+		v.add(n, field+".RootVolumeGB", fmt.Sprintf("%d GB is too small for the OS and the tier's software", s.RootVolumeGB), fmt.Sprintf("set it to %d or more", minRoot))
+	}
+	if !t.GPU {
+		if g, isGPU := GPUFor(s.InstanceType); isGPU && g.VRAMGB > 0 {
+			v.add(n, field+".InstanceType", fmt.Sprintf("%s is a GPU instance for a tier that uses none", s.InstanceType), "use a general-purpose type such as m6i or t3, or set the tier's GPU")
+		}
+		return
+	}
+	g, known := GPUFor(s.InstanceType)
+	switch {
+	case !known:
+		v.add(n, field+".InstanceType", fmt.Sprintf("%q is not a known GPU instance family", s.InstanceType), "use a GPU family with 16 GB or more, e.g. g5.xlarge (24 GB), g6.xlarge (24 GB) or g6e.xlarge (48 GB); add new families to environments.GPUs")
+	case g.Unsupported != "":
+		v.add(n, field+".InstanceType", fmt.Sprintf("%s: %s", s.InstanceType, g.Unsupported), "use an NVIDIA x86 family such as g5, g6 or g6e")
+	case g.VRAMGB < MinVRAMGB:
+		v.add(n, field+".InstanceType", fmt.Sprintf("%s has a %d GB %s: Flux LoRA needs %d GB of VRAM at least", s.InstanceType, g.VRAMGB, g.Model, MinVRAMGB), "use g4dn (16 GB) at least; g5, g6 (24 GB) or g6e (48 GB) are preferred")
 	}
 }

@@ -37,16 +37,30 @@ func TestInvalidConfigurations(t *testing.T) {
 			e[0].Region = "eu-middle-9"
 			e[1].Region = "eu-middle-9"
 		}, "production", "Region", "not an AWS region"},
-		{"zero Odoo servers", func(a *Account, e []ParityConfig) { e[1].Scale.OdooInstances = 0 }, "staging", "Scale.OdooInstances", "at least one application server"},
-		{"zero n8n workers", func(a *Account, e []ParityConfig) { e[2].Scale.N8nWorkers = 0 }, "dev", "Scale.N8nWorkers", "queue mode"},
-		{"zero GPU servers", func(a *Account, e []ParityConfig) { e[0].Scale.AIServers = 0 }, "production", "Scale.AIServers", "GPU server"},
-		{"staging override outside Scale", func(a *Account, e []ParityConfig) { e[1].Odoo.InstanceType = "m6i.large" }, "staging", "Odoo.InstanceType", "may change only Identity and Scale"},
+		{"zero Odoo servers", func(a *Account, e []ParityConfig) { e[1].Scale.Servers[TierOdoo] = 0 }, "staging", "Scale.Servers[odoo]", "every tier runs 1 to 20"},
+		{"no count for n8n workers", func(a *Account, e []ParityConfig) { delete(e[2].Scale.Servers, TierN8nWorker) }, "dev", "Scale.Servers[n8n-worker]", "every tier runs 1 to 20"},
+		{"a count for the fixed n8n main", func(a *Account, e []ParityConfig) { e[0].Scale.Servers[TierN8nMain] = 2 }, "production", "Scale.Servers[n8n-main]", "fixed count"},
+		{"staging override outside Scale", func(a *Account, e []ParityConfig) {
+			e[1].Servers[TierOdoo] = ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 50}
+		}, "staging", "Servers", "may change only Identity and Scale"},
+		{"staging tier table changed", func(a *Account, e []ParityConfig) { e[1].Tiers[0].Route.HealthPath = "/" }, "staging", "Tiers", "may change only Identity and Scale"},
+		{"tier without settings", func(a *Account, e []ParityConfig) { delete(e[2].Servers, TierAI) }, "dev", "Servers[ai]", "no server settings"},
+		{"settings without tier", func(a *Account, e []ParityConfig) { e[2].Servers["metabase"] = ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 30} }, "dev", "Servers[metabase]", "does not exist"},
+		{"tier reaches nothing known", func(a *Account, e []ParityConfig) { e[2].Tiers[0].Reaches = append(e[2].Tiers[0].Reaches, "mysql") }, "dev", "Tiers[odoo].Reaches", `"mysql" is neither a tier`},
+		{"tier reaches a tier without a port", func(a *Account, e []ParityConfig) { e[2].Tiers[3].Reaches = []string{TierN8nWorker} }, "dev", "Tiers[ai].Reaches", "listens on no Port"},
+		{"two routes, one priority", func(a *Account, e []ParityConfig) { e[2].Tiers[1].Route.Priority = e[2].Tiers[0].Route.Priority }, "dev", "Tiers[n8n-main].Route.Priority", "is taken"},
+		{"two tiers, one group", func(a *Account, e []ParityConfig) { e[2].Tiers[2].AnsibleGroup = "odoo_servers" }, "dev", "Tiers[n8n-worker].AnsibleGroup", "also the group of odoo"},
+		{"unknown bucket", func(a *Account, e []ParityConfig) { e[2].Tiers[0].Buckets[0].Bucket = "logs" }, "dev", "Tiers[odoo].Buckets", "not an environment bucket"},
+		{"unknown image", func(a *Account, e []ParityConfig) { e[2].Tiers[3].Images = []string{"comfyui"} }, "dev", "Tiers[ai].Images", "not a repository"},
+		{"zone of another region", func(a *Account, e []ParityConfig) { e[2].Network.ZoneIDs[1] = "use1-az4" }, "dev", "Network.ZoneIDs[1]", "not a zone of eu-central-1"},
+		{"fewer zones than AZs", func(a *Account, e []ParityConfig) { e[2].Network.ZoneIDs = e[2].Network.ZoneIDs[:1] }, "dev", "Network.ZoneIDs", "for Scale.AZCount 2"},
+		{"GPU on a CPU tier", func(a *Account, e []ParityConfig) { e[2].Servers[TierOdoo] = ServerSettings{InstanceType: "g5.xlarge", RootVolumeGB: 50} }, "dev", "Servers[odoo].InstanceType", "GPU instance for a tier that uses none"},
 		{"staging in another region", func(a *Account, e []ParityConfig) { e[1].Region = "eu-west-1" }, "staging", "Region", "may change only Identity and Scale"},
 		{"bad log retention", func(a *Account, e []ParityConfig) { e[1].Scale.LogRetentionDays = 10 }, "staging", "Scale.LogRetentionDays", "not a retention"},
 		{"production unprotected", func(a *Account, e []ParityConfig) { e[0].Scale.DeletionProtection = false }, "production", "Scale.DeletionProtection", "without deletion protection"},
 		{"SSM endpoint removed", func(a *Account, e []ParityConfig) { e[2].Network.InterfaceEndpoints = []string{"ssm", "ec2messages"} }, "dev", "Network.InterfaceEndpoints", `"ssmmessages" is missing`},
 		{"foreign state key", func(a *Account, e []ParityConfig) { e[2].Identity.StateKey = "production/terraform.tfstate" }, "dev", "Identity.StateKey", "dev/terraform.tfstate"},
-		{"hostname outside domain", func(a *Account, e []ParityConfig) { e[2].Identity.Hostnames.Odoo = "odoo.example.org" }, "dev", "Identity.Hostnames.Odoo", "not a hostname under"},
+		{"domain outside the account's", func(a *Account, e []ParityConfig) { e[2].Identity.Domain = "dev.example.org" }, "dev", "Identity.Domain", "must live under dev.influencegen.example.com"},
 		{"duplicate environment", func(a *Account, e []ParityConfig) {
 			e[2].Identity = e[1].Identity
 			e[2].Identity.VPCCIDR = "10.30.0.0/16"
@@ -54,7 +68,7 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"bad account ID", func(a *Account, e []ParityConfig) { a.ID = "12345" }, "account", "Account.ID", "12-digit"},
 		{"bad state bucket", func(a *Account, e []ParityConfig) { a.StateBucket = "Bad_Bucket" }, "account", "Account.StateBucket", "not a valid S3 bucket name"},
 		{"bad domain", func(a *Account, e []ParityConfig) { a.Domain = "influencegen" }, "account", "Account.Domain", "not a DNS domain"},
-		{"bad instance type", func(a *Account, e []ParityConfig) { e[2].AI.InstanceType = "gpu-large" }, "dev", "AI.InstanceType", "not an EC2 instance type"},
+		{"bad instance type", func(a *Account, e []ParityConfig) { e[2].Servers[TierAI] = ServerSettings{InstanceType: "gpu-large", RootVolumeGB: 100} }, "dev", "Servers[ai].InstanceType", "not an EC2 instance type"},
 		{"database storage under 20 GB", func(a *Account, e []ParityConfig) { e[2].Scale.DatabaseAllocatedGB = 10 }, "dev", "Scale.DatabaseAllocatedGB", "starts at 20 GB"},
 		{"autoscaling ceiling below size", func(a *Account, e []ParityConfig) { e[2].Scale.DatabaseMaxAllocatedGB = 10 }, "dev", "Scale.DatabaseMaxAllocatedGB", "autoscaling ceiling"},
 		{"backup retention above 35", func(a *Account, e []ParityConfig) { e[1].Scale.BackupRetentionDays = 40 }, "staging", "Scale.BackupRetentionDays", "1 to 35"},
@@ -66,9 +80,10 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"unsupported Redis", func(a *Account, e []ParityConfig) { e[2].Cache.EngineVersion = "5.0.6" }, "dev", "Cache.EngineVersion", "not a supported Redis"},
 		{"reserved master user", func(a *Account, e []ParityConfig) { e[2].Database.MasterUsername = "postgres" }, "dev", "Database.MasterUsername", "reserved"},
 		{"bad maintenance window", func(a *Account, e []ParityConfig) { e[2].Database.MaintenanceWindow = "sunday 3am" }, "dev", "Database.MaintenanceWindow", "weekly UTC window"},
-		{"GPU under 16 GB", func(a *Account, e []ParityConfig) { e[2].AI.InstanceType = "g3.4xlarge" }, "dev", "AI.InstanceType", "needs 16 GB of VRAM"},
-		{"not a GPU", func(a *Account, e []ParityConfig) { e[2].AI.InstanceType = "m6i.xlarge" }, "dev", "AI.InstanceType", "not a known GPU"},
-		{"AMD GPU", func(a *Account, e []ParityConfig) { e[2].AI.InstanceType = "g4ad.xlarge" }, "dev", "AI.InstanceType", "needs CUDA"},
+		{"GPU under 16 GB", func(a *Account, e []ParityConfig) { e[2].Servers[TierAI] = ServerSettings{InstanceType: "g3.4xlarge", RootVolumeGB: 100} }, "dev", "Servers[ai].InstanceType", "needs 16 GB of VRAM"},
+		{"not a GPU", func(a *Account, e []ParityConfig) { e[2].Servers[TierAI] = ServerSettings{InstanceType: "m6i.xlarge", RootVolumeGB: 100} }, "dev", "Servers[ai].InstanceType", "not a known GPU"},
+		{"AMD GPU", func(a *Account, e []ParityConfig) { e[2].Servers[TierAI] = ServerSettings{InstanceType: "g4ad.xlarge", RootVolumeGB: 100} }, "dev", "Servers[ai].InstanceType", "needs CUDA"},
+		{"GPU root volume too small", func(a *Account, e []ParityConfig) { e[2].Servers[TierAI] = ServerSettings{InstanceType: "g5.xlarge", RootVolumeGB: 30} }, "dev", "Servers[ai].RootVolumeGB", "set it to 60 or more"},
 		{"world-open SSH", func(a *Account, e []ParityConfig) { e[2].Compute.AdminSSHCIDR = "0.0.0.0/0" }, "dev", "Compute.AdminSSHCIDR", "opens SSH to the world"},
 		{"malformed admin CIDR", func(a *Account, e []ParityConfig) { e[2].Compute.AdminSSHCIDR = "office" }, "dev", "Compute.AdminSSHCIDR", "not a CIDR"},
 		{"weak TLS policy", func(a *Account, e []ParityConfig) { e[2].Edge.TLSPolicy = "ELBSecurityPolicy-2016-08" }, "dev", "Edge.TLSPolicy", "TLS below 1.2"},
@@ -148,7 +163,7 @@ func TestScaleAndIdentityMayDiffer(t *testing.T) {
 	if d := ParityDiff(Production(a), Staging(a)); len(d) != 0 {
 		t.Fatalf("Staging() differs outside Scale: %+v", d)
 	}
-	if Staging(a).Scale == Production(a).Scale {
+	if reflect.DeepEqual(Staging(a).Scale, Production(a).Scale) {
 		t.Fatal("staging should run at a smaller scale than production")
 	}
 }
@@ -159,8 +174,15 @@ func TestDeriveSharesNothing(t *testing.T) {
 	p := Production(DefaultAccount())
 	s := p.Derive(p.Identity, p.Scale)
 	s.Network.InterfaceEndpoints[0] = "changed"
-	if p.Network.InterfaceEndpoints[0] == "changed" {
-		t.Fatal("Derive shares the InterfaceEndpoints slice with the reference")
+	s.Network.ZoneIDs[0] = "changed"
+	s.Servers[TierOdoo] = ServerSettings{InstanceType: "changed"}
+	s.Scale.Servers[TierOdoo] = 99
+	s.Tiers[0].Route.Port = 1
+	s.Tiers[0].Reaches[0] = "changed"
+	if p.Network.InterfaceEndpoints[0] == "changed" || p.Network.ZoneIDs[0] == "changed" ||
+		p.Servers[TierOdoo].InstanceType == "changed" || p.Scale.Servers[TierOdoo] == 99 ||
+		p.Tiers[0].Route.Port == 1 || p.Tiers[0].Reaches[0] == "changed" {
+		t.Fatal("Derive shares a slice, map or pointer with the reference")
 	}
 }
 
@@ -205,6 +227,13 @@ func mutateLeaf(t *testing.T, v reflect.Value, path string) {
 		v.SetBool(!v.Bool())
 	case reflect.Slice:
 		v.Set(reflect.Append(v, reflect.Zero(v.Type().Elem())))
+	case reflect.Map:
+		m := reflect.MakeMap(v.Type())
+		for _, k := range v.MapKeys() {
+			m.SetMapIndex(k, v.MapIndex(k))
+		}
+		m.SetMapIndex(reflect.ValueOf("extra"), reflect.Zero(v.Type().Elem()))
+		v.Set(m)
 	default:
 		t.Fatalf("cannot mutate %s of kind %s: extend mutateLeaf", path, v.Kind())
 	}
@@ -228,9 +257,9 @@ func TestGPUWarnings(t *testing.T) {
 	}
 	// dev's 16 GB g4dn is a sandbox choice: no warning. The same GPU in
 	// production warns (and staging follows production).
-	envs[0].AI.InstanceType = "g4dn.xlarge"
+	envs[0].Servers[TierAI] = ServerSettings{InstanceType: "g4dn.xlarge", RootVolumeGB: 100}
 	w := Warnings(envs)
-	if len(w) != 1 || !strings.Contains(w[0], "production: AI.InstanceType") || !strings.Contains(w[0], "16 GB") {
+	if len(w) != 1 || !strings.Contains(w[0], "production: Servers[ai].InstanceType") || !strings.Contains(w[0], "16 GB") {
 		t.Fatalf("warnings = %v", w)
 	}
 	if err := Validate(a, []ParityConfig{envs[0]}); err != nil {

@@ -16,13 +16,20 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucketversioning"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/policy"
 )
 
 // Props configures a bucket.
 type Props struct {
+	// Info is the environment the bucket belongs to (grants name its
+	// region's S3 endpoint).
+	Info envinfo.Info
 	// Name is the globally unique bucket name.
 	Name string
+	// Label names the bucket in grants' statement IDs, e.g. "Backups".
+	// Default: "Bucket".
+	Label string
 	// KMSKeyArn encrypts objects with SSE-KMS and a bucket key. Empty
 	// selects SSE-S3 (AES256), which only the load balancer's access-log
 	// bucket uses: ELB cannot write to KMS-encrypted buckets.
@@ -44,6 +51,12 @@ type Props struct {
 	// PreventDestroy makes Terraform refuse to destroy the bucket (state,
 	// backups). Default: false.
 	PreventDestroy bool
+	// ForceDestroy lets `terraform destroy` empty the bucket (every version
+	// and delete marker) first; without it, DeleteBucket fails
+	// BucketNotEmpty (provider internal/service/s3/bucket.go). For dev and
+	// staging, which must survive destroy and re-deploy; never with
+	// PreventDestroy. Default: false.
+	ForceDestroy bool
 	// Tags are added to the bucket. Default: a Name tag.
 	Tags map[string]string
 }
@@ -54,6 +67,60 @@ type Bucket struct {
 	Name string
 	// Arn is the bucket ARN.
 	Arn string
+	// PolicyApplied is the bucket name as a reference to the bucket
+	// policy: a resource that uses it is created after the policy exists
+	// (the load balancer writes a test object into its log bucket the
+	// moment access logs are enabled, and fails without the policy).
+	PolicyApplied string
+
+	info   envinfo.Info
+	keyArn string
+	label  string
+}
+
+// GrantRead returns the statements that let a role read the objects under
+// prefix ("" for the whole bucket) and decrypt them through S3 only.
+func (b Bucket) GrantRead(prefix string) []policy.Statement {
+	return b.grant(prefix, false)
+}
+
+// GrantReadWrite returns the statements that let a role read and write the
+// objects under prefix and use the bucket's key for them through S3 only.
+func (b Bucket) GrantReadWrite(prefix string) []policy.Statement {
+	return b.grant(prefix, true)
+}
+
+func (b Bucket) grant(prefix string, write bool) []policy.Statement {
+	actions, kms, verb := []string{"s3:GetObject"}, []string{"kms:Decrypt"}, "Read"
+	if write {
+		actions = append(actions, "s3:PutObject", "s3:AbortMultipartUpload")
+		kms = append(kms, "kms:GenerateDataKey")
+		verb = "ReadWrite"
+	}
+	list := policy.Statement{
+		Sid: "List" + b.label, Actions: []string{"s3:ListBucket"}, Resources: []string{b.Arn},
+	}
+	if prefix != "" {
+		list.Condition = map[string]map[string][]string{"StringLike": {"s3:prefix": {prefix + "*"}}}
+	}
+	out := []policy.Statement{
+		policy.Allow(verb+b.label, actions, []string{b.Arn + "/" + prefix + "*"}),
+		list,
+	}
+	if b.keyArn != "" {
+		// With an S3 Bucket Key the encryption context is the bucket ARN;
+		// without one, the object ARN (S3 User Guide, "Using SSE-KMS").
+		out = append(out, policy.Statement{
+			Sid:       "Use" + b.label + "Key",
+			Actions:   kms,
+			Resources: []string{b.keyArn},
+			Condition: map[string]map[string][]string{
+				"StringEquals": {"kms:ViaService": {b.info.ServiceHost("s3")}},
+				"StringLike":   {"kms:EncryptionContext:aws:s3:arn": {b.Arn, b.Arn + "/" + prefix + "*"}},
+			},
+		})
+	}
+	return out
 }
 
 // New creates the bucket and its configuration.
@@ -67,10 +134,14 @@ func New(scope constructs.Construct, id string, p Props) Bucket {
 	if p.PreventDestroy {
 		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
+	if p.PreventDestroy && p.ForceDestroy {
+		panic("bucket " + p.Name + ": PreventDestroy and ForceDestroy contradict each other")
+	}
 	b := s3bucket.NewS3Bucket(c, jsii.String("bucket"), &s3bucket.S3BucketConfig{
-		Bucket:    jsii.String(p.Name),
-		Tags:      &tags,
-		Lifecycle: lifecycle,
+		Bucket:       jsii.String(p.Name),
+		ForceDestroy: jsii.Bool(p.ForceDestroy),
+		Tags:         &tags,
+		Lifecycle:    lifecycle,
 	})
 	name, arn := b.Id(), *b.Arn()
 
@@ -138,9 +209,13 @@ func New(scope constructs.Construct, id string, p Props) Bucket {
 	})
 
 	doc := policy.Document{Statements: append([]policy.Statement{policy.DenyInsecureTransport([]string{"s3:*"}, arn, arn+"/*")}, p.ExtraStatements...)}
-	s3bucketpolicy.NewS3BucketPolicy(c, jsii.String("policy"), &s3bucketpolicy.S3BucketPolicyConfig{
+	bp := s3bucketpolicy.NewS3BucketPolicy(c, jsii.String("policy"), &s3bucketpolicy.S3BucketPolicyConfig{
 		Bucket: name,
 		Policy: jsii.String(doc.JSON()),
 	})
-	return Bucket{Name: *name, Arn: arn}
+	label := p.Label
+	if label == "" {
+		label = "Bucket"
+	}
+	return Bucket{Name: *name, Arn: arn, PolicyApplied: *bp.Bucket(), info: p.Info, keyArn: p.KMSKeyArn, label: label}
 }

@@ -6,6 +6,8 @@
 package cache
 
 import (
+	"crypto/sha256"
+	"fmt"
 	"strings"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -43,6 +45,9 @@ type Props struct {
 	SnapshotRetentionDays int
 	// AuthToken is a reference to the AUTH token secret's value.
 	AuthToken string
+	// PreventDestroy makes Terraform refuse to destroy the replication
+	// group (there is no AWS deletion protection for it). Default: false.
+	PreventDestroy bool
 	// DataKeyArn encrypts the data at rest.
 	DataKeyArn string
 	// LogsKeyArn and LogRetentionDays configure the slow-log group.
@@ -74,10 +79,10 @@ func ParameterGroupFamily(version string) string {
 func New(scope constructs.Construct, id string, p Props) *Cache {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	i, s := p.Info, p.Settings
-	name := i.Name("redis")
+	name := i.Name(id)
 
 	sg := network.NewSecurityGroup(c, "sg", network.SecurityGroupProps{
-		Info: i, VPCID: p.VPCID, Name: name,
+		Info: i, VPCID: p.VPCID, Label: id,
 		Description: "ElastiCache Redis: 6379 from the n8n hosts only",
 	})
 	subnets := elasticachesubnetgroup.NewElasticacheSubnetGroup(c, jsii.String("subnets"), &elasticachesubnetgroup.ElasticacheSubnetGroupConfig{
@@ -87,17 +92,23 @@ func New(scope constructs.Construct, id string, p Props) *Cache {
 		Tags:        i.Tags(name),
 	})
 	family := ParameterGroupFamily(s.EngineVersion)
+	description := "n8n queue mode: never evict job keys"
+	// Name, family and description force a replacement, the resource has
+	// no name_prefix, and create_before_destroy needs the new group's name
+	// free (provider internal/service/elasticache/parameter_group.go): the
+	// name carries a digest of everything that forces a replacement.
+	digest := sha256.Sum256([]byte(family + "\n" + description))
 	params := elasticacheparametergroup.NewElasticacheParameterGroup(c, jsii.String("params"), &elasticacheparametergroup.ElasticacheParameterGroupConfig{
-		Name:        jsii.String(name + "-" + strings.ReplaceAll(family, ".", "-")),
+		Name:        jsii.String(fmt.Sprintf("%s-%s-%x", name, strings.ReplaceAll(family, ".", "-"), digest[:4])),
 		Family:      jsii.String(family),
-		Description: jsii.String("n8n queue mode: never evict job keys"),
+		Description: jsii.String(description),
 		Parameter: []elasticacheparametergroup.ElasticacheParameterGroupParameter{
 			{Name: jsii.String("maxmemory-policy"), Value: jsii.String("noeviction")},
 		},
 		Tags:      i.Tags(name),
 		Lifecycle: &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
 	})
-	slowLogName := "/" + i.Prefix + "/elasticache/redis/slow-log"
+	slowLogName := "/" + i.Prefix + "/elasticache/" + id + "/slow-log"
 	slowLog := logs.NewGroup(c, "slow-log", logs.Props{Info: i, Name: slowLogName, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
 
 	rg := elasticachereplicationgroup.NewElasticacheReplicationGroup(c, jsii.String("redis"), &elasticachereplicationgroup.ElasticacheReplicationGroupConfig{
@@ -131,7 +142,10 @@ func New(scope constructs.Construct, id string, p Props) *Cache {
 		Tags: i.Tags(name),
 		// The token is rotated in place (docs/runbooks/rotate-secrets.md);
 		// Terraform must not put the creation-time value back.
-		Lifecycle: &cdktf.TerraformResourceLifecycle{IgnoreChanges: &[]*string{jsii.String("auth_token")}},
+		Lifecycle: &cdktf.TerraformResourceLifecycle{
+			IgnoreChanges:  &[]*string{jsii.String("auth_token")},
+			PreventDestroy: jsii.Bool(p.PreventDestroy),
+		},
 	})
 	return &Cache{Service: network.Service{SecurityGroup: sg, Port: Port, Label: "Redis"}, ID: *rg.Id(), PrimaryEndpoint: *rg.PrimaryEndpointAddress()}
 }

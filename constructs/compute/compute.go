@@ -9,8 +9,8 @@
 // agent's metrics and its own log groups, its own secrets, and whatever the
 // role adds (model bucket, filestore, backups).
 //
-// Servers carry the tags Role (odoo | n8n-main | n8n-worker | ai) and
-// Environment; the Ansible inventory groups on them.
+// Servers carry the tags Role (their tier), AnsibleGroup (the inventory
+// group of the tier) and Environment; the Ansible inventory groups on them.
 package compute
 
 import (
@@ -26,19 +26,10 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/instance"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
-	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
-)
-
-// Roles of servers, as written to the Role tag.
-const (
-	RoleOdoo      = "odoo"
-	RoleN8nMain   = "n8n-main"
-	RoleN8nWorker = "n8n-worker"
-	RoleAI        = "ai"
 )
 
 // AMI returns the AMI every server boots: the explicit AMIID, or the newest
@@ -60,41 +51,38 @@ func AMI(scope constructs.Construct, s environments.ComputeSettings) string {
 	return *ami.Id()
 }
 
-// Props configures a group of identical servers.
+// Props configures the servers of one tier.
 type Props struct {
-	// Info is the environment the servers belong to.
-	Info envinfo.Info
-	// Role is the server role, one of the Role constants.
-	Role string
+	Placement
+	// Tier is the tier the servers run: its name is their Role tag and
+	// names the role, profile and servers; its AnsibleGroup is their
+	// AnsibleGroup tag.
+	Tier environments.Tier
 	// Count is the number of servers (≥ 1).
 	Count int
-	// InstanceType is the EC2 instance type.
-	InstanceType string
-	// AMI is the image ID (see AMI).
-	AMI string
-	// SubnetIDs are the private-app subnets; server n goes into
-	// SubnetIDs[n % len].
-	SubnetIDs []string
+	// Settings are the instance type and root volume size.
+	Settings environments.ServerSettings
 	// SecurityGroup is the servers' security group.
 	SecurityGroup *network.SecurityGroup
-	// RootVolumeGB is the root volume size.
-	RootVolumeGB int
-	// DataKeyArn encrypts the root volume.
-	DataKeyArn string
-	// TerminationProtection sets disable_api_termination. Default: false.
-	TerminationProtection bool
-	// SecretArns are the secrets the servers may read. Default: none.
-	SecretArns []string
-	// SecretsKeyArn decrypts SecretArns (through Secrets Manager only).
-	SecretsKeyArn string
-	// Statements are extra least-privilege permissions. Default: none.
-	Statements []policy.Statement
+	// Grants are what the servers may use besides the CloudWatch agent's
+	// metrics and their own log groups: statements handed out by the
+	// owners of secrets, buckets, file systems and repositories. Default:
+	// none.
+	Grants []policy.Statement
+	// OfferedZoneIDs are the zone IDs where the instance type is sold
+	// (aws_ec2_instance_type_offerings, read at plan): each server checks
+	// that its subnet's zone is one of them, so a plan fails naming the
+	// zone instead of an apply failing minutes in with "Unsupported".
+	// Default: nil (no check).
+	OfferedZoneIDs *[]*string
 }
 
 // Instance is one server.
 type Instance struct {
 	// ID is the instance ID (i-…), what Session Manager connects to.
 	ID string
+	// Subnet is the index of its subnet in Placement.SubnetIDs.
+	Subnet int
 
 	res instance.Instance
 }
@@ -103,13 +91,10 @@ type Instance struct {
 // demand: each attribute is a round trip to the jsii runtime.)
 func (in Instance) PrivateIP() string { return *in.res.PrivateIp() }
 
-// AZ is the server's availability zone.
-func (in Instance) AZ() string { return *in.res.AvailabilityZone() }
-
-// Group is a set of identical servers sharing an IAM role.
+// Group is the servers of one tier, sharing an IAM role.
 type Group struct {
-	// Role is the server role.
-	Role string
+	// Tier is the tier's name (the Role tag).
+	Tier string
 	// Instances are the servers, in order.
 	Instances []Instance
 }
@@ -127,14 +112,16 @@ func (g *Group) IDs() []string {
 func New(scope constructs.Construct, id string, p Props) *Group {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	i := p.Info
-	name := i.Name(p.Role)
-	g := &Group{Role: p.Role}
+	tier := p.Tier.Name
+	name := i.Name(tier)
+	g := &Group{Tier: tier}
 
 	role := iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
-		Name:             jsii.String(name),
-		Description:      jsii.String("InfluenceGen " + i.Env + " " + p.Role + " servers"),
-		AssumeRolePolicy: jsii.String(policy.AssumeRole("ec2.amazonaws.com", "")),
-		Tags:             i.Tags(name),
+		Name:                jsii.String(name),
+		Description:         jsii.String("InfluenceGen " + i.Env + " " + tier + " servers"),
+		AssumeRolePolicy:    jsii.String(policy.AssumeRole("ec2.amazonaws.com", "")),
+		PermissionsBoundary: jsii.String(i.BoundaryArn()),
+		Tags:                i.Tags(name),
 	})
 	roleName := role.Name()
 	iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("ssm"), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
@@ -150,21 +137,11 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 		},
 		policy.Allow("AgentDescribe", []string{"ec2:DescribeTags", "ec2:DescribeVolumes", "ec2:DescribeInstances"}, []string{"*"}),
 		policy.Allow("OwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}, []string{
-			i.Arn("logs", "log-group:"+logs.RolePrefix(i, p.Role)+"/*"),
+			i.Arn("logs", "log-group:"+logs.RolePrefix(i, tier)+"/*"),
 			i.Arn("logs", "log-group:"+logs.RolePrefix(i, "system")+"/*"),
 		}),
 	}
-	if len(p.SecretArns) > 0 {
-		statements = append(statements,
-			policy.Allow("OwnSecrets", []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, p.SecretArns),
-			policy.Statement{
-				Sid:       "DecryptOwnSecrets",
-				Actions:   []string{"kms:Decrypt"},
-				Resources: []string{p.SecretsKeyArn},
-				Condition: map[string]map[string][]string{"StringEquals": {"kms:ViaService": {i.ServiceHost("secretsmanager")}}},
-			})
-	}
-	statements = append(statements, p.Statements...)
+	statements = policy.Merge(append(statements, p.Grants...))
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name:   jsii.String("least-privilege"),
 		Role:   role.Id(),
@@ -178,10 +155,24 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 
 	for n := 0; n < p.Count; n++ {
 		host := fmt.Sprintf("%s-%d", name, n+1)
+		subnet := n % len(p.SubnetIDs)
+		lifecycle := &cdktf.TerraformResourceLifecycle{
+			// A newer AMI must not replace running servers on the next
+			// apply; roll it out deliberately with -replace.
+			IgnoreChanges: &[]*string{jsii.String("ami")},
+		}
+		if p.OfferedZoneIDs != nil {
+			zone := p.ZoneIDs[subnet]
+			lifecycle.Precondition = &[]*cdktf.Precondition{{
+				Condition: cdktf.Fn_Contains(p.OfferedZoneIDs, jsii.String(zone)),
+				ErrorMessage: jsii.String(fmt.Sprintf("%s is not offered in zone %s, where %s would run: choose zones that offer it (Account.PrimaryZoneIDs / DevZoneIDs; aws ec2 describe-instance-type-offerings --location-type availability-zone-id)",
+					p.Settings.InstanceType, zone, host)),
+			}}
+		}
 		in := instance.NewInstance(c, jsii.String(fmt.Sprintf("server-%d", n+1)), &instance.InstanceConfig{
 			Ami:                      jsii.String(p.AMI),
-			InstanceType:             jsii.String(p.InstanceType),
-			SubnetId:                 jsii.String(p.SubnetIDs[n%len(p.SubnetIDs)]),
+			InstanceType:             jsii.String(p.Settings.InstanceType),
+			SubnetId:                 jsii.String(p.SubnetIDs[subnet]),
 			VpcSecurityGroupIds:      jsii.Strings(p.SecurityGroup.ID),
 			IamInstanceProfile:       profile.Name(),
 			AssociatePublicIpAddress: jsii.Bool(false),
@@ -196,22 +187,21 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 			},
 			RootBlockDevice: &instance.InstanceRootBlockDevice{
 				VolumeType:          jsii.String("gp3"),
-				VolumeSize:          jsii.Number(float64(p.RootVolumeGB)),
+				VolumeSize:          jsii.Number(float64(p.Settings.RootVolumeGB)),
 				Encrypted:           jsii.Bool(true),
 				KmsKeyId:            jsii.String(p.DataKeyArn),
 				DeleteOnTermination: jsii.Bool(true),
 				Tags:                &map[string]*string{"Name": jsii.String(host + "-root")},
 			},
 			Tags: &map[string]*string{
-				"Name":        jsii.String(host),
-				"Role":        jsii.String(p.Role),
-				"Environment": jsii.String(i.Env),
+				"Name":         jsii.String(host),
+				"Role":         jsii.String(tier),
+				"AnsibleGroup": jsii.String(p.Tier.AnsibleGroup),
+				"Environment":  jsii.String(i.Env),
 			},
-			// A newer AMI must not replace running servers on the next
-			// apply; roll it out deliberately with -replace.
-			Lifecycle: &cdktf.TerraformResourceLifecycle{IgnoreChanges: &[]*string{jsii.String("ami")}},
+			Lifecycle: lifecycle,
 		})
-		g.Instances = append(g.Instances, Instance{ID: *in.Id(), res: in})
+		g.Instances = append(g.Instances, Instance{ID: *in.Id(), Subnet: subnet, res: in})
 	}
 	return g
 }

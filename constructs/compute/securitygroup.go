@@ -12,9 +12,11 @@ import (
 type Placement struct {
 	// Info is the environment the servers belong to.
 	Info envinfo.Info
-	// VPCID and SubnetIDs (private-app) place the servers.
+	// VPCID and SubnetIDs (private-app) place the servers; ZoneIDs are
+	// the subnets' zones, in the same order.
 	VPCID     string
 	SubnetIDs []string
+	ZoneIDs   []string
 	// AMI is the image every server boots (see AMI).
 	AMI string
 	// AdminSSHCIDR opens SSH from an admin network. Default: "" (none).
@@ -26,15 +28,8 @@ type Placement struct {
 }
 
 // SecurityGroup creates a tier's security group (see ServerSecurityGroup).
-func (p Placement) SecurityGroup(scope constructs.Construct, id, role, description string) *network.SecurityGroup {
-	return ServerSecurityGroup(scope, id, p.Info, p.VPCID, role, description, p.AdminSSHCIDR)
-}
-
-// Servers fills the placement part of a server group's props.
-func (p Placement) Servers(props Props) Props {
-	props.Info, props.AMI, props.SubnetIDs = p.Info, p.AMI, p.SubnetIDs
-	props.TerminationProtection, props.DataKeyArn = p.TerminationProtection, p.DataKeyArn
-	return props
+func (p Placement) SecurityGroup(scope constructs.Construct, id, tier, description string) *network.SecurityGroup {
+	return ServerSecurityGroup(scope, id, p.Info, p.VPCID, tier, description, p.AdminSSHCIDR)
 }
 
 // ServerSecurityGroup creates a server role's security group: no ingress
@@ -43,14 +38,14 @@ func (p Placement) Servers(props Props) Props {
 // mirrors, container registries and AWS APIs, through NAT. DNS and NTP to
 // the VPC resolver and the Amazon Time Sync Service are not filtered by
 // security groups.
-func ServerSecurityGroup(scope constructs.Construct, id string, i envinfo.Info, vpcID, role, description, adminCIDR string) *network.SecurityGroup {
+func ServerSecurityGroup(scope constructs.Construct, id string, i envinfo.Info, vpcID, tier, description, adminCIDR string) *network.SecurityGroup {
 	sg := network.NewSecurityGroup(scope, id, network.SecurityGroupProps{
-		Info: i, VPCID: vpcID, Name: i.Name(role), Description: description,
+		Info: i, VPCID: vpcID, Label: tier, Description: description,
 	})
-	sg.AllowEgressToCIDR("0.0.0.0/0", 443, "HTTPS out: packages, images, AWS APIs")
-	sg.AllowEgressToCIDR("0.0.0.0/0", 80, "HTTP out: Ubuntu package mirrors")
+	sg.AllowEgressToCIDR("0.0.0.0/0", "internet", 443, "HTTPS out: packages, images, AWS APIs")
+	sg.AllowEgressToCIDR("0.0.0.0/0", "internet", 80, "HTTP out: Ubuntu package mirrors")
 	if adminCIDR != "" {
-		sg.AllowFromCIDR(adminCIDR, 22, "SSH from the configured admin network")
+		sg.AllowFromCIDR(adminCIDR, "admin", 22, "SSH from the configured admin network")
 	}
 	return sg
 }

@@ -79,10 +79,10 @@ type Database struct {
 func New(scope constructs.Construct, id string, p Props) *Database {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	i, s := p.Info, p.Settings
-	identifier := i.Name("postgres")
+	identifier := i.Name(id)
 
 	sg := network.NewSecurityGroup(c, "sg", network.SecurityGroupProps{
-		Info: i, VPCID: p.VPCID, Name: i.Name("postgres"),
+		Info: i, VPCID: p.VPCID, Label: id,
 		Description: "RDS PostgreSQL: 5432 from the application security groups only",
 	})
 
@@ -96,8 +96,11 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 		{Name: jsii.String("log_autovacuum_min_duration"), Value: jsii.String("10000")},
 		{Name: jsii.String("shared_preload_libraries"), Value: jsii.String("pg_stat_statements"), ApplyMethod: jsii.String("pending-reboot")},
 	}
+	// A prefix, not a name: family and description force a replacement
+	// (provider internal/service/rds/parameter_group.go), and with
+	// create_before_destroy a fixed name would fail "already exists".
 	pg := dbparametergroup.NewDbParameterGroup(c, jsii.String("params"), &dbparametergroup.DbParameterGroupConfig{
-		Name:        jsii.String(identifier + "-pg" + s.EngineVersion),
+		NamePrefix:  jsii.String(identifier + "-pg" + s.EngineVersion + "-"),
 		Family:      jsii.String("postgres" + s.EngineVersion),
 		Description: jsii.String("InfluenceGen " + i.Env + ": TLS only, slow-statement and connection logging"),
 		Parameter:   params,
@@ -106,9 +109,10 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 	})
 
 	monitoring := iamrole.NewIamRole(c, jsii.String("monitoring-role"), &iamrole.IamRoleConfig{
-		Name:             jsii.String(i.Name("rds-monitoring")),
-		AssumeRolePolicy: jsii.String(policy.AssumeRole("monitoring.rds.amazonaws.com", i.AccountID)),
-		Tags:             i.Tags(i.Name("rds-monitoring")),
+		Name:                jsii.String(identifier + "-monitoring"),
+		AssumeRolePolicy:    jsii.String(policy.AssumeRole("monitoring.rds.amazonaws.com", i.AccountID)),
+		PermissionsBoundary: jsii.String(i.BoundaryArn()),
+		Tags:                i.Tags(identifier + "-monitoring"),
 	})
 	iamrolepolicyattachment.NewIamRolePolicyAttachment(c, jsii.String("monitoring-policy"), &iamrolepolicyattachment.IamRolePolicyAttachmentConfig{
 		Role:      monitoring.Name(),
@@ -172,6 +176,11 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 		FinalSnapshotIdentifier:  finalSnapshot(p.FinalSnapshot, identifier),
 		Tags:                     i.Tags(identifier),
 	}))
+	if p.FinalSnapshot {
+		// The name is fixed when the database is created and never
+		// planned again, so each incarnation's final snapshot has its own.
+		primary.AddOverride(jsii.String("lifecycle.ignore_changes"), jsii.Strings("final_snapshot_identifier"))
+	}
 	d := &Database{
 		Service:         network.Service{SecurityGroup: sg, Port: Port, Label: "PostgreSQL"},
 		Identifier:      *primary.Identifier(),
@@ -194,9 +203,13 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 	return d
 }
 
+// finalSnapshot names the snapshot a destroyed database leaves: unique per
+// incarnation, since DeleteDBInstance fails DBSnapshotAlreadyExists when a
+// snapshot of that name exists (RDS API reference), so a second destroy of
+// staging with a fixed "<id>-final" would fail.
 func finalSnapshot(take bool, identifier string) *string {
 	if !take {
 		return nil
 	}
-	return jsii.String(identifier + "-final")
+	return jsii.String(identifier + "-final-${formatdate(\"YYYYMMDDhhmmss\", timestamp())}")
 }

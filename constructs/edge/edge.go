@@ -6,9 +6,9 @@
 //   - HTTP redirects to HTTPS; HTTPS uses a TLS 1.3 policy and an ACM
 //     certificate DNS-validated in the account's Route53 zone (or an
 //     existing certificate).
-//   - Host routing: odoo.<domain> to Odoo on 8069, odoo.<domain>/websocket*
-//     to Odoo's gevent worker on 8072, n8n.<domain> to n8n main on 5678;
-//     anything else gets a 404.
+//   - Host routing: each tier with a Route (environments.Tier) gets a
+//     target group, a listener rule for its host, a DNS alias and a name on
+//     the certificate, through Route; anything else gets a 404.
 //   - drop_invalid_header_fields, deletion protection from Scale, access logs
 //     to their own bucket, Route53 alias records, and a WAFv2 web ACL with
 //     the AWS managed common and known-bad-inputs rule groups.
@@ -34,17 +34,11 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/bucket"
+	"github.com/influencegen/infrastructure/constructs/compute"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
-)
-
-// Ports the load balancer forwards to.
-const (
-	OdooPort          = 8069
-	OdooWebsocketPort = 8072
-	N8nPort           = 5678
 )
 
 // Props configures the load balancer.
@@ -56,25 +50,28 @@ type Props struct {
 	PublicSubnetIDs []string
 	// Zone is the public Route53 zone (Account.Domain).
 	Zone string
-	// Hostnames are the environment's public names.
-	Hostnames environments.Hostnames
+	// Hosts are every public name the load balancer will answer to (the
+	// hosts of the routes to come): the certificate covers them, the
+	// first as its domain name.
+	Hosts []string
 	// Settings are the shared edge settings (TLS policy, WAF…).
 	Settings environments.EdgeSettings
-	// DeletionProtection refuses deletion of the load balancer. Default:
-	// false.
+	// DeletionProtection refuses deletion of the load balancer and of its
+	// access logs; without it, destroy empties the log bucket (never empty
+	// while the load balancer runs). Default: false.
 	DeletionProtection bool
 	// LogRetentionDays expires access logs.
 	LogRetentionDays int
 }
 
-// TargetGroup is one target group.
+// TargetGroup is one route's target group.
 type TargetGroup struct {
+	// Label is the route's ID, e.g. "odoo": alarms and widgets name it.
+	Label string
 	// Arn is the target group ARN.
 	Arn string
 	// ArnSuffix is the CloudWatch dimension value.
 	ArnSuffix string
-	// Name is the target group name.
-	Name string
 	// Port is the port targets listen on.
 	Port int
 }
@@ -87,44 +84,170 @@ type Edge struct {
 	DNSName string
 	// ArnSuffix is the CloudWatch LoadBalancer dimension.
 	ArnSuffix string
-	// Odoo, OdooWebsocket and N8n are the target groups.
-	Odoo, OdooWebsocket, N8n TargetGroup
 	// LogBucket receives the access logs.
 	LogBucket bucket.Bucket
+	// TargetGroups are the routes' target groups, in the order routed.
+	TargetGroups []TargetGroup
 
-	scope       constructs.Construct
-	attachments int
+	scope                         constructs.Construct
+	info                          envinfo.Info
+	vpcID, httpsArn, zoneID       string
+	albDNSName, albZoneID         *string
+	hosts, routed, dnsDone, rules map[string]bool
+	priorities                    map[int]string
 }
 
-// Attach registers servers in a target group on its port.
-func (e *Edge) Attach(tg TargetGroup, instanceIDs []string) {
-	for _, id := range instanceIDs {
-		e.attachments++
-		lbtargetgroupattachment.NewLbTargetGroupAttachment(e.scope, jsii.String(fmt.Sprintf("attachment-%d", e.attachments)), &lbtargetgroupattachment.LbTargetGroupAttachmentConfig{
-			TargetGroupArn: jsii.String(tg.Arn),
-			TargetId:       jsii.String(id),
-			Port:           jsii.Number(float64(tg.Port)),
+// RouteProps is one service behind the load balancer.
+type RouteProps struct {
+	// Host is the public name requests are routed by; it must be one of
+	// Props.Hosts.
+	Host string
+	// Paths limits the route to these path patterns. Default: every path.
+	Paths []string
+	// Priority orders the listener rules: unique, lower first.
+	Priority int
+	// Port is the port the servers listen on for the load balancer.
+	Port int
+	// HealthPath is the health check path; HTTP 200 is healthy.
+	HealthPath string
+	// Sticky keeps a client on one server with a load-balancer cookie.
+	// Default: false.
+	Sticky bool
+	// Servers are the targets, registered by instance ID.
+	Servers *compute.Group
+	// SecurityGroup is the servers' group: it admits the load balancer on
+	// Port, and the load balancer may reach it there.
+	SecurityGroup *network.SecurityGroup
+}
+
+// Route sends requests for a host to a group of servers: it creates the
+// target group, the listener rule, the DNS alias (once per host), the rule
+// admitting the load balancer into the servers' security group, and the
+// registration of every server. Every construct ID comes from the route's
+// id and the server's index, so a new server only adds its registration.
+func (e *Edge) Route(id string, r RouteProps) TargetGroup {
+	i := e.info
+	if !e.hosts[r.Host] {
+		panic(fmt.Sprintf("edge: route %s: host %s is not among Props.Hosts, so the certificate does not cover it", id, r.Host))
+	}
+	if e.routed[id] {
+		panic(fmt.Sprintf("edge: route %s is declared twice", id))
+	}
+	if other, taken := e.priorities[r.Priority]; taken {
+		panic(fmt.Sprintf("edge: routes %s and %s have the same priority %d", other, id, r.Priority))
+	}
+	e.routed[id], e.priorities[r.Priority] = true, id
+	name := i.Name(id)
+	var stickiness *lbtargetgroup.LbTargetGroupStickiness
+	if r.Sticky {
+		stickiness = &lbtargetgroup.LbTargetGroupStickiness{
+			Type:           jsii.String("lb_cookie"),
+			Enabled:        jsii.Bool(true),
+			CookieDuration: jsii.Number(3600),
+		}
+	}
+	// No name: name, port, protocol and VPC force a replacement, and a
+	// target group still used by a listener rule cannot be deleted
+	// (provider internal/service/elbv2/target_group.go), so a replacement
+	// must create the new group first, under a name the provider
+	// generates. The Name tag carries the readable name.
+	t := lbtargetgroup.NewLbTargetGroup(e.scope, jsii.String(id+"-tg"), &lbtargetgroup.LbTargetGroupConfig{
+		Port:                jsii.Number(float64(r.Port)),
+		Protocol:            jsii.String("HTTP"),
+		TargetType:          jsii.String("instance"),
+		VpcId:               jsii.String(e.vpcID),
+		DeregistrationDelay: jsii.String("30"),
+		HealthCheck: &lbtargetgroup.LbTargetGroupHealthCheck{
+			Enabled:            jsii.Bool(true),
+			Path:               jsii.String(r.HealthPath),
+			Port:               jsii.String("traffic-port"),
+			Protocol:           jsii.String("HTTP"),
+			Matcher:            jsii.String("200"),
+			Interval:           jsii.Number(15),
+			Timeout:            jsii.Number(5),
+			HealthyThreshold:   jsii.Number(2),
+			UnhealthyThreshold: jsii.Number(3),
+		},
+		Stickiness: stickiness,
+		Tags:       i.Tags(name),
+		Lifecycle:  &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
+	})
+	tg := TargetGroup{Label: id, Arn: *t.Arn(), ArnSuffix: *t.ArnSuffix(), Port: r.Port}
+
+	cond := []lblistenerrule.LbListenerRuleCondition{{
+		HostHeader: &lblistenerrule.LbListenerRuleConditionHostHeader{Values: jsii.Strings(r.Host)},
+	}}
+	if len(r.Paths) > 0 {
+		cond = append(cond, lblistenerrule.LbListenerRuleCondition{
+			PathPattern: &lblistenerrule.LbListenerRuleConditionPathPattern{Values: jsii.Strings(r.Paths...)},
 		})
 	}
+	lblistenerrule.NewLbListenerRule(e.scope, jsii.String(id+"-rule"), &lblistenerrule.LbListenerRuleConfig{
+		ListenerArn: jsii.String(e.httpsArn),
+		Priority:    jsii.Number(float64(r.Priority)),
+		Condition:   cond,
+		Action: []lblistenerrule.LbListenerRuleAction{{
+			Type:           jsii.String("forward"),
+			TargetGroupArn: jsii.String(tg.Arn),
+		}},
+		Tags: i.Tags(name),
+	})
+	if !e.dnsDone[r.Host] {
+		e.dnsDone[r.Host] = true
+		route53record.NewRoute53Record(e.scope, jsii.String(id+"-dns"), &route53record.Route53RecordConfig{
+			ZoneId: jsii.String(e.zoneID),
+			Name:   jsii.String(r.Host),
+			Type:   jsii.String("A"),
+			Alias: &route53record.Route53RecordAlias{
+				Name:                 e.albDNSName,
+				ZoneId:               e.albZoneID,
+				EvaluateTargetHealth: jsii.Bool(true),
+			},
+		})
+	}
+	rule := fmt.Sprintf("%s:%d", r.SecurityGroup.Label, r.Port)
+	if !e.rules[rule] {
+		e.rules[rule] = true
+		r.SecurityGroup.AllowFrom(e.SecurityGroup, r.Port, fmt.Sprintf("%s (%s) from the load balancer", r.Host, id))
+	}
+	for n, server := range r.Servers.Instances {
+		lbtargetgroupattachment.NewLbTargetGroupAttachment(e.scope, jsii.String(fmt.Sprintf("%s-server-%d", id, n+1)), &lbtargetgroupattachment.LbTargetGroupAttachmentConfig{
+			TargetGroupArn: jsii.String(tg.Arn),
+			TargetId:       jsii.String(server.ID),
+			Port:           jsii.Number(float64(r.Port)),
+		})
+	}
+	e.TargetGroups = append(e.TargetGroups, tg)
+	return tg
 }
 
 // New creates the load balancer and everything in front of it.
 func New(scope constructs.Construct, id string, p Props) *Edge {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	i, s := p.Info, p.Settings
-	name := i.Name("alb")
-	e := &Edge{scope: c}
+	name := i.Name(id)
+	e := &Edge{
+		scope: c, info: i, vpcID: p.VPCID,
+		hosts: map[string]bool{}, routed: map[string]bool{}, dnsDone: map[string]bool{}, rules: map[string]bool{}, priorities: map[int]string{},
+	}
+	for _, h := range p.Hosts {
+		e.hosts[h] = true
+	}
 
 	e.SecurityGroup = network.NewSecurityGroup(c, "sg", network.SecurityGroupProps{
-		Info: i, VPCID: p.VPCID, Name: name,
+		Info: i, VPCID: p.VPCID, Label: id,
 		Description: "Public load balancer: HTTP and HTTPS from the internet, out to its targets only",
 	})
-	e.SecurityGroup.AllowFromCIDR("0.0.0.0/0", 80, "HTTP from the internet (redirected to HTTPS)")
-	e.SecurityGroup.AllowFromCIDR("0.0.0.0/0", 443, "HTTPS from the internet")
+	e.SecurityGroup.AllowFromCIDR("0.0.0.0/0", "internet", 80, "HTTP from the internet (redirected to HTTPS)")
+	e.SecurityGroup.AllowFromCIDR("0.0.0.0/0", "internet", 443, "HTTPS from the internet")
 
-	logPrefix, logBucket := "alb", i.Name("alb-logs-"+i.AccountID)
+	logPrefix, logBucket := "alb", i.Name(id+"-logs-"+i.AccountID)
 	e.LogBucket = bucket.New(c, "logs", bucket.Props{
+		Info:                  i,
 		Name:                  logBucket,
+		Label:                 "AccessLogs",
+		ForceDestroy:          !p.DeletionProtection,
+		PreventDestroy:        p.DeletionProtection,
 		ExpireAfterDays:       p.LogRetentionDays,
 		NoncurrentVersionDays: 7,
 		ExtraStatements: []policy.Statement{{
@@ -148,50 +271,16 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 		DesyncMitigationMode:     jsii.String("defensive"),
 		IdleTimeout:              jsii.Number(float64(s.IdleTimeoutSeconds)),
 		AccessLogs: &lb.LbAccessLogs{
-			Bucket:  jsii.String(e.LogBucket.Name),
+			// Through the bucket policy: ELB writes a test object when
+			// access logs are enabled and fails without the policy.
+			Bucket:  jsii.String(e.LogBucket.PolicyApplied),
 			Prefix:  jsii.String(logPrefix),
 			Enabled: jsii.Bool(true),
 		},
 		Tags: i.Tags(name),
 	})
 	e.DNSName, e.ArnSuffix = *alb.DnsName(), *alb.ArnSuffix()
-
-	tg := func(cid, suffix string, port int, healthPath string, sticky bool) TargetGroup {
-		tgName := i.Name(suffix)
-		var stickiness *lbtargetgroup.LbTargetGroupStickiness
-		if sticky {
-			stickiness = &lbtargetgroup.LbTargetGroupStickiness{
-				Type:           jsii.String("lb_cookie"),
-				Enabled:        jsii.Bool(true),
-				CookieDuration: jsii.Number(3600),
-			}
-		}
-		t := lbtargetgroup.NewLbTargetGroup(c, jsii.String(cid), &lbtargetgroup.LbTargetGroupConfig{
-			Name:                jsii.String(tgName),
-			Port:                jsii.Number(float64(port)),
-			Protocol:            jsii.String("HTTP"),
-			TargetType:          jsii.String("instance"),
-			VpcId:               jsii.String(p.VPCID),
-			DeregistrationDelay: jsii.String("30"),
-			HealthCheck: &lbtargetgroup.LbTargetGroupHealthCheck{
-				Enabled:            jsii.Bool(true),
-				Path:               jsii.String(healthPath),
-				Port:               jsii.String("traffic-port"),
-				Protocol:           jsii.String("HTTP"),
-				Matcher:            jsii.String("200"),
-				Interval:           jsii.Number(15),
-				Timeout:            jsii.Number(5),
-				HealthyThreshold:   jsii.Number(2),
-				UnhealthyThreshold: jsii.Number(3),
-			},
-			Stickiness: stickiness,
-			Tags:       i.Tags(tgName),
-		})
-		return TargetGroup{Arn: *t.Arn(), ArnSuffix: *t.ArnSuffix(), Name: tgName, Port: port}
-	}
-	e.Odoo = tg("odoo-tg", "odoo", OdooPort, "/web/health", true)
-	e.OdooWebsocket = tg("odoo-ws-tg", "odoo-ws", OdooWebsocketPort, "/web/health", true)
-	e.N8n = tg("n8n-tg", "n8n", N8nPort, "/healthz", false)
+	e.albDNSName, e.albZoneID = alb.DnsName(), alb.ZoneId()
 
 	// Certificate: an existing one, or one DNS-validated in the zone.
 	zone := dataawsroute53zone.NewDataAwsRoute53Zone(c, jsii.String("zone"), &dataawsroute53zone.DataAwsRoute53ZoneConfig{
@@ -201,11 +290,11 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 	certArn := s.CertificateArn
 	if certArn == "" {
 		cert := acmcertificate.NewAcmCertificate(c, jsii.String("certificate"), &acmcertificate.AcmCertificateConfig{
-			DomainName:              jsii.String(p.Hostnames.Odoo),
-			SubjectAlternativeNames: jsii.Strings(p.Hostnames.N8n),
+			DomainName:              jsii.String(p.Hosts[0]),
+			SubjectAlternativeNames: jsii.Strings(p.Hosts[1:]...),
 			ValidationMethod:        jsii.String("DNS"),
 			KeyAlgorithm:            jsii.String("EC_prime256v1"),
-			Tags:                    i.Tags(p.Hostnames.Odoo),
+			Tags:                    i.Tags(p.Hosts[0]),
 			Lifecycle:               &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
 		})
 		// One record per domain, keyed by domain_name: the provider knows
@@ -267,42 +356,8 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 		}},
 		Tags: i.Tags(name + "-https"),
 	})
-	rule := func(cid string, priority int, host string, paths []string, target TargetGroup) {
-		cond := []lblistenerrule.LbListenerRuleCondition{{
-			HostHeader: &lblistenerrule.LbListenerRuleConditionHostHeader{Values: jsii.Strings(host)},
-		}}
-		if len(paths) > 0 {
-			cond = append(cond, lblistenerrule.LbListenerRuleCondition{
-				PathPattern: &lblistenerrule.LbListenerRuleConditionPathPattern{Values: jsii.Strings(paths...)},
-			})
-		}
-		lblistenerrule.NewLbListenerRule(c, jsii.String(cid), &lblistenerrule.LbListenerRuleConfig{
-			ListenerArn: https.Arn(),
-			Priority:    jsii.Number(float64(priority)),
-			Condition:   cond,
-			Action: []lblistenerrule.LbListenerRuleAction{{
-				Type:           jsii.String("forward"),
-				TargetGroupArn: jsii.String(target.Arn),
-			}},
-			Tags: i.Tags(i.Name(cid)),
-		})
-	}
-	rule("odoo-websocket-rule", 10, p.Hostnames.Odoo, []string{"/websocket*"}, e.OdooWebsocket)
-	rule("odoo-rule", 20, p.Hostnames.Odoo, nil, e.Odoo)
-	rule("n8n-rule", 30, p.Hostnames.N8n, nil, e.N8n)
-
-	for _, r := range []struct{ cid, host string }{{"odoo-dns", p.Hostnames.Odoo}, {"n8n-dns", p.Hostnames.N8n}} {
-		route53record.NewRoute53Record(c, jsii.String(r.cid), &route53record.Route53RecordConfig{
-			ZoneId: zone.ZoneId(),
-			Name:   jsii.String(r.host),
-			Type:   jsii.String("A"),
-			Alias: &route53record.Route53RecordAlias{
-				Name:                 alb.DnsName(),
-				ZoneId:               alb.ZoneId(),
-				EvaluateTargetHealth: jsii.Bool(true),
-			},
-		})
-	}
+	e.httpsArn = *https.Arn()
+	e.zoneID = *zone.ZoneId()
 
 	if s.WAF {
 		acl := wafv2webacl.NewWafv2WebAcl(c, jsii.String("waf"), &wafv2webacl.Wafv2WebAclConfig{

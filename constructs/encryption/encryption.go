@@ -30,6 +30,10 @@ type Props struct {
 	Info envinfo.Info
 	// DeletionWindowDays is how long a deleted key can be restored (7–30).
 	DeletionWindowDays int
+	// PreventDestroy makes Terraform refuse to destroy the keys: losing
+	// the data key makes every snapshot, backup and object under it
+	// unreadable. Default: false.
+	PreventDestroy bool
 }
 
 // Key is one customer-managed key.
@@ -123,6 +127,7 @@ func New(scope constructs.Construct, id string, p Props) Keys {
 		return NewKey(c, KeyProps{
 			Info: i, ID: purpose, AliasID: purpose + "-alias", Alias: i.Name(purpose),
 			Description: description, DeletionWindowDays: p.DeletionWindowDays, Statements: statements,
+			PreventDestroy: p.PreventDestroy,
 		})
 	}
 	return Keys{

@@ -65,3 +65,12 @@ func (i Info) ServiceHost(service string) string {
 func (i Info) Tags(name string) *map[string]*string {
 	return &map[string]*string{"Name": jsii.String(name)}
 }
+
+// BoundaryArn is the permissions boundary every IAM role of the
+// environment carries: the managed policy "<project>-<env>-boundary" that
+// the shared stack creates, and the only boundary the environment's deploy
+// role may create roles with (constructs/cicd), so a pipeline cannot mint
+// a role more powerful than the boundary.
+func (i Info) BoundaryArn() string {
+	return fmt.Sprintf("arn:%s:iam::%s:policy/%s-%s-boundary", i.Partition, i.AccountID, i.Project, i.Env)
+}

@@ -16,7 +16,6 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsavailabilityzones"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbsubnetgroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/defaultsecuritygroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/eip"
@@ -47,6 +46,9 @@ type Props struct {
 	CIDR string
 	// AZCount is how many availability zones to span (1–4).
 	AZCount int
+	// ZoneIDs are the zones to use, by zone ID, in order: the first
+	// AZCount of them (validated by the environments package).
+	ZoneIDs []string
 	// NATGatewayPerAZ gives each AZ its own NAT gateway. Default: false, one
 	// shared NAT gateway in the first AZ.
 	NATGatewayPerAZ bool
@@ -70,6 +72,11 @@ type Network struct {
 	// PublicSubnetIDs, AppSubnetIDs and DataSubnetIDs are the subnets of
 	// each tier, one per AZ, in AZ order.
 	PublicSubnetIDs, AppSubnetIDs, DataSubnetIDs []string
+	// AppSubnetAZs are the zone names of AppSubnetIDs, in the same order:
+	// where a volume must be for a server placed in that subnet. (A
+	// volume's zone taken from its instance instead would be unknown
+	// whenever the instance is replaced, and replace the volume with it.)
+	AppSubnetAZs []string
 	// DBSubnetGroupName is the DB subnet group over the data subnets.
 	DBSubnetGroupName string
 }
@@ -152,27 +159,20 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 		Tags:  i.Tags(i.Name("default-deny-all")),
 	})
 
-	azs := dataawsavailabilityzones.NewDataAwsAvailabilityZones(c, jsii.String("azs"), &dataawsavailabilityzones.DataAwsAvailabilityZonesConfig{
-		State: jsii.String("available"),
-		Filter: []dataawsavailabilityzones.DataAwsAvailabilityZonesFilter{{
-			Name:   jsii.String("opt-in-status"),
-			Values: jsii.Strings("opt-in-not-required"),
-		}},
-	})
-	azNames := azs.Names()
-
 	igw := internetgateway.NewInternetGateway(c, jsii.String("igw"), &internetgateway.InternetGatewayConfig{
 		VpcId: vpcID,
 		Tags:  i.Tags(i.Name("igw")),
 	})
 
+	// Subnets are pinned to zone IDs (aws_subnet.availability_zone_id
+	// forces a replacement: a subnet must never follow a live zone list).
 	subnets := [3][]*string{}
 	for t := Public; t <= PrivateData; t++ {
 		for a, cidr := range layout.Subnets[t] {
 			s := subnet.NewSubnet(c, jsii.String(fmt.Sprintf("%s-%d", t, a+1)), &subnet.SubnetConfig{
 				VpcId:               vpcID,
 				CidrBlock:           jsii.String(cidr.String()),
-				AvailabilityZone:    cdktf.Token_AsString(cdktf.Fn_Element(azNames, jsii.Number(a)), nil),
+				AvailabilityZoneId:  jsii.String(p.ZoneIDs[a]),
 				MapPublicIpOnLaunch: jsii.Bool(false),
 				Tags: &map[string]*string{
 					"Name": jsii.String(i.Name(fmt.Sprintf("%s-%d", t, a+1))),
@@ -180,6 +180,9 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 				},
 			})
 			subnets[t] = append(subnets[t], s.Id())
+			if t == PrivateApp {
+				n.AppSubnetAZs = append(n.AppSubnetAZs, *s.AvailabilityZone())
+			}
 		}
 	}
 	n.PublicSubnetIDs = deref(subnets[Public])
@@ -271,10 +274,10 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 	endpointSG := NewSecurityGroup(c, "endpoints-sg", SecurityGroupProps{
 		Info:        i,
 		VPCID:       *vpcID,
-		Name:        i.Name("vpc-endpoints"),
+		Label:       "vpc-endpoints",
 		Description: "Interface VPC endpoints: HTTPS from inside the VPC",
 	})
-	endpointSG.AllowFromCIDR(p.CIDR, 443, "HTTPS from the VPC to AWS service endpoints")
+	endpointSG.AllowFromCIDR(p.CIDR, "vpc", 443, "HTTPS from the VPC to AWS service endpoints")
 	for _, svc := range p.InterfaceEndpoints {
 		vpcendpoint.NewVpcEndpoint(c, jsii.String(svc+"-endpoint"), &vpcendpoint.VpcEndpointConfig{
 			VpcId:             vpcID,
@@ -291,9 +294,10 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 	logGroupName := fmt.Sprintf("/%s/vpc/flow-logs", i.Prefix)
 	lg := logs.NewGroup(c, "flow-logs", logs.Props{Info: i, Name: logGroupName, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
 	role := iamrole.NewIamRole(c, jsii.String("flow-logs-role"), &iamrole.IamRoleConfig{
-		Name:             jsii.String(i.Name("vpc-flow-logs")),
-		AssumeRolePolicy: jsii.String(policy.AssumeRole("vpc-flow-logs.amazonaws.com", i.AccountID)),
-		Tags:             i.Tags(i.Name("vpc-flow-logs")),
+		Name:                jsii.String(i.Name("vpc-flow-logs")),
+		AssumeRolePolicy:    jsii.String(policy.AssumeRole("vpc-flow-logs.amazonaws.com", i.AccountID)),
+		PermissionsBoundary: jsii.String(i.BoundaryArn()),
+		Tags:                i.Tags(i.Name("vpc-flow-logs")),
 	})
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("flow-logs-policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name: jsii.String("write-flow-logs"),

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/influencegen/infrastructure/constructs/compute"
+	"github.com/influencegen/infrastructure/environments"
 )
 
 // The CloudWatch agent's configuration lives in agent/: the base file every
 // server runs (memory, disk and swap metrics, syslog and auth.log) and the
-// NVIDIA GPU section the model servers add. AgentConfig renders one
-// server role's file; the stack stores it in SSM Parameter Store, and
+// NVIDIA GPU section GPU tiers add. AgentConfig renders one tier's file; the stack stores it in SSM Parameter Store, and
 // Ansible's common role makes the agent fetch it from there.
 //
 //go:embed agent/cloudwatch-agent.json agent/nvidia-gpu.json
@@ -29,21 +28,13 @@ const (
 	GPUMemoryTotalMetric = "nvidia_smi_memory_total"
 )
 
-// roleLogs are each role's application logs, shipped to
-// "/<project>-<env>/<role>/app".
-var roleLogs = map[string][]string{
-	compute.RoleOdoo:      {"/var/log/odoo/odoo.log"},
-	compute.RoleN8nMain:   {"/var/lib/docker/containers/*/*-json.log"},
-	compute.RoleN8nWorker: {"/var/lib/docker/containers/*/*-json.log"},
-	compute.RoleAI:        {"/var/lib/docker/containers/*/*-json.log"},
-}
-
-// AgentConfig returns the agent configuration of a server role, with its
-// log groups under logGroupPrefix ("/<project>-<env>").
-func AgentConfig(logGroupPrefix, role string) (string, error) {
-	files, ok := roleLogs[role]
-	if !ok {
-		return "", fmt.Errorf("observability: no agent configuration for role %q", role)
+// AgentConfig returns the agent configuration of a tier's servers, with its
+// log groups under logGroupPrefix ("/<project>-<env>"): the base file, the
+// tier's LogFiles shipped to "<prefix>/<tier>/app", and the NVIDIA GPU
+// section for GPU tiers.
+func AgentConfig(logGroupPrefix string, t environments.Tier) (string, error) {
+	if len(t.LogFiles) == 0 {
+		return "", fmt.Errorf("observability: tier %q ships no log files", t.Name)
 	}
 	raw, err := agentFiles.ReadFile("agent/cloudwatch-agent.json")
 	if err != nil {
@@ -55,16 +46,16 @@ func AgentConfig(logGroupPrefix, role string) (string, error) {
 	}
 	collect := cfg["logs"].(map[string]any)["logs_collected"].(map[string]any)["files"].(map[string]any)
 	list := collect["collect_list"].([]any)
-	for _, f := range files {
+	for _, f := range t.LogFiles {
 		list = append(list, map[string]any{
 			"file_path":         f,
-			"log_group_name":    LogGroupPrefixPlaceholder + "/" + role + "/app",
+			"log_group_name":    LogGroupPrefixPlaceholder + "/" + t.Name + "/app",
 			"log_stream_name":   "{instance_id}",
 			"retention_in_days": -1,
 		})
 	}
 	collect["collect_list"] = list
-	if role == compute.RoleAI {
+	if t.GPU {
 		raw, err := agentFiles.ReadFile("agent/nvidia-gpu.json")
 		if err != nil {
 			return "", err

@@ -5,13 +5,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/influencegen/infrastructure/constructs/compute"
+	"github.com/influencegen/infrastructure/environments"
 )
 
 func TestAgentConfig(t *testing.T) {
-	for _, role := range []string{compute.RoleOdoo, compute.RoleN8nMain, compute.RoleN8nWorker, compute.RoleAI} {
+	for _, tier := range environments.DefaultTiers() {
+		role := tier.Name
 		t.Run(role, func(t *testing.T) {
-			out, err := AgentConfig("/influencegen-staging", role)
+			out, err := AgentConfig("/influencegen-staging", tier)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,15 +38,21 @@ func TestAgentConfig(t *testing.T) {
 			if cfg.Metrics.AppendDimensions["InstanceId"] != "${aws:InstanceId}" {
 				t.Error("metrics need the InstanceId dimension the alarms use")
 			}
-			groups := map[string]bool{}
+			groups, files := map[string]bool{}, map[string]bool{}
 			for _, f := range cfg.Logs.LogsCollected.Files.CollectList {
 				groups[f["log_group_name"].(string)] = true
+				files[f["file_path"].(string)] = true
+			}
+			for _, f := range tier.LogFiles {
+				if !files[f] {
+					t.Errorf("%s is not shipped", f)
+				}
 			}
 			if !groups["/influencegen-staging/system/syslog"] || !groups["/influencegen-staging/"+role+"/app"] {
 				t.Errorf("log groups: %v", groups)
 			}
 			gpu, ok := cfg.Metrics.Collected["nvidia_gpu"]
-			if ok != (role == compute.RoleAI) {
+			if ok != tier.GPU {
 				t.Fatalf("nvidia_gpu collected = %v for %s", ok, role)
 			}
 			if ok {
@@ -59,8 +66,8 @@ func TestAgentConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, err := AgentConfig("/x", "database"); err == nil {
-		t.Error("unknown role accepted")
+	if _, err := AgentConfig("/x", environments.Tier{Name: "database"}); err == nil {
+		t.Error("a tier without log files was accepted")
 	}
 }
 

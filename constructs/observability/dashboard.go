@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"sort"
 	"strconv"
-	"strings"
 )
 
 // widget is one CloudWatch dashboard widget.
@@ -87,24 +86,24 @@ func dashboard(p Props, alarmArns []string) string {
 		graph("Requests", "Sum", m("AWS/ApplicationELB", "RequestCount", lb, nil)),
 		graph("5xx", "Sum",
 			m("AWS/ApplicationELB", "HTTPCode_ELB_5XX_Count", lb, map[string]any{"label": "load balancer 5xx"}),
-			m("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb, map[string]any{"label": "Odoo/n8n 5xx"})),
+			m("AWS/ApplicationELB", "HTTPCode_Target_5XX_Count", lb, map[string]any{"label": "targets 5xx"})),
 		graph("Response time", "p95",
 			m("AWS/ApplicationELB", "TargetResponseTime", lb, map[string]any{"stat": "p50", "label": "p50"}),
 			m("AWS/ApplicationELB", "TargetResponseTime", lb, map[string]any{"stat": "p95", "label": "p95"})),
 	)
 
-	l.heading("Odoo, n8n and AI: latency and health")
+	l.heading("Services: latency and health")
 	var healthy, latency [][]any
 	for _, tg := range p.TargetGroups {
 		dims := map[string]string{"LoadBalancer": p.LoadBalancerArnSuffix, "TargetGroup": tg.ArnSuffix}
-		label := strings.TrimPrefix(tg.Name, p.Info.Prefix+"-")
+		label := tg.Label
 		healthy = append(healthy, m("AWS/ApplicationELB", "HealthyHostCount", dims, map[string]any{"label": label}))
 		latency = append(latency, m("AWS/ApplicationELB", "TargetResponseTime", dims, map[string]any{"label": label}))
 	}
 	var cpu [][]any
-	for _, g := range p.Servers {
-		for n, in := range g.Instances {
-			cpu = append(cpu, m("AWS/EC2", "CPUUtilization", map[string]string{"InstanceId": in.ID}, map[string]any{"label": g.Role + "-" + strconv.Itoa(n+1)}))
+	for _, t := range p.Tiers {
+		for n, in := range t.Servers.Instances {
+			cpu = append(cpu, m("AWS/EC2", "CPUUtilization", map[string]string{"InstanceId": in.ID}, map[string]any{"label": t.Spec.Name + "-" + strconv.Itoa(n+1)}))
 		}
 	}
 	l.row(6,
@@ -150,20 +149,25 @@ func dashboard(p Props, alarmArns []string) string {
 		graph("Filestore I/O limit (%)", "Maximum", m("AWS/EFS", "PercentIOLimit", map[string]string{"FileSystemId": p.FilestoreID}, nil)),
 	)
 
-	l.heading("GPU use")
 	var gpuUtil, gpuMem [][]any
-	if p.GPUServers != nil {
-		for n, in := range p.GPUServers.Instances {
+	for _, t := range p.Tiers {
+		if !t.Spec.GPU {
+			continue
+		}
+		for n, in := range t.Servers.Instances {
 			dims := map[string]string{"InstanceId": in.ID}
-			label := map[string]any{"label": "gpu " + strconv.Itoa(n+1)}
+			label := map[string]any{"label": t.Spec.Name + " " + strconv.Itoa(n+1)}
 			gpuUtil = append(gpuUtil, m("CWAgent", GPUUtilizationMetric, dims, label))
 			gpuMem = append(gpuMem, m("CWAgent", GPUMemoryUsedMetric, dims, label))
 		}
 	}
-	l.row(6,
-		graph("GPU utilization (%)", "Average", gpuUtil...),
-		graph("GPU memory used (MiB)", "Maximum", gpuMem...),
-	)
+	if len(gpuUtil) > 0 {
+		l.heading("GPU use")
+		l.row(6,
+			graph("GPU utilization (%)", "Average", gpuUtil...),
+			graph("GPU memory used (MiB)", "Maximum", gpuMem...),
+		)
+	}
 
 	b, err := json.Marshal(map[string]any{"widgets": l.widgets})
 	if err != nil {

@@ -48,18 +48,28 @@ type Props struct {
 	// LoadBalancerArnSuffix and TargetGroups are the edge.
 	LoadBalancerArnSuffix string
 	TargetGroups          []edge.TargetGroup
+	// Tiers are the server tiers and their servers: each gets its log
+	// group, agent configuration, server alarms and (GPU tiers) GPU alarms.
+	Tiers []Tier
 	// DatabaseID and ReplicaIDs are the RDS identifiers.
 	DatabaseID string
 	ReplicaIDs []string
 	// CacheID is the Redis replication group ID; CacheNodes its node count.
 	CacheID    string
 	CacheNodes int
-	// Servers are every server group; GPUServers are the model servers
-	// (also among Servers).
-	Servers    []*compute.Group
-	GPUServers *compute.Group
 	// FilestoreID is the EFS file system.
 	FilestoreID string
+}
+
+// Tier is one server tier to watch.
+type Tier struct {
+	// Spec is the tier's declaration.
+	Spec environments.Tier
+	// Servers are its servers.
+	Servers *compute.Group
+	// InstanceType is their instance type: it decides whether a system
+	// check failure can be answered by EC2 automatic recovery.
+	InstanceType string
 }
 
 // Observability is what the environment's outputs and tests need.
@@ -68,9 +78,9 @@ type Observability struct {
 	TopicArn string
 	// DashboardName is the CloudWatch dashboard.
 	DashboardName string
-	// LogGroups maps a role ("odoo", …, "system") to its log group name.
+	// LogGroups maps a tier ("odoo", …, and "system") to its log group name.
 	LogGroups map[string]string
-	// AgentParameters maps a server role to the SSM parameter holding its
+	// AgentParameters maps a tier to the SSM parameter holding its
 	// CloudWatch agent configuration.
 	AgentParameters map[string]string
 }
@@ -181,34 +191,32 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 		})
 	}
 
-	// Log groups: one per application role, plus the system logs.
-	for _, role := range []string{compute.RoleOdoo, compute.RoleN8nMain, compute.RoleN8nWorker, compute.RoleAI, "system"} {
-		name := logs.AppGroup(i, role)
-		if role == "system" {
-			name = logs.SystemGroup(i)
-		}
-		logs.NewGroup(c, "logs-"+role, logs.Props{Info: i, Name: name, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
-		o.LogGroups[role] = name
-	}
-
-	// The agent configuration of each role, where Ansible fetches it.
+	// Log groups: one per tier, plus the system logs.
+	logs.NewGroup(c, "logs-system", logs.Props{Info: i, Name: logs.SystemGroup(i), RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
+	o.LogGroups["system"] = logs.SystemGroup(i)
 	prefix := "/" + i.Prefix
-	for _, role := range []string{compute.RoleOdoo, compute.RoleN8nMain, compute.RoleN8nWorker, compute.RoleAI} {
-		cfg, err := AgentConfig(prefix, role)
+	for _, t := range p.Tiers {
+		tier := t.Spec.Name
+		name := logs.AppGroup(i, tier)
+		logs.NewGroup(c, "logs-"+tier, logs.Props{Info: i, Name: name, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
+		o.LogGroups[tier] = name
+
+		// The tier's agent configuration, where Ansible fetches it.
+		cfg, err := AgentConfig(prefix, t.Spec)
 		if err != nil {
 			panic(err) // the embedded files are tested; reaching here is a bug
 		}
-		name := fmt.Sprintf("/%s/%s/cloudwatch-agent/%s", i.Project, i.Env, role)
-		ssmparameter.NewSsmParameter(c, jsii.String("agent-"+role), &ssmparameter.SsmParameterConfig{
-			Name:        jsii.String(name),
-			Description: jsii.String("CloudWatch agent configuration of the " + role + " servers (constructs/observability/agent)"),
+		param := fmt.Sprintf("/%s/%s/cloudwatch-agent/%s", i.Project, i.Env, tier)
+		ssmparameter.NewSsmParameter(c, jsii.String("agent-"+tier), &ssmparameter.SsmParameterConfig{
+			Name:        jsii.String(param),
+			Description: jsii.String("CloudWatch agent configuration of the " + tier + " servers (constructs/observability/agent)"),
 			Type:        jsii.String("String"),
 			Tier:        jsii.String("Standard"),
 			// "${aws:InstanceId}" is the agent's placeholder, not Terraform's.
 			Value: jsii.String(strings.ReplaceAll(cfg, "${", "$${")),
-			Tags:  i.Tags(name),
+			Tags:  i.Tags(param),
 		})
-		o.AgentParameters[role] = name
+		o.AgentParameters[tier] = param
 	}
 
 	b := &builder{c: c, p: p, topic: o.TopicArn, period: float64(al.PeriodSeconds), periods: float64(al.EvaluationPeriods)}
@@ -255,7 +263,7 @@ func (b *builder) edgeAlarms() {
 		comparison: "GreaterThanThreshold", threshold: al.TargetResponseP95Seconds,
 	})
 	for _, tg := range p.TargetGroups {
-		short := strings.TrimPrefix(tg.Name, p.Info.Prefix+"-")
+		short := tg.Label
 		dims := map[string]string{"LoadBalancer": p.LoadBalancerArnSuffix, "TargetGroup": tg.ArnSuffix}
 		b.add(alarm{
 			id: short + "-unhealthy", name: short + "-unhealthy-hosts",
@@ -342,16 +350,28 @@ func (b *builder) cacheAlarms() {
 func (b *builder) serverAlarms() {
 	p, al := b.p, b.p.Alarms
 	recover := fmt.Sprintf("arn:%s:automate:%s:ec2:recover", p.Info.Partition, p.Info.Region)
-	for _, g := range p.Servers {
-		for n, in := range g.Instances {
-			tag := fmt.Sprintf("%s-%d", g.Role, n+1)
+	for _, t := range p.Tiers {
+		// EC2 automatic recovery is refused for instance types it does not
+		// support (instance store, e.g. every GPU type here): CloudWatch
+		// validates the instance when the alarm is created
+		// (environments.AutoRecoverySupported).
+		var actions []string
+		if environments.AutoRecoverySupported(t.InstanceType) {
+			actions = []string{recover}
+		}
+		for n, in := range t.Servers.Instances {
+			tag := fmt.Sprintf("%s-%d", t.Spec.Name, n+1)
 			dims := map[string]string{"InstanceId": in.ID}
+			description := "AWS hardware or host problem: the instance is being recovered onto healthy hardware"
+			if actions == nil {
+				description = "AWS hardware or host problem (" + t.InstanceType + " cannot be recovered automatically): stop and start it onto healthy hardware (docs/runbooks)"
+			}
 			b.add(alarm{
 				id: tag + "-system-check", name: tag + "-system-check",
-				description: "AWS hardware or host problem: the instance is being recovered onto healthy hardware",
+				description: description,
 				namespace:   "AWS/EC2", metric: "StatusCheckFailed_System", statistic: "Maximum", dimensions: dims,
 				comparison: "GreaterThanOrEqualToThreshold", threshold: 1, missing: "breaching",
-				evaluationPeriods: 2, extraActions: []string{recover},
+				evaluationPeriods: 2, extraActions: actions,
 			})
 			b.add(alarm{
 				id: tag + "-instance-check", name: tag + "-instance-check",
@@ -371,12 +391,17 @@ func (b *builder) serverAlarms() {
 }
 
 func (b *builder) gpuAlarms() {
-	p, al := b.p, b.p.Alarms
-	if p.GPUServers == nil {
-		return
+	for _, t := range b.p.Tiers {
+		if t.Spec.GPU {
+			b.gpuTierAlarms(t)
+		}
 	}
-	for n, in := range p.GPUServers.Instances {
-		tag := fmt.Sprintf("gpu-%d", n+1)
+}
+
+func (b *builder) gpuTierAlarms(t Tier) {
+	al := b.p.Alarms
+	for n, in := range t.Servers.Instances {
+		tag := fmt.Sprintf("%s-%d-gpu", t.Spec.Name, n+1)
 		dims := map[string]string{"InstanceId": in.ID}
 		b.add(alarm{
 			id: tag + "-utilization", name: tag + "-utilization",

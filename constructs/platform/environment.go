@@ -2,8 +2,11 @@ package platform
 
 import (
 	"fmt"
+	"sort"
 
 	"github.com/aws/constructs-go/constructs/v10"
+	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsec2instancetypeofferings"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/aiserver"
@@ -15,13 +18,23 @@ import (
 	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/filestore"
-	"github.com/influencegen/infrastructure/constructs/n8n"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/observability"
-	"github.com/influencegen/infrastructure/constructs/odoo"
+	"github.com/influencegen/infrastructure/constructs/policy"
+	"github.com/influencegen/infrastructure/constructs/registry"
 	"github.com/influencegen/infrastructure/constructs/secrets"
 	"github.com/influencegen/infrastructure/environments"
 )
+
+// CacheAuthSecret is the generated ElastiCache AUTH token: every tier that
+// reaches the cache may read it.
+const CacheAuthSecret = "redis/auth-token"
+
+// OdooUID is the POSIX user and group every Odoo server acts as on the EFS
+// filestore, through its access point. The odoo_setup role creates the
+// odoo user with exactly this uid and gid (odoo_uid, odoo_gid; a test
+// keeps them equal).
+const OdooUID = 8069
 
 // EnvironmentStack is the stack of one environment, "<env>-stack".
 type EnvironmentStack struct {
@@ -41,20 +54,55 @@ type EnvironmentStack struct {
 	Cache *cache.Cache
 	// Filestore is the EFS file system for Odoo's data_dir.
 	Filestore *filestore.Filestore
-	// ModelBucket holds Flux weights and LoRA adapters; BackupBucket holds
-	// Odoo database dumps and filestore archives; TransferBucket carries
-	// Ansible's files to the servers over Session Manager (kept one day).
-	ModelBucket, BackupBucket, TransferBucket bucket.Bucket
+	// Buckets are the buckets tiers may be granted, by name
+	// (environments.Buckets): "models" holds Flux weights and LoRA
+	// adapters, "backups" Odoo database dumps and filestore archives.
+	Buckets map[string]bucket.Bucket
+	// TransferBucket carries Ansible's files to the servers over Session
+	// Manager (kept one day).
+	TransferBucket bucket.Bucket
 	// Edge is the internet-facing load balancer.
 	Edge *edge.Edge
-	// Odoo, N8n and AI are the server tiers.
-	Odoo *odoo.Odoo
-	N8n  *n8n.N8n
-	AI   *aiserver.AIServer
+	// Tiers are the server tiers, by name, as the tier table declares them.
+	Tiers map[string]*TierServers
+	// ModelVolumeIDs are the GPU servers' model volumes, in server order.
+	ModelVolumeIDs []string
 	// Observability is the alarm topic, log groups, alarms and dashboard.
 	Observability *observability.Observability
 
+	info        envinfo.Info
+	account     environments.Account
 	ecrRegistry string
+	order       []string // tier names in table order
+}
+
+// TierServers is one tier, built.
+type TierServers struct {
+	// Spec is the tier's row in the tier table.
+	Spec environments.Tier
+	// SecurityGroup is its servers' group.
+	SecurityGroup *network.SecurityGroup
+	// Servers are its servers.
+	Servers *compute.Group
+	// TargetGroup is its load-balancer target group (routed tiers only).
+	TargetGroup *edge.TargetGroup
+}
+
+// tierExtensions add to a tier what its row cannot say, keyed by tier
+// name: its own construct package.
+var tierExtensions = map[string]func(e *EnvironmentStack, t *TierServers){
+	environments.TierAI: func(e *EnvironmentStack, t *TierServers) {
+		sc := e.Config.Scale
+		e.ModelVolumeIDs = aiserver.AddModelVolumes(e.Stack, t.Spec.Name+"-volumes", aiserver.Props{
+			Info:           e.info,
+			Servers:        t.Servers,
+			SubnetAZs:      e.Network.AppSubnetAZs,
+			VolumeGB:       sc.ModelVolumeGB,
+			DataKeyArn:     e.Keys.Data.Arn,
+			FinalSnapshot:  sc.DeletionProtection,
+			PreventDestroy: sc.DeletionProtection,
+		})
+	},
 }
 
 // NewEnvironmentStack builds the stack of one environment, with its state at
@@ -65,23 +113,23 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 	s3Backend(stack, a, cfg.Identity.StateKey)
 	info := envinfo.New(stack, a.Project, name, cfg.Region)
 	sc := cfg.Scale
-	e := &EnvironmentStack{Stack: stack, Config: cfg}
+	e := &EnvironmentStack{Stack: stack, Config: cfg, info: info, account: a, Tiers: map[string]*TierServers{}}
 
-	e.Keys = encryption.New(stack, "kms", encryption.Props{Info: info, DeletionWindowDays: sc.DeletionWindowDays()})
+	e.Keys = encryption.New(stack, "kms", encryption.Props{Info: info, DeletionWindowDays: sc.DeletionWindowDays(), PreventDestroy: sc.DeletionProtection})
 	e.Network = network.New(stack, "network", network.Props{
 		Info:               info,
 		CIDR:               cfg.Identity.VPCCIDR,
 		AZCount:            sc.AZCount,
+		ZoneIDs:            cfg.Network.ZoneIDs,
 		NATGatewayPerAZ:    sc.NATGatewayPerAZ,
 		FlowLogTrafficType: cfg.Network.FlowLogTrafficType,
 		LogRetentionDays:   sc.LogRetentionDays,
 		LogsKeyArn:         e.Keys.Logs.Arn,
 		InterfaceEndpoints: cfg.Network.InterfaceEndpoints,
 	})
-	e.buildDataTier(info)
+	e.buildDataTier()
 	e.ecrRegistry = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", info.AccountID, a.PrimaryRegion)
-	e.buildAppTier(info, a)
-	e.wire()
+	e.buildTiers()
 	e.Observability = observability.New(stack, "observability", observability.Props{
 		Info:                  info,
 		Alarms:                cfg.Alarms,
@@ -89,23 +137,42 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 		LogsKeyArn:            e.Keys.Logs.Arn,
 		LogRetentionDays:      sc.LogRetentionDays,
 		LoadBalancerArnSuffix: e.Edge.ArnSuffix,
-		TargetGroups:          []edge.TargetGroup{e.Edge.Odoo, e.Edge.OdooWebsocket, e.Edge.N8n},
+		TargetGroups:          e.Edge.TargetGroups,
+		Tiers:                 e.watchedTiers(),
 		DatabaseID:            e.Database.Identifier,
 		ReplicaIDs:            e.Database.ReplicaIdentifiers,
 		CacheID:               e.Cache.ID,
 		CacheNodes:            sc.CacheNodes,
-		Servers:               []*compute.Group{e.Odoo.Servers, e.N8n.Main, e.N8n.Workers, e.AI.Servers},
-		GPUServers:            e.AI.Servers,
 		FilestoreID:           e.Filestore.ID,
 	})
 	e.outputs()
 	return e
 }
 
+// secretNames are the generated secrets the tiers use: each tier's own,
+// each distinct database's password, and the cache's AUTH token.
+func secretNames(tiers []environments.Tier) []string {
+	names := []string{CacheAuthSecret}
+	for _, t := range tiers {
+		names = append(names, t.Secrets...)
+		if t.Database != "" {
+			names = append(names, t.Database+"/db-password")
+		}
+	}
+	return names
+}
+
 // buildDataTier creates the secrets, database, cache, filestore and buckets.
-func (e *EnvironmentStack) buildDataTier(info envinfo.Info) {
-	cfg, sc, stack, net := e.Config, e.Config.Scale, e.Stack, e.Network
-	e.Secrets = secrets.New(stack, "secrets", secrets.Props{Info: info, KMSKeyArn: e.Keys.Secrets.Arn, RecoveryWindowDays: sc.DeletionWindowDays()})
+func (e *EnvironmentStack) buildDataTier() {
+	cfg, sc, stack, net, info := e.Config, e.Config.Scale, e.Stack, e.Network, e.info
+	window := 0
+	if sc.DeletionProtection {
+		window = sc.DeletionWindowDays()
+	}
+	e.Secrets = secrets.New(stack, "secrets", secrets.Props{
+		Info: info, KMSKeyArn: e.Keys.Secrets.Arn, Names: secretNames(cfg.Tiers),
+		RecoveryWindowDays: window, PreventDestroy: sc.DeletionProtection,
+	})
 	e.Database = database.New(stack, "database", database.Props{
 		Info:                info,
 		VPCID:               net.VPCID,
@@ -131,10 +198,11 @@ func (e *EnvironmentStack) buildDataTier(info envinfo.Info) {
 		Nodes:                 sc.CacheNodes,
 		MultiAZ:               sc.CacheMultiAZ,
 		SnapshotRetentionDays: sc.CacheSnapshotRetentionDays,
-		AuthToken:             e.Secrets.RedisAuth.Value(),
+		AuthToken:             e.Secrets.Get(CacheAuthSecret).Value(),
 		DataKeyArn:            e.Keys.Data.Arn,
 		LogsKeyArn:            e.Keys.Logs.Arn,
 		LogRetentionDays:      sc.LogRetentionDays,
+		PreventDestroy:        sc.DeletionProtection,
 	})
 	e.Filestore = filestore.New(stack, "filestore", filestore.Props{
 		Info:           info,
@@ -142,109 +210,228 @@ func (e *EnvironmentStack) buildDataTier(info envinfo.Info) {
 		SubnetIDs:      net.AppSubnetIDs,
 		DataKeyArn:     e.Keys.Data.Arn,
 		TransitionToIA: cfg.Storage.EFSTransitionToIA,
+		OwnerUID:       OdooUID,
+		OwnerGID:       OdooUID,
+		RootPath:       "/odoo",
+		PreventDestroy: sc.DeletionProtection,
 	})
-	e.ModelBucket = bucket.New(stack, "model-bucket", bucket.Props{
-		Name:                  info.Name("models-" + info.AccountID),
-		KMSKeyArn:             e.Keys.Data.Arn,
-		NoncurrentVersionDays: 30,
-		PreventDestroy:        sc.DeletionProtection,
-		Tags:                  map[string]string{"Purpose": "Flux weights and LoRA adapters"},
-	})
-	e.BackupBucket = bucket.New(stack, "backup-bucket", bucket.Props{
-		Name:                  info.Name("backups-" + info.AccountID),
-		KMSKeyArn:             e.Keys.Data.Arn,
-		NoncurrentVersionDays: 30,
-		ExpireAfterDays:       sc.BackupBucketRetentionDays,
-		TransitionToIADays:    cfg.Storage.BackupTransitionToIADays,
-		PreventDestroy:        sc.DeletionProtection,
-		Tags:                  map[string]string{"Purpose": "Odoo database dumps and filestore archives"},
-	})
+	e.Buckets = map[string]bucket.Bucket{
+		"models": bucket.New(stack, "model-bucket", bucket.Props{
+			Info:                  info,
+			Name:                  info.Name("models-" + info.AccountID),
+			Label:                 "Models",
+			KMSKeyArn:             e.Keys.Data.Arn,
+			NoncurrentVersionDays: 30,
+			PreventDestroy:        sc.DeletionProtection,
+			ForceDestroy:          !sc.DeletionProtection,
+			Tags:                  map[string]string{"Purpose": "Flux weights and LoRA adapters"},
+		}),
+		"backups": bucket.New(stack, "backup-bucket", bucket.Props{
+			Info:                  info,
+			Name:                  info.Name("backups-" + info.AccountID),
+			Label:                 "Backups",
+			KMSKeyArn:             e.Keys.Data.Arn,
+			NoncurrentVersionDays: 30,
+			ExpireAfterDays:       sc.BackupBucketRetentionDays,
+			TransitionToIADays:    cfg.Storage.BackupTransitionToIADays,
+			PreventDestroy:        sc.DeletionProtection,
+			ForceDestroy:          !sc.DeletionProtection,
+			Tags:                  map[string]string{"Purpose": "Odoo database dumps and filestore archives"},
+		}),
+	}
 	e.TransferBucket = bucket.New(stack, "transfer-bucket", bucket.Props{
+		Info:                  info,
 		Name:                  info.Name("ansible-" + info.AccountID),
+		Label:                 "Transfer",
 		KMSKeyArn:             e.Keys.Data.Arn,
 		NoncurrentVersionDays: 1,
 		ExpireAfterDays:       1,
+		ForceDestroy:          true, // a day's staging area, never data
 		Tags:                  map[string]string{"Purpose": "Ansible file transfer over Session Manager (community.aws.aws_ssm)"},
 	})
 }
 
-// buildAppTier creates the load balancer and the Odoo, n8n and GPU servers.
-func (e *EnvironmentStack) buildAppTier(info envinfo.Info, a environments.Account) {
-	cfg, sc, stack, net := e.Config, e.Config.Scale, e.Stack, e.Network
-	ami := compute.AMI(stack, cfg.Compute)
+// buildTiers creates the load balancer and, for every row of the tier
+// table, its security group, servers, grants, route and wiring.
+func (e *EnvironmentStack) buildTiers() {
+	cfg, sc, stack, net, info := e.Config, e.Config.Scale, e.Stack, e.Network, e.info
+	var hosts []string
+	for _, t := range cfg.Tiers {
+		if t.Route != nil {
+			hosts = append(hosts, cfg.Hostname(*t.Route))
+		}
+	}
 	e.Edge = edge.New(stack, "edge", edge.Props{
 		Info:               info,
 		VPCID:              net.VPCID,
 		PublicSubnetIDs:    net.PublicSubnetIDs,
-		Zone:               a.Domain,
-		Hostnames:          cfg.Identity.Hostnames,
+		Zone:               e.account.Domain,
+		Hosts:              hosts,
 		Settings:           cfg.Edge,
 		DeletionProtection: sc.DeletionProtection,
 		LogRetentionDays:   sc.LogRetentionDays,
 	})
+	zones := make([]string, len(net.AppSubnetIDs))
+	copy(zones, cfg.Network.ZoneIDs)
 	place := compute.Placement{
 		Info:                  info,
 		VPCID:                 net.VPCID,
 		SubnetIDs:             net.AppSubnetIDs,
-		AMI:                   ami,
+		ZoneIDs:               zones,
+		AMI:                   compute.AMI(stack, cfg.Compute),
 		AdminSSHCIDR:          cfg.Compute.AdminSSHCIDR,
 		TerminationProtection: sc.DeletionProtection,
 		DataKeyArn:            e.Keys.Data.Arn,
 	}
-	e.Odoo = odoo.New(stack, "odoo", odoo.Props{
-		Placement:       place,
-		Settings:        cfg.Odoo,
-		Count:           sc.OdooInstances,
-		SecretsKeyArn:   e.Keys.Secrets.Arn,
-		SecretArns:      []string{e.Secrets.OdooAdmin.Arn, e.Secrets.OdooDB.Arn},
-		FilestoreArn:    e.Filestore.Arn,
-		BackupBucketArn: e.BackupBucket.Arn,
-	})
-	e.N8n = n8n.New(stack, "n8n", n8n.Props{
-		Placement:     place,
-		Settings:      cfg.N8n,
-		Workers:       sc.N8nWorkers,
-		SecretsKeyArn: e.Keys.Secrets.Arn,
-		SecretArns: []string{
-			e.Secrets.N8nDB.Arn, e.Secrets.N8nEncryptionKey.Arn,
-			e.Secrets.RedisAuth.Arn, e.Secrets.N8nRunnerAuth.Arn,
-		},
-	})
-	e.AI = aiserver.New(stack, "ai", aiserver.Props{
-		Placement:          place,
-		Settings:           cfg.AI,
-		Count:              sc.AIServers,
-		ModelVolumeGB:      sc.ModelVolumeGB,
-		ModelBucketArn:     e.ModelBucket.Arn,
-		ImageRepositoryArn: RepositoryArn(info.Partition, a, RepoAIModelServer),
-	})
+	for _, spec := range cfg.Tiers {
+		settings := cfg.Servers[spec.Name]
+		sg := place.SecurityGroup(stack, spec.Name+"-sg", spec.Name, describeTier(spec))
+		for _, port := range spec.EgressPorts {
+			sg.AllowEgressToCIDR("0.0.0.0/0", "internet", port, fmt.Sprintf("TCP %d out for %s", port, spec.Name))
+		}
+		props := compute.Props{
+			Placement:     place,
+			Tier:          spec,
+			Count:         cfg.Count(spec),
+			Settings:      settings,
+			SecurityGroup: sg,
+			Grants:        e.grants(spec),
+		}
+		if spec.GPU {
+			props.OfferedZoneIDs = gpuOfferings(stack, spec.Name, settings.InstanceType)
+		}
+		t := &TierServers{Spec: spec, SecurityGroup: sg, Servers: compute.New(stack, spec.Name, props)}
+		if r := spec.Route; r != nil {
+			tg := e.Edge.Route(spec.Name, edge.RouteProps{
+				Host:          cfg.Hostname(*r),
+				Priority:      r.Priority,
+				Port:          r.Port,
+				HealthPath:    r.HealthPath,
+				Sticky:        r.Sticky,
+				Servers:       t.Servers,
+				SecurityGroup: sg,
+			})
+			t.TargetGroup = &tg
+		}
+		if extend := tierExtensions[spec.Name]; extend != nil {
+			extend(e, t)
+		}
+		e.Tiers[spec.Name] = t
+		e.order = append(e.order, spec.Name)
+	}
+	e.wire()
 }
 
-// wire is the platform's network policy, in one place: who may reach whom.
-// Every rule is between security groups; none is a CIDR list.
-func (e *EnvironmentStack) wire() {
-	alb, odooSG := e.Edge.SecurityGroup, e.Odoo.SecurityGroup
-	odooSG.AllowFrom(alb, edge.OdooPort, "Odoo HTTP from the load balancer")
-	odooSG.AllowFrom(alb, edge.OdooWebsocketPort, "Odoo websocket (gevent) from the load balancer")
-	e.N8n.MainSecurityGroup.AllowFrom(alb, edge.N8nPort, "n8n editor, API and webhooks from the load balancer")
-	e.Edge.Attach(e.Edge.Odoo, e.Odoo.Servers.IDs())
-	e.Edge.Attach(e.Edge.OdooWebsocket, e.Odoo.Servers.IDs())
-	e.Edge.Attach(e.Edge.N8n, e.N8n.Main.IDs())
+// gpuOfferings reads, at plan, the zones (by zone ID) where a GPU tier's
+// instance type is sold.
+func gpuOfferings(scope constructs.Construct, tier, instanceType string) *[]*string {
+	d := dataawsec2instancetypeofferings.NewDataAwsEc2InstanceTypeOfferings(scope, jsii.String(tier+"-offerings"), &dataawsec2instancetypeofferings.DataAwsEc2InstanceTypeOfferingsConfig{
+		LocationType: jsii.String("availability-zone-id"),
+		Filter: []dataawsec2instancetypeofferings.DataAwsEc2InstanceTypeOfferingsFilter{
+			{Name: jsii.String("instance-type"), Values: jsii.Strings(instanceType)},
+		},
+	})
+	return d.Locations()
+}
 
-	e.Filestore.AllowClient(odooSG, "Odoo")
-	e.Database.AllowClient(odooSG, "Odoo")
-	e.AI.AllowClient(odooSG, "Odoo")
-	for _, sg := range e.N8n.SecurityGroups() {
-		e.Database.AllowClient(sg, sg.Name)
-		e.Cache.AllowClient(sg, sg.Name)
-		e.AI.AllowClient(sg, sg.Name)
+func describeTier(t environments.Tier) string {
+	switch {
+	case t.Route != nil:
+		return fmt.Sprintf("%s servers: %d from the load balancer only", t.Name, t.Route.Port)
+	case t.Port != 0:
+		return fmt.Sprintf("%s servers: %d from the tiers that reach it only", t.Name, t.Port)
 	}
+	return t.Name + " servers: no ingress"
+}
+
+// grants collects what a tier's servers may use, from the owners of each
+// thing: secrets, buckets, the filestore, image repositories.
+func (e *EnvironmentStack) grants(t environments.Tier) []policy.Statement {
+	var out []policy.Statement
+	names := append([]string(nil), t.Secrets...)
+	if t.Database != "" {
+		names = append(names, t.Database+"/db-password")
+	}
+	for _, r := range t.Reaches {
+		switch r {
+		case environments.ReachCache:
+			names = append(names, CacheAuthSecret)
+		case environments.ReachFilestore:
+			out = append(out, e.Filestore.GrantMount()...)
+		}
+	}
+	sort.Strings(names)
+	for _, n := range names {
+		out = append(out, e.Secrets.Get(n).GrantRead()...)
+	}
+	for _, b := range t.Buckets {
+		if b.Write {
+			out = append(out, e.Buckets[b.Bucket].GrantReadWrite(b.Prefix)...)
+		} else {
+			out = append(out, e.Buckets[b.Bucket].GrantRead(b.Prefix)...)
+		}
+	}
+	if len(t.Images) > 0 {
+		var arns []string
+		for _, img := range t.Images {
+			arns = append(arns, RepositoryArn(e.info.Partition, e.account, img))
+		}
+		out = append(out, registry.GrantPull(arns...)...)
+	}
+	return out
+}
+
+// wire is the platform's network policy, from the tier table: who may
+// reach whom. Every rule is between security groups; none is a CIDR list.
+func (e *EnvironmentStack) wire() {
+	for _, name := range e.order {
+		t := e.Tiers[name]
+		reaches := append([]string(nil), t.Spec.Reaches...)
+		if t.Spec.Database != "" {
+			reaches = append(reaches, environments.ReachDatabase)
+		}
+		seen := map[string]bool{}
+		for _, r := range reaches {
+			if seen[r] {
+				continue
+			}
+			seen[r] = true
+			switch r {
+			case environments.ReachDatabase:
+				e.Database.AllowClient(t.SecurityGroup)
+			case environments.ReachCache:
+				e.Cache.AllowClient(t.SecurityGroup)
+			case environments.ReachFilestore:
+				e.Filestore.AllowClient(t.SecurityGroup)
+			default:
+				target := e.Tiers[r]
+				network.Service{SecurityGroup: target.SecurityGroup, Port: target.Spec.Port, Label: r + " API"}.AllowClient(t.SecurityGroup)
+			}
+		}
+	}
+}
+
+// watchedTiers lists the tiers for observability, in table order.
+func (e *EnvironmentStack) watchedTiers() []observability.Tier {
+	var out []observability.Tier
+	for _, name := range e.order {
+		t := e.Tiers[name]
+		out = append(out, observability.Tier{Spec: t.Spec, Servers: t.Servers, InstanceType: e.Config.Servers[name].InstanceType})
+	}
+	return out
+}
+
+// appDatabase is one application database the app_databases role creates.
+type appDatabase struct {
+	Name           string `json:"name"`
+	Owner          string `json:"owner"`
+	PasswordSecret string `json:"password_secret"`
 }
 
 // outputs declares the stack outputs: the contract Ansible and the scripts
 // read (README "Outputs"). Secrets appear as ARNs only, never values.
 func (e *EnvironmentStack) outputs() {
-	stack, net := e.Stack, e.Network
+	stack, net, cfg := e.Stack, e.Network, e.Config
 	output(stack, "vpc_id", "ID of the environment's VPC", net.VPCID)
 	output(stack, "public_subnet_ids", "Public subnets (load balancer, NAT), one per AZ", net.PublicSubnetIDs)
 	output(stack, "app_subnet_ids", "Private-app subnets (servers), one per AZ", net.AppSubnetIDs)
@@ -257,34 +444,48 @@ func (e *EnvironmentStack) outputs() {
 	output(stack, "db_master_secret_arn", "ARN of the RDS-managed master credentials secret", e.Database.MasterSecretArn)
 	output(stack, "redis_endpoint", "Redis primary endpoint (port 6379, TLS and AUTH required)", e.Cache.PrimaryEndpoint)
 	output(stack, "efs_id", "EFS file system ID of the Odoo filestore", e.Filestore.ID)
-	output(stack, "model_bucket", "S3 bucket with Flux weights and LoRA adapters", e.ModelBucket.Name)
-	output(stack, "backup_bucket", "S3 bucket for Odoo database dumps and filestore archives", e.BackupBucket.Name)
+	output(stack, "efs_access_point_id", "EFS access point Odoo mounts the filestore through (uid/gid 8069)", e.Filestore.AccessPointID)
+	output(stack, "model_bucket", "S3 bucket with Flux weights and LoRA adapters", e.Buckets["models"].Name)
+	output(stack, "backup_bucket", "S3 bucket for Odoo database dumps and filestore archives", e.Buckets["backups"].Name)
 	output(stack, "ecr_registry", "ECR registry of the account-wide repositories (shared-stack)", e.ecrRegistry)
 	output(stack, "ansible_transfer_bucket", "S3 bucket the Ansible aws_ssm connection stages files in", e.TransferBucket.Name)
 	arns := map[string]string{}
 	for _, s := range e.Secrets.All() {
-		arns[s.Key] = s.Secret.Arn
+		arns[s.OutputKey()] = s.Arn
 	}
 	output(stack, "secret_arns", "Secrets Manager ARNs by name (values are never output)", arns)
-
-	id := e.Config.Identity
-	output(stack, "odoo_url", "Public URL of Odoo", "https://"+id.Hostnames.Odoo)
-	output(stack, "n8n_url", "Public URL of n8n (WEBHOOK_URL)", "https://"+id.Hostnames.N8n)
-	output(stack, "alb_dns_name", "DNS name of the load balancer", e.Edge.DNSName)
-	output(stack, "instance_ids", "Instance IDs by role (Session Manager targets; Ansible inventory)", map[string][]string{
-		"odoo":       e.Odoo.Servers.IDs(),
-		"n8n_main":   e.N8n.Main.IDs(),
-		"n8n_worker": e.N8n.Workers.IDs(),
-		"ai":         e.AI.Servers.IDs(),
-	})
-	var aiIPs []string
-	for _, in := range e.AI.Servers.Instances {
-		aiIPs = append(aiIPs, in.PrivateIP())
+	var dbs []appDatabase
+	seen := map[string]bool{}
+	for _, t := range cfg.Tiers {
+		if t.Database != "" && !seen[t.Database] {
+			seen[t.Database] = true
+			dbs = append(dbs, appDatabase{Name: t.Database, Owner: t.Database, PasswordSecret: secrets.OutputKey(t.Database + "/db-password")})
+		}
 	}
-	output(stack, "ai_private_ips", "Private addresses of the GPU servers (port 8000), for Odoo and n8n", aiIPs)
-	output(stack, "ai_model_volume_ids", "Model volume of each GPU server, in instance order", e.AI.ModelVolumeIDs)
+	output(stack, "app_databases", "Application databases and their owners (the app_databases role creates them); password_secret is a key of secret_arns", dbs)
+
+	urls, ids, groups, services := map[string]string{}, map[string][]string{}, map[string]string{}, map[string][]string{}
+	for _, name := range e.order {
+		t := e.Tiers[name]
+		ids[name] = t.Servers.IDs()
+		groups[name] = t.Spec.AnsibleGroup
+		if r := t.Spec.Route; r != nil {
+			urls[name] = "https://" + cfg.Hostname(*r)
+		}
+		if t.Spec.Port != 0 {
+			for _, in := range t.Servers.Instances {
+				services[name] = append(services[name], fmt.Sprintf("http://%s:%d", in.PrivateIP(), t.Spec.Port))
+			}
+		}
+	}
+	output(stack, "urls", "Public URL of every routed tier, by tier", urls)
+	output(stack, "alb_dns_name", "DNS name of the load balancer", e.Edge.DNSName)
+	output(stack, "instance_ids", "Instance IDs by tier (Session Manager targets; Ansible inventory)", ids)
+	output(stack, "ansible_groups", "Ansible inventory group of every tier (the servers' AnsibleGroup tag)", groups)
+	output(stack, "service_urls", "Private URLs of the tiers other tiers reach (e.g. the GPU model servers on 8000), by tier", services)
+	output(stack, "ai_model_volume_ids", "Model volume of each GPU server, in instance order", e.ModelVolumeIDs)
 	output(stack, "alarm_topic_arn", "SNS topic every alarm notifies", e.Observability.TopicArn)
 	output(stack, "dashboard_name", "CloudWatch dashboard of the environment's health", e.Observability.DashboardName)
-	output(stack, "log_groups", "CloudWatch log groups by role", e.Observability.LogGroups)
-	output(stack, "cloudwatch_agent_parameters", "SSM parameters with each role's CloudWatch agent configuration", e.Observability.AgentParameters)
+	output(stack, "log_groups", "CloudWatch log groups by tier", e.Observability.LogGroups)
+	output(stack, "cloudwatch_agent_parameters", "SSM parameters with each tier's CloudWatch agent configuration", e.Observability.AgentParameters)
 }

@@ -52,13 +52,11 @@ func NewSharedStack(scope constructs.Construct, a environments.Account, envs []e
 	stack := stackBase(scope, SharedStackName, a.PrimaryRegion, "shared", a)
 	s3Backend(stack, a, SharedStateKey)
 	info := envinfo.New(stack, a.Project, "shared", a.PrimaryRegion)
-	repos := registry.New(stack, "ecr", registry.Props{
-		Info: info,
-		Repositories: []registry.Spec{
-			{ID: RepoOdoo, Name: RepositoryName(a, RepoOdoo)},
-			{ID: RepoAIModelServer, Name: RepositoryName(a, RepoAIModelServer)},
-		},
-	})
+	var specs []registry.Spec
+	for _, image := range environments.Images {
+		specs = append(specs, registry.Spec{ID: image, Name: RepositoryName(a, image)})
+	}
+	repos := registry.New(stack, "ecr", registry.Props{Info: info, Repositories: specs})
 	var cenvs []cicd.Environment
 	for _, e := range envs {
 		cenvs = append(cenvs, cicd.Environment{Name: e.Identity.Name, Region: e.Region, StateKey: e.Identity.StateKey})

@@ -106,3 +106,49 @@ func DenyInsecureTransport(actions []string, resources ...string) Statement {
 		Condition: map[string]map[string][]string{"Bool": {"aws:SecureTransport": {"false"}}},
 	}
 }
+
+// Merge folds statements with the same Sid into one, uniting their
+// resources, so owners can hand out grants independently ("read this
+// secret", "read that one") and a role's policy still has one statement per
+// kind of access. Statements with the same Sid must agree on everything but
+// their resources; anything else is a programming error and panics.
+func Merge(statements []Statement) []Statement {
+	var out []Statement
+	index := map[string]int{}
+	for _, s := range statements {
+		i, seen := index[s.Sid]
+		if !seen || s.Sid == "" {
+			s.Resources = append([]string(nil), s.Resources...)
+			index[s.Sid] = len(out)
+			out = append(out, s)
+			continue
+		}
+		prev := out[i]
+		if !sameGrant(prev, s) {
+			panic(fmt.Sprintf("policy statements %q differ in more than their resources", s.Sid))
+		}
+		for _, r := range s.Resources {
+			if !contains(prev.Resources, r) {
+				prev.Resources = append(prev.Resources, r)
+			}
+		}
+		out[i] = prev
+	}
+	return out
+}
+
+func sameGrant(a, b Statement) bool {
+	a.Resources, b.Resources = nil, nil
+	ja, _ := json.Marshal(a)
+	jb, _ := json.Marshal(b)
+	return string(ja) == string(jb)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}

@@ -92,3 +92,13 @@ func New(scope constructs.Construct, id string, p Props) []Repository {
 	}
 	return out
 }
+
+// GrantPull returns the statements that let a role pull images from the
+// repositories: the registry login (GetAuthorizationToken has no resource
+// ARN) and the layer reads on these repositories only.
+func GrantPull(repositoryArns ...string) []policy.Statement {
+	return []policy.Statement{
+		policy.Allow("EcrLogin", []string{"ecr:GetAuthorizationToken"}, []string{"*"}),
+		policy.Allow("PullImages", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, repositoryArns),
+	}
+}

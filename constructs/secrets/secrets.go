@@ -15,6 +15,9 @@
 package secrets
 
 import (
+	"sort"
+	"strings"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawssecretsmanagerrandompassword"
@@ -23,6 +26,7 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/policy"
 )
 
 // Props configures the secrets.
@@ -31,95 +35,118 @@ type Props struct {
 	Info envinfo.Info
 	// KMSKeyArn is the secrets key.
 	KMSKeyArn string
+	// Names are the secrets to generate, e.g. "odoo/db-password"; each is
+	// stored as "<project>/<env>/<name>".
+	Names []string
 	// RecoveryWindowDays is how long a deleted secret can be restored
-	// (7–30). Default: 7.
+	// (7–30); 0 deletes it at once. A secret in its recovery window keeps
+	// its name: CreateSecret of the same name fails until the window ends
+	// (Secrets Manager API, DeleteSecret), so an environment that is
+	// destroyed and deployed again the same day needs 0. Default: 0.
 	RecoveryWindowDays int
+	// PreventDestroy makes Terraform refuse to destroy the secrets (the
+	// n8n encryption key decrypts every stored credential). Default: false.
+	PreventDestroy bool
 }
 
 // Secret is one generated secret.
 type Secret struct {
-	// Name is "<project>/<env>/<name>".
+	// Name is the secret's short name, e.g. "odoo/db-password".
 	Name string
+	// FullName is "<project>/<env>/<Name>".
+	FullName string
 	// Arn is the secret's ARN: the only thing outputs and IAM policies use.
 	Arn string
 
-	value string
+	info   envinfo.Info
+	keyArn string
+	value  string
 }
 
 // Value returns a reference to the secret value, for the rare resource that
 // must be given the value itself (the Redis AUTH token). Never output it.
 func (s Secret) Value() string { return s.value }
 
-// Secrets are the platform's generated secrets.
-type Secrets struct {
-	// OdooAdmin is Odoo's admin_passwd (database manager master password).
-	OdooAdmin Secret
-	// OdooDB is the password of the odoo database role.
-	OdooDB Secret
-	// N8nDB is the password of the n8n database role.
-	N8nDB Secret
-	// N8nEncryptionKey is N8N_ENCRYPTION_KEY, shared by n8n main and workers.
-	N8nEncryptionKey Secret
-	// N8nRunnerAuth is N8N_RUNNERS_AUTH_TOKEN for the external task runners.
-	N8nRunnerAuth Secret
-	// RedisAuth is the ElastiCache AUTH token.
-	RedisAuth Secret
+// OutputKey is the secret's key in the secret_arns output:
+// "odoo/db-password" → "odoo_db_password".
+func (s Secret) OutputKey() string { return OutputKey(s.Name) }
+
+// OutputKey is the secret_arns output key of a secret name.
+func OutputKey(name string) string { return strings.NewReplacer("/", "_", "-", "_").Replace(name) }
+
+// GrantRead returns the statements that let a role read the secret and
+// decrypt it, through Secrets Manager only.
+func (s Secret) GrantRead() []policy.Statement {
+	return []policy.Statement{
+		policy.Allow("ReadSecrets", []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, []string{s.Arn}),
+		{
+			Sid:       "DecryptSecrets",
+			Actions:   []string{"kms:Decrypt"},
+			Resources: []string{s.keyArn},
+			Condition: map[string]map[string][]string{"StringEquals": {"kms:ViaService": {s.info.ServiceHost("secretsmanager")}}},
+		},
+	}
 }
 
-// All lists the secrets with their output keys, in a fixed order.
-func (s *Secrets) All() []struct {
-	Key    string
-	Secret Secret
-} {
-	return []struct {
-		Key    string
-		Secret Secret
-	}{
-		{"odoo_admin_passwd", s.OdooAdmin},
-		{"odoo_db_password", s.OdooDB},
-		{"n8n_db_password", s.N8nDB},
-		{"n8n_encryption_key", s.N8nEncryptionKey},
-		{"n8n_runners_auth_token", s.N8nRunnerAuth},
-		{"redis_auth_token", s.RedisAuth},
+// Secrets are the environment's generated secrets.
+type Secrets struct {
+	byName map[string]Secret
+	order  []string
+}
+
+// Get returns the secret called name; asking for one that was not
+// generated is a programming error and panics.
+func (s *Secrets) Get(name string) Secret {
+	sec, ok := s.byName[name]
+	if !ok {
+		panic("secrets: no generated secret " + name)
 	}
+	return sec
+}
+
+// All returns every secret, sorted by name.
+func (s *Secrets) All() []Secret {
+	out := make([]Secret, len(s.order))
+	for i, n := range s.order {
+		out[i] = s.byName[n]
+	}
+	return out
 }
 
 // New creates every generated secret.
 func New(scope constructs.Construct, id string, p Props) *Secrets {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	window := p.RecoveryWindowDays
-	if window == 0 {
-		window = 7
-	}
-	gen := func(id, name, description string) Secret {
+	names := append([]string(nil), p.Names...)
+	sort.Strings(names)
+	out := &Secrets{byName: map[string]Secret{}}
+	for _, name := range names {
+		if _, dup := out.byName[name]; dup {
+			continue
+		}
+		cid := strings.ReplaceAll(name, "/", "-")
 		full := p.Info.Project + "/" + p.Info.Env + "/" + name
-		sec := secretsmanagersecret.NewSecretsmanagerSecret(c, jsii.String(id), &secretsmanagersecret.SecretsmanagerSecretConfig{
+		sec := secretsmanagersecret.NewSecretsmanagerSecret(c, jsii.String(cid), &secretsmanagersecret.SecretsmanagerSecretConfig{
 			Name:                 jsii.String(full),
-			Description:          jsii.String(description),
+			Description:          jsii.String("InfluenceGen " + p.Info.Env + ": generated " + name),
 			KmsKeyId:             jsii.String(p.KMSKeyArn),
-			RecoveryWindowInDays: jsii.Number(float64(window)),
+			RecoveryWindowInDays: jsii.Number(float64(p.RecoveryWindowDays)),
 			Tags:                 p.Info.Tags(full),
+			Lifecycle:            &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(p.PreventDestroy)},
 		})
 		// Alphanumeric only: the values go into odoo.conf, compose files and
 		// connection URLs without quoting. 64 characters ≈ 380 bits.
-		pw := dataawssecretsmanagerrandompassword.NewDataAwsSecretsmanagerRandomPassword(c, jsii.String(id+"-value"), &dataawssecretsmanagerrandompassword.DataAwsSecretsmanagerRandomPasswordConfig{
+		pw := dataawssecretsmanagerrandompassword.NewDataAwsSecretsmanagerRandomPassword(c, jsii.String(cid+"-value"), &dataawssecretsmanagerrandompassword.DataAwsSecretsmanagerRandomPasswordConfig{
 			PasswordLength:          jsii.Number(64),
 			ExcludePunctuation:      jsii.Bool(true),
 			RequireEachIncludedType: jsii.Bool(true),
 		})
-		v := secretsmanagersecretversion.NewSecretsmanagerSecretVersion(c, jsii.String(id+"-version"), &secretsmanagersecretversion.SecretsmanagerSecretVersionConfig{
+		v := secretsmanagersecretversion.NewSecretsmanagerSecretVersion(c, jsii.String(cid+"-version"), &secretsmanagersecretversion.SecretsmanagerSecretVersionConfig{
 			SecretId:     sec.Id(),
 			SecretString: pw.RandomPassword(),
 			Lifecycle:    &cdktf.TerraformResourceLifecycle{IgnoreChanges: &[]*string{jsii.String("secret_string")}},
 		})
-		return Secret{Name: full, Arn: *sec.Arn(), value: *v.SecretString()}
+		out.byName[name] = Secret{Name: name, FullName: full, Arn: *sec.Arn(), info: p.Info, keyArn: p.KMSKeyArn, value: *v.SecretString()}
+		out.order = append(out.order, name)
 	}
-	return &Secrets{
-		OdooAdmin:        gen("odoo-admin-passwd", "odoo/admin-passwd", "Odoo admin_passwd (database manager)"),
-		OdooDB:           gen("odoo-db-password", "odoo/db-password", "Password of the odoo PostgreSQL role"),
-		N8nDB:            gen("n8n-db-password", "n8n/db-password", "Password of the n8n PostgreSQL role"),
-		N8nEncryptionKey: gen("n8n-encryption-key", "n8n/encryption-key", "N8N_ENCRYPTION_KEY for credentials at rest (main and workers)"),
-		N8nRunnerAuth:    gen("n8n-runners-auth-token", "n8n/runners-auth-token", "N8N_RUNNERS_AUTH_TOKEN for the external task runners"),
-		RedisAuth:        gen("redis-auth-token", "redis/auth-token", "ElastiCache Redis AUTH token (n8n queue mode)"),
-	}
+	return out
 }

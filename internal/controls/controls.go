@@ -211,7 +211,8 @@ func s3Buckets(s synth.Stack, _ bool) []string {
 	sse, ver, pab, pol := byBucket("aws_s3_bucket_server_side_encryption_configuration"), byBucket("aws_s3_bucket_versioning"),
 		byBucket("aws_s3_bucket_public_access_block"), byBucket("aws_s3_bucket_policy")
 	for _, b := range each(s, "aws_s3_bucket") {
-		logExempt := strings.Contains(str(b.attrs["bucket"]), "-alb-logs-")
+		// ELB delivers access logs only to SSE-S3 buckets.
+		logExempt := strings.Contains(str(b.attrs["bucket"]), "-edge-logs-")
 		rule := block(block(sse[b.name]["rule"])["apply_server_side_encryption_by_default"])
 		switch {
 		case rule == nil:

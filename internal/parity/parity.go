@@ -92,8 +92,9 @@ func replacer(cfg environments.ParityConfig) *strings.Replacer {
 	id := cfg.Identity
 	pairs := [][2]string{
 		{id.StateKey, "{state_key}"},
-		{id.Hostnames.Odoo, "{host:odoo}"},
-		{id.Hostnames.N8n, "{host:n8n}"},
+		// hosts under the domain ("odoo.<domain>"), not the zone itself,
+		// which every environment shares
+		{"." + id.Domain, ".{domain}"},
 		{id.VPCCIDR, "{vpc_cidr}"},
 	}
 	if l, err := network.PlanSubnets(id.VPCCIDR, cfg.Scale.AZCount); err == nil {

@@ -124,6 +124,9 @@ func scaleArgument(scale map[string]string, typ, path string) bool {
 		if _, ok := scale[typ+"."+p]; ok {
 			return true
 		}
+		if _, ok := scale["*."+p]; ok {
+			return true
+		}
 		i := strings.LastIndex(p, ".")
 		if i < 0 {
 			return false

@@ -57,14 +57,17 @@ var dataFixtures = map[string]string{
 	"aws_secretsmanager_random_password": `
     random_password = "Aa0Bb1Cc2Dd3Ee4Ff5Gg6Hh7Ii8Jj9Kk0Ll1Mm2Nn3Oo4Pp5Qq6Rr7Ss8Tt9Uu0V"`,
 
-	// ec2:DescribeInstanceTypeOfferings with location-type
-	// availability-zone: the zones of eu-central-1 that sell the GPU types
-	// the stacks use (g5 and g4dn are offered in all three as of the
-	// price table's date; the deploy preflight checks the real account).
+	// ec2:DescribeInstanceTypeOfferings with location type
+	// availability-zone-id, filtered on one instance type: the zone IDs
+	// that sell it. The fixture assumes the GPU types the stacks use are
+	// sold in the three zones of Account.PrimaryZoneIDs; the real data
+	// source answers for the real account at plan, and the GPU servers'
+	// preconditions fail the plan naming the zone if it does not (the
+	// harness's tests prove that they do).
 	"aws_ec2_instance_type_offerings": `
-    instance_types = ["g5.xlarge", "g4dn.xlarge"]
-    locations      = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
-    location_types = ["availability-zone", "availability-zone", "availability-zone"]`,
+    instance_types = ["g5.xlarge", "g5.xlarge", "g5.xlarge"]
+    locations      = ["euc1-az1", "euc1-az2", "euc1-az3"]
+    location_types = ["availability-zone-id", "availability-zone-id", "availability-zone-id"]`,
 }
 
 // Fake credentials for the provider block of the plan: with the skip_*

@@ -1,0 +1,193 @@
+package environments
+
+// Tier is one kind of server of the platform, declared once. The platform
+// builds a tier from this row alone: its servers and IAM role, security
+// group and the rules to and from its neighbours, its grants on secrets,
+// buckets and images, its target group, listener rule, DNS name and
+// certificate name behind the load balancer, its alarms, dashboard widgets,
+// log groups and CloudWatch agent configuration, its outputs and the
+// Ansible group its servers land in. Adding a service is one row here, its
+// ServerSettings in Production(), its count in Scale.Servers, and its own
+// Ansible role.
+type Tier struct {
+	// Name is the tier: the Role tag of its servers, the key of
+	// ParityConfig.Servers and Scale.Servers, and part of every resource
+	// name, e.g. "odoo". Lower case, letters, digits and "-".
+	Name string
+	// AnsibleGroup is the inventory group of its servers (their AnsibleGroup
+	// tag), e.g. "odoo_servers".
+	AnsibleGroup string
+	// FixedCount runs exactly this many servers at every scale (the n8n
+	// main is a singleton). Default: 0, Scale.Servers[Name] servers.
+	FixedCount int
+	// GPU requires an instance type with a GPU of MinVRAMGB or more (see
+	// GPUs), and adds GPU alarms and the agent's GPU metrics. Default: false.
+	GPU bool
+	// MinRootVolumeGB is the smallest root volume its software fits on.
+	// Default: 20.
+	MinRootVolumeGB int
+	// Route puts the tier behind the public load balancer. Default: nil,
+	// not reachable from the internet.
+	Route *Route
+	// Port is the TCP port other tiers reach it on (see Reaches). Default:
+	// 0, nothing reaches it.
+	Port int
+	// Reaches lists what its servers open connections to: "database",
+	// "cache", "filestore", or another tier by name (on that tier's Port).
+	// Using a Database implies "database". Default: nothing.
+	Reaches []string
+	// Database is the PostgreSQL database its servers use, and the login
+	// role of the same name; the platform creates each distinct database
+	// once, with a generated password secret "<Database>/db-password".
+	// Default: "" (none).
+	Database string
+	// Secrets are the generated secrets its servers read besides the
+	// database password, by name, e.g. "n8n/encryption-key". Reaching the
+	// cache grants its AUTH token. Default: none.
+	Secrets []string
+	// Buckets are the environment's buckets its servers use. Default: none.
+	Buckets []BucketAccess
+	// Images are the ECR repositories (by image name, e.g.
+	// "ai-model-server") its servers pull from. Default: none.
+	Images []string
+	// EgressPorts are TCP ports it may open to the internet besides 80 and
+	// 443 (package mirrors, registries and AWS APIs). Default: none.
+	EgressPorts []int
+	// LogFiles are the application logs the CloudWatch agent ships to
+	// "/<project>-<env>/<Name>/app".
+	LogFiles []string
+}
+
+// Route is how the load balancer reaches a tier.
+type Route struct {
+	// Subdomain names the tier's host under the environment's domain:
+	// "odoo" serves odoo.<Identity.Domain>.
+	Subdomain string
+	// Port is the port its servers listen on for the load balancer.
+	Port int
+	// HealthPath is the health-check path; the check expects HTTP 200.
+	HealthPath string
+	// Sticky keeps a client on one server (a load-balancer cookie).
+	// Default: false.
+	Sticky bool
+	// Priority orders the HTTPS listener rules: unique, lower first.
+	Priority int
+}
+
+// BucketAccess is one use of an environment bucket.
+type BucketAccess struct {
+	// Bucket is one of Buckets: "models", "backups".
+	Bucket string
+	// Prefix limits the access to keys under it, e.g. "odoo/". Default:
+	// "", the whole bucket.
+	Prefix string
+	// Write allows writing (and reading back) as well as reading.
+	// Default: false, read only.
+	Write bool
+}
+
+// The platform's tiers and the services tiers reach.
+const (
+	TierOdoo      = "odoo"
+	TierN8nMain   = "n8n-main"
+	TierN8nWorker = "n8n-worker"
+	TierAI        = "ai"
+
+	ReachDatabase  = "database"
+	ReachCache     = "cache"
+	ReachFilestore = "filestore"
+)
+
+// Buckets are the environment buckets a tier can be granted.
+var Buckets = []string{"models", "backups"}
+
+// Ports the platform's tiers listen on.
+const (
+	// OdooProxyPort is the local reverse proxy (nginx) on every Odoo
+	// server, the only thing the load balancer reaches: it adds the
+	// X-Forwarded-Host Odoo's proxy_mode needs and sends /websocket to the
+	// gevent worker (ansible/roles/odoo_setup).
+	OdooProxyPort = 8080
+	// N8nPort is n8n's editor, API and webhooks.
+	N8nPort = 5678
+	// ModelServerPort is the GPU model server's API.
+	ModelServerPort = 8000
+)
+
+// DefaultTiers are the platform's tiers: Odoo, n8n in queue mode (one
+// main, workers) and the GPU model servers.
+func DefaultTiers() []Tier {
+	dockerLogs := []string{"/var/lib/docker/containers/*/*-json.log"}
+	n8nSecrets := []string{"n8n/encryption-key", "n8n/runners-auth-token"}
+	return []Tier{
+		{
+			Name:         TierOdoo,
+			AnsibleGroup: "odoo_servers",
+			Route:        &Route{Subdomain: "odoo", Port: OdooProxyPort, HealthPath: "/web/health", Sticky: true, Priority: 20},
+			Reaches:      []string{ReachFilestore, TierAI},
+			Database:     "odoo",
+			Secrets:      []string{"odoo/admin-passwd"},
+			Buckets:      []BucketAccess{{Bucket: "backups", Prefix: "odoo/", Write: true}},
+			EgressPorts:  []int{587}, // SMTP submission (STARTTLS) for Odoo mail
+			LogFiles:     []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo.access.log"},
+		},
+		{
+			Name:         TierN8nMain,
+			AnsibleGroup: "n8n_servers",
+			FixedCount:   1, // one main: editor, webhooks, scheduler
+			Route:        &Route{Subdomain: "n8n", Port: N8nPort, HealthPath: "/healthz", Priority: 30},
+			Reaches:      []string{ReachCache, TierAI},
+			Database:     "n8n",
+			Secrets:      n8nSecrets,
+			LogFiles:     dockerLogs,
+		},
+		{
+			Name:         TierN8nWorker,
+			AnsibleGroup: "n8n_workers",
+			Reaches:      []string{ReachCache, TierAI},
+			Database:     "n8n",
+			Secrets:      n8nSecrets,
+			LogFiles:     dockerLogs,
+		},
+		{
+			Name:            TierAI,
+			AnsibleGroup:    "ai_servers",
+			GPU:             true,
+			MinRootVolumeGB: 60,
+			Port:            ModelServerPort,
+			Buckets:         []BucketAccess{{Bucket: "models"}},
+			Images:          []string{"ai-model-server"},
+			LogFiles:        dockerLogs,
+		},
+	}
+}
+
+// Count is how many servers a tier runs in an environment.
+func (c ParityConfig) Count(t Tier) int {
+	if t.FixedCount > 0 {
+		return t.FixedCount
+	}
+	return c.Scale.Servers[t.Name]
+}
+
+// Hostname is the public name of a routed tier, e.g.
+// odoo.staging.influencegen.example.com.
+func (c ParityConfig) Hostname(r Route) string { return r.Subdomain + "." + c.Identity.Domain }
+
+// Tier returns the tier called name.
+func (c ParityConfig) Tier(name string) (Tier, bool) {
+	for _, t := range c.Tiers {
+		if t.Name == name {
+			return t, true
+		}
+	}
+	return Tier{}, false
+}
+
+// ServerSettings are what every server of one tier runs.
+type ServerSettings struct {
+	// InstanceType is the EC2 instance type.
+	InstanceType string
+	// RootVolumeGB is the encrypted gp3 root volume's size.
+	RootVolumeGB int
+}

@@ -21,7 +21,9 @@ func TestInvalidConfigWritesNothing(t *testing.T) {
 		{"overlapping CIDR", func(a *environments.Account, e []environments.ParityConfig) { e[1].Identity.VPCCIDR = "10.10.0.0/16" }, "Identity.VPCCIDR"},
 		{"one AZ", func(a *environments.Account, e []environments.ParityConfig) { e[0].Scale.AZCount = 1 }, "Scale.AZCount"},
 		{"bad region", func(a *environments.Account, e []environments.ParityConfig) { e[2].Region = "moon-1" }, "Region"},
-		{"zero Odoo", func(a *environments.Account, e []environments.ParityConfig) { e[0].Scale.Servers[environments.TierOdoo] = 0 }, "Scale.Servers[odoo]"},
+		{"zero Odoo", func(a *environments.Account, e []environments.ParityConfig) {
+			e[0].Scale.Servers[environments.TierOdoo] = 0
+		}, "Scale.Servers[odoo]"},
 		{"staging override", func(a *environments.Account, e []environments.ParityConfig) {
 			e[1].Servers[environments.TierAI] = environments.ServerSettings{InstanceType: "g6e.xlarge", RootVolumeGB: 100}
 		}, "Servers"},

@@ -45,7 +45,9 @@ func TestInvalidConfigurations(t *testing.T) {
 		}, "staging", "Servers", "may change only Identity and Scale"},
 		{"staging tier table changed", func(a *Account, e []ParityConfig) { e[1].Tiers[0].Route.HealthPath = "/" }, "staging", "Tiers", "may change only Identity and Scale"},
 		{"tier without settings", func(a *Account, e []ParityConfig) { delete(e[2].Servers, TierAI) }, "dev", "Servers[ai]", "no server settings"},
-		{"settings without tier", func(a *Account, e []ParityConfig) { e[2].Servers["metabase"] = ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 30} }, "dev", "Servers[metabase]", "does not exist"},
+		{"settings without tier", func(a *Account, e []ParityConfig) {
+			e[2].Servers["metabase"] = ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 30}
+		}, "dev", "Servers[metabase]", "does not exist"},
 		{"tier reaches nothing known", func(a *Account, e []ParityConfig) { e[2].Tiers[0].Reaches = append(e[2].Tiers[0].Reaches, "mysql") }, "dev", "Tiers[odoo].Reaches", `"mysql" is neither a tier`},
 		{"tier reaches a tier without a port", func(a *Account, e []ParityConfig) { e[2].Tiers[3].Reaches = []string{TierN8nWorker} }, "dev", "Tiers[ai].Reaches", "listens on no Port"},
 		{"two routes, one priority", func(a *Account, e []ParityConfig) { e[2].Tiers[1].Route.Priority = e[2].Tiers[0].Route.Priority }, "dev", "Tiers[n8n-main].Route.Priority", "is taken"},
@@ -54,7 +56,9 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"unknown image", func(a *Account, e []ParityConfig) { e[2].Tiers[3].Images = []string{"comfyui"} }, "dev", "Tiers[ai].Images", "not a repository"},
 		{"zone of another region", func(a *Account, e []ParityConfig) { e[2].Network.ZoneIDs[1] = "use1-az4" }, "dev", "Network.ZoneIDs[1]", "not a zone of eu-central-1"},
 		{"fewer zones than AZs", func(a *Account, e []ParityConfig) { e[2].Network.ZoneIDs = e[2].Network.ZoneIDs[:1] }, "dev", "Network.ZoneIDs", "for Scale.AZCount 2"},
-		{"GPU on a CPU tier", func(a *Account, e []ParityConfig) { e[2].Servers[TierOdoo] = ServerSettings{InstanceType: "g5.xlarge", RootVolumeGB: 50} }, "dev", "Servers[odoo].InstanceType", "GPU instance for a tier that uses none"},
+		{"GPU on a CPU tier", func(a *Account, e []ParityConfig) {
+			e[2].Servers[TierOdoo] = ServerSettings{InstanceType: "g5.xlarge", RootVolumeGB: 50}
+		}, "dev", "Servers[odoo].InstanceType", "GPU instance for a tier that uses none"},
 		{"staging in another region", func(a *Account, e []ParityConfig) { e[1].Region = "eu-west-1" }, "staging", "Region", "may change only Identity and Scale"},
 		{"bad log retention", func(a *Account, e []ParityConfig) { e[1].Scale.LogRetentionDays = 10 }, "staging", "Scale.LogRetentionDays", "not a retention"},
 		{"production unprotected", func(a *Account, e []ParityConfig) { e[0].Scale.DeletionProtection = false }, "production", "Scale.DeletionProtection", "without deletion protection"},
@@ -68,7 +72,9 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"bad account ID", func(a *Account, e []ParityConfig) { a.ID = "12345" }, "account", "Account.ID", "12-digit"},
 		{"bad state bucket", func(a *Account, e []ParityConfig) { a.StateBucket = "Bad_Bucket" }, "account", "Account.StateBucket", "not a valid S3 bucket name"},
 		{"bad domain", func(a *Account, e []ParityConfig) { a.Domain = "influencegen" }, "account", "Account.Domain", "not a DNS domain"},
-		{"bad instance type", func(a *Account, e []ParityConfig) { e[2].Servers[TierAI] = ServerSettings{InstanceType: "gpu-large", RootVolumeGB: 100} }, "dev", "Servers[ai].InstanceType", "not an EC2 instance type"},
+		{"bad instance type", func(a *Account, e []ParityConfig) {
+			e[2].Servers[TierAI] = ServerSettings{InstanceType: "gpu-large", RootVolumeGB: 100}
+		}, "dev", "Servers[ai].InstanceType", "not an EC2 instance type"},
 		{"database storage under 20 GB", func(a *Account, e []ParityConfig) { e[2].Scale.DatabaseAllocatedGB = 10 }, "dev", "Scale.DatabaseAllocatedGB", "starts at 20 GB"},
 		{"autoscaling ceiling below size", func(a *Account, e []ParityConfig) { e[2].Scale.DatabaseMaxAllocatedGB = 10 }, "dev", "Scale.DatabaseMaxAllocatedGB", "autoscaling ceiling"},
 		{"backup retention above 35", func(a *Account, e []ParityConfig) { e[1].Scale.BackupRetentionDays = 40 }, "staging", "Scale.BackupRetentionDays", "1 to 35"},
@@ -80,10 +86,18 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"unsupported Redis", func(a *Account, e []ParityConfig) { e[2].Cache.EngineVersion = "5.0.6" }, "dev", "Cache.EngineVersion", "not a supported Redis"},
 		{"reserved master user", func(a *Account, e []ParityConfig) { e[2].Database.MasterUsername = "postgres" }, "dev", "Database.MasterUsername", "reserved"},
 		{"bad maintenance window", func(a *Account, e []ParityConfig) { e[2].Database.MaintenanceWindow = "sunday 3am" }, "dev", "Database.MaintenanceWindow", "weekly UTC window"},
-		{"GPU under 16 GB", func(a *Account, e []ParityConfig) { e[2].Servers[TierAI] = ServerSettings{InstanceType: "g3.4xlarge", RootVolumeGB: 100} }, "dev", "Servers[ai].InstanceType", "needs 16 GB of VRAM"},
-		{"not a GPU", func(a *Account, e []ParityConfig) { e[2].Servers[TierAI] = ServerSettings{InstanceType: "m6i.xlarge", RootVolumeGB: 100} }, "dev", "Servers[ai].InstanceType", "not a known GPU"},
-		{"AMD GPU", func(a *Account, e []ParityConfig) { e[2].Servers[TierAI] = ServerSettings{InstanceType: "g4ad.xlarge", RootVolumeGB: 100} }, "dev", "Servers[ai].InstanceType", "needs CUDA"},
-		{"GPU root volume too small", func(a *Account, e []ParityConfig) { e[2].Servers[TierAI] = ServerSettings{InstanceType: "g5.xlarge", RootVolumeGB: 30} }, "dev", "Servers[ai].RootVolumeGB", "set it to 60 or more"},
+		{"GPU under 16 GB", func(a *Account, e []ParityConfig) {
+			e[2].Servers[TierAI] = ServerSettings{InstanceType: "g3.4xlarge", RootVolumeGB: 100}
+		}, "dev", "Servers[ai].InstanceType", "needs 16 GB of VRAM"},
+		{"not a GPU", func(a *Account, e []ParityConfig) {
+			e[2].Servers[TierAI] = ServerSettings{InstanceType: "m6i.xlarge", RootVolumeGB: 100}
+		}, "dev", "Servers[ai].InstanceType", "not a known GPU"},
+		{"AMD GPU", func(a *Account, e []ParityConfig) {
+			e[2].Servers[TierAI] = ServerSettings{InstanceType: "g4ad.xlarge", RootVolumeGB: 100}
+		}, "dev", "Servers[ai].InstanceType", "needs CUDA"},
+		{"GPU root volume too small", func(a *Account, e []ParityConfig) {
+			e[2].Servers[TierAI] = ServerSettings{InstanceType: "g5.xlarge", RootVolumeGB: 30}
+		}, "dev", "Servers[ai].RootVolumeGB", "set it to 60 or more"},
 		{"world-open SSH", func(a *Account, e []ParityConfig) { e[2].Compute.AdminSSHCIDR = "0.0.0.0/0" }, "dev", "Compute.AdminSSHCIDR", "opens SSH to the world"},
 		{"malformed admin CIDR", func(a *Account, e []ParityConfig) { e[2].Compute.AdminSSHCIDR = "office" }, "dev", "Compute.AdminSSHCIDR", "not a CIDR"},
 		{"weak TLS policy", func(a *Account, e []ParityConfig) { e[2].Edge.TLSPolicy = "ELBSecurityPolicy-2016-08" }, "dev", "Edge.TLSPolicy", "TLS below 1.2"},

@@ -115,6 +115,36 @@ def test_a_prequantized_transformer_of_another_kind_is_refused(tmp_path, machine
         eng.load()
 
 
+def test_quantize_once_on_a_big_host_then_serve_nf4_on_a_24gb_gpu(tmp_path, machine, monkeypatch):
+    from app import quantize
+
+    machine(GPU["g6e.xlarge"])
+    fakes.make_model_dir(str(tmp_path), nf4=False)
+    monkeypatch.setenv("MODEL_DIR", str(tmp_path))
+    assert quantize.main([]) == 0
+    (name, path, subfolder, kw), saved = diffusers_calls()
+    assert (name, subfolder, kw["local_files_only"], kw["torch_dtype"]) == ("FluxTransformer2DModel.from_pretrained", "transformer", True, "torch.bfloat16")
+    assert (kw["quantization_config"].load_in_4bit, kw["quantization_config"].bnb_4bit_quant_type) == (True, "nf4")
+    assert saved[1].endswith(".partial") and not os.path.exists(saved[1])
+    assert quantize.main([]) == 0 and len(diffusers_calls()) == 2, "a second run keeps what exists"
+
+    machine(A10G)
+    eng = FluxEngine(Settings(model_dir=str(tmp_path)))
+    eng.load()
+    assert eng.pipe.transformer.precision == "nf4"
+
+
+def test_quantize_refuses_a_host_that_cannot_merge_the_shards(tmp_path, machine, monkeypatch, capsys):
+    from app import quantize
+
+    machine(A10G)
+    fakes.make_model_dir(str(tmp_path), nf4=False)
+    monkeypatch.setenv("MODEL_DIR", str(tmp_path))
+    assert quantize.main([]) == 2
+    assert "g6e.xlarge" in capsys.readouterr().err
+    assert diffusers_calls() == []
+
+
 # --- offline ------------------------------------------------------------------
 
 

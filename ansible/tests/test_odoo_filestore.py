@@ -90,11 +90,12 @@ def test_a_missing_access_point_stops_the_role_with_the_fix(tmp_path):
         "hosts": "localhost",
         "gather_facts": False,
         "vars_files": [str(ROLE / "defaults" / "main.yml")],
-        "vars": {"odoo_efs_id": FS, "env_name": "staging", "odoo_git_ref": "0" * 40},
+        "vars": {"env_name": "staging"},
         "tasks": [{"name": "Preflight", "ansible.builtin.import_tasks": str(ROLE / "tasks" / "preflight.yml")}],
     }]))
     for value, ok in (("", False), ("fs-0123456789abcdef0", False), (AP, True)):
-        r = ansible(["ansible-playbook", "-i", "localhost,", "-c", "local", str(play), "-e", f"odoo_efs_access_point_id={value}"])
+        r = ansible(["ansible-playbook", "-i", "localhost,", "-c", "local", str(play),
+                     "-e", f"odoo_efs_id={FS}", "-e", f"odoo_git_ref={'0' * 40}", "-e", f"odoo_efs_access_point_id={value}"])
         assert (r.returncode == 0) == ok, (value, r.stdout)
         if not ok:
             assert "efs_access_point_id" in r.stdout and "outputs" in r.stdout, r.stdout

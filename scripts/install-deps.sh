@@ -8,9 +8,10 @@ cd "$(dirname "$0")/.."
 
 DEBIAN_PACKAGES=(
 	ansible ansible-lint yamllint  # Ansible layer and its linters
-	debootstrap                    # the chroot idempotence test
+	debootstrap debian-archive-keyring  # the chroot idempotence test, the model server's Debian 13 root
 	shellcheck bats                # scripts and their tests
-	python3-fastapi python3-httpx python3-pytest python3-pil python3-pydantic  # model server tests
+	python3-pytest python3-yaml    # Python tests (the model server's run in a Debian 13 root: docker/ai_model_server/tests/run.sh)
+	nginx-light python3-werkzeug   # Odoo's local proxy, run for real (ansible/tests/test_odoo_proxy.py)
 )
 
 missing=()

@@ -10,6 +10,7 @@ wait their turn; beyond that the server answers 429 at once, so callers
 """
 
 import asyncio
+import contextlib
 import logging
 import random
 import time
@@ -74,7 +75,6 @@ def create_app(engine: Optional[Engine] = None, settings: Optional[Settings] = N
     """Build the app. Tests pass a fake engine; production builds FluxEngine."""
     settings = settings or Settings.from_env()
     engine = engine or FluxEngine(settings)
-    app = FastAPI(title="InfluenceGen AI model server", version="1.0.0")
     state = {"ready": False, "error": None}
     admission = Admission(settings.queue_size)
 
@@ -87,11 +87,15 @@ def create_app(engine: Optional[Engine] = None, settings: Optional[Settings] = N
             state["error"] = f"{type(e).__name__}: {e}"
             log.exception("pipeline failed to load")
 
-    @app.on_event("startup")
-    async def startup():
-        if load:
-            asyncio.get_running_loop().create_task(load_engine())
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI):
+        # The model loads in the background: /healthz answers 503 meanwhile.
+        task = asyncio.get_running_loop().create_task(load_engine()) if load else None
+        yield
+        if task is not None and not task.done():
+            task.cancel()
 
+    app = FastAPI(title="InfluenceGen AI model server", version="1.0.0", lifespan=lifespan)
     app.state.load_engine = load_engine
 
     @app.exception_handler(RequestValidationError)
@@ -165,11 +169,20 @@ def create_app(engine: Optional[Engine] = None, settings: Optional[Settings] = N
     return app
 
 
+def server_config(app: FastAPI, host: str = "0.0.0.0", port: int = 8000):
+    """How the container serves the app. The event loop and HTTP parser are
+    named, not "auto": uvicorn would pick uvloop/httptools when installed, so
+    the server would differ between the image and the tests."""
+    import uvicorn
+
+    return uvicorn.Config(app, host=host, port=port, loop="asyncio", http="h11", log_config=None, access_log=False)
+
+
 def main() -> None:  # pragma: no cover - the container's entry point
     import uvicorn
 
     logs.setup()
-    uvicorn.run(create_app(), host="0.0.0.0", port=8000, log_config=None, access_log=False)
+    uvicorn.Server(server_config(create_app())).run()
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -3,7 +3,10 @@
 import os
 from dataclasses import dataclass, field
 
-MEMORY_MODES = ("auto", "bf16", "offload", "nf4", "sequential")
+from .memory import PLAN_NAMES
+
+# MEMORY_MODE: auto, or the name of a plan of app/memory.py.
+MEMORY_MODES = ("auto",) + PLAN_NAMES
 
 
 @dataclass(frozen=True)
@@ -16,7 +19,8 @@ class Settings:
     model_dir: str = "/models"
     base_model: str = "flux"
     lora_dir: str = "loras"
-    # MEMORY_MODE: auto picks by GPU memory (see engine.choose_memory_mode).
+    # MEMORY_MODE: auto loads the first plan of app/memory.py that fits the
+    # GPU and the host; a plan's name forces it (refused if it does not fit).
     memory_mode: str = "auto"
     # QUEUE_SIZE: requests that may wait while one runs on the GPU; more get 429.
     queue_size: int = 8
@@ -25,7 +29,8 @@ class Settings:
     max_side: int = 1536
     max_steps: int = 100
     max_prompt_chars: int = 2000
-    # LORA_CACHE: adapters kept loaded; the least recently used is unloaded.
+    # LORA_CACHE: adapters kept loaded; the least recently used is unloaded
+    # (also to keep their files within memory.LORA_BUDGET_GIB).
     lora_cache: int = 4
     extra: dict = field(default_factory=dict)
 
@@ -38,13 +43,16 @@ class Settings:
         queue = int(env.get("QUEUE_SIZE", "8"))
         if queue < 0:
             raise ValueError(f"QUEUE_SIZE={queue}: use 0 or more")
+        lora_cache = int(env.get("LORA_CACHE", "4"))
+        if lora_cache < 1:
+            raise ValueError(f"LORA_CACHE={lora_cache}: use 1 or more")
         return cls(
             model_dir=env.get("MODEL_DIR", "/models"),
             base_model=env.get("BASE_MODEL", "flux"),
             lora_dir=env.get("LORA_DIR", "loras"),
             memory_mode=mode,
             queue_size=queue,
-            lora_cache=int(env.get("LORA_CACHE", "4")),
+            lora_cache=lora_cache,
         )
 
     @property

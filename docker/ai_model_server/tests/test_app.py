@@ -6,7 +6,6 @@ import json
 import os
 import sys
 import threading
-import types
 
 import httpx
 import pytest
@@ -16,7 +15,7 @@ from PIL import Image
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 from app import engine as engine_mod  # noqa: E402
-from app.engine import FluxEngine, UnknownLora, choose_memory_mode, list_loras  # noqa: E402
+from app.engine import UnknownLora  # noqa: E402
 from app.logs import JSONFormatter  # noqa: E402
 from app.main import create_app  # noqa: E402
 from app.settings import Settings  # noqa: E402
@@ -61,7 +60,7 @@ class FakeEngine:
                 self.running -= 1
 
     def status(self):
-        return {"ready": True, "memory_mode": "offload", "gpu": {"name": "Fake A10G", "total_mb": 24576, "free_mb": 2048}}
+        return {"ready": True, "memory_plan": "nf4", "gpu": {"name": "Fake A10G", "total_mb": 24576, "free_mb": 2048}}
 
 
 def make_client(engine=None, **settings):
@@ -232,89 +231,15 @@ def test_one_gpu_job_at_a_time_and_429_when_the_queue_is_full():
     assert sorted(c.seed for c in eng.calls) == [1, 2]
 
 
-# --- the real engine's model handling (no GPU, fake diffusers) -------------
+# --- settings and logs ------------------------------------------------------
 
 
-def test_memory_mode_fits_16_24_and_48_gb_gpus():
-    assert choose_memory_mode(15.0) == "nf4"  # T4, V100 16 GB
-    assert choose_memory_mode(22.5) == "offload"  # A10G, L4 24 GB
-    assert choose_memory_mode(44.5) == "bf16"  # L40S 48 GB
-    assert choose_memory_mode(8) == "sequential"
-
-
-def test_settings_reject_unknown_memory_mode():
-    with pytest.raises(ValueError, match="MEMORY_MODE"):
-        Settings.from_env({"MEMORY_MODE": "fp64"})
-    assert Settings.from_env({"QUEUE_SIZE": "3", "MODEL_DIR": "/m"}).queue_size == 3
-
-
-def test_list_loras_reads_only_adapter_directories(tmp_path):
-    for name, files in {"brand-a": ["pytorch_lora_weights.safetensors"], "empty": [], "bad name": ["x.safetensors"]}.items():
-        d = tmp_path / name
-        d.mkdir()
-        for f in files:
-            (d / f).write_bytes(b"")
-    (tmp_path / "stray.safetensors").write_bytes(b"")
-    assert list_loras(str(tmp_path)) == ["brand-a"]
-    assert list_loras(str(tmp_path / "missing")) == []
-
-
-def test_flux_engine_loads_from_local_files_only(tmp_path, monkeypatch):
-    """No download at run time: offline env, local_files_only, and a clear
-    error when the model directory is empty."""
-    (tmp_path / "flux").mkdir()
-    (tmp_path / "loras" / "brand-a").mkdir(parents=True)
-    (tmp_path / "loras" / "brand-a" / "w.safetensors").write_bytes(b"")
-    seen = {}
-
-    class FakePipe:
-        def __init__(self):
-            self.adapters, self.offload = [], None
-
-        @classmethod
-        def from_pretrained(cls, path, **kw):
-            seen["path"], seen["kw"] = path, kw
-            return cls()
-
-        def enable_model_cpu_offload(self):
-            self.offload = "model"
-
-        def set_progress_bar_config(self, **kw):
-            pass
-
-        def load_lora_weights(self, path, adapter_name, **kw):
-            seen.setdefault("lora_kw", []).append(kw)
-            self.adapters.append(adapter_name)
-
-        def enable_lora(self):
-            pass
-
-        def set_adapters(self, names, adapter_weights):
-            seen["active"] = (names, adapter_weights)
-
-    props = types.SimpleNamespace(total_memory=24 * 1024**3, name="Fake A10G")
-    torch = types.SimpleNamespace(
-        bfloat16="bf16",
-        cuda=types.SimpleNamespace(is_available=lambda: True, get_device_properties=lambda i: props),
-    )
-    monkeypatch.setitem(sys.modules, "torch", torch)
-    monkeypatch.setitem(sys.modules, "diffusers", types.SimpleNamespace(FluxPipeline=FakePipe))
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-
-    eng = FluxEngine(Settings(model_dir=str(tmp_path)))
-    with pytest.raises(FileNotFoundError, match="model_index.json missing"):
-        eng.load()
-    (tmp_path / "flux" / "model_index.json").write_text("{}")
-    eng.load()
-    assert os.environ["HF_HUB_OFFLINE"] == "1"
-    assert seen["kw"]["local_files_only"] is True and seen["path"] == str(tmp_path / "flux")
-    assert eng.mode == "offload" and eng.pipe.offload == "model"
-
-    eng._use_lora("brand-a", 0.7)
-    assert eng.pipe.adapters == ["brand-a"] and seen["active"] == (["brand-a"], [0.7])
-    assert all(kw.get("local_files_only") is True for kw in seen["lora_kw"])
-    with pytest.raises(UnknownLora):
-        eng._use_lora("unknown", 1.0)
+def test_settings_reject_unknown_memory_modes_and_bad_numbers():
+    for env, field in (({"MEMORY_MODE": "offload"}, "MEMORY_MODE"), ({"QUEUE_SIZE": "-1"}, "QUEUE_SIZE"), ({"LORA_CACHE": "0"}, "LORA_CACHE")):
+        with pytest.raises(ValueError, match=field):
+            Settings.from_env(env)
+    s = Settings.from_env({"QUEUE_SIZE": "3", "MODEL_DIR": "/m", "MEMORY_MODE": "nf4"})
+    assert (s.queue_size, s.memory_mode, s.base_model_path) == (3, "nf4", "/m/flux")
 
 
 def test_logs_are_json_lines():

@@ -1,11 +1,13 @@
 package main
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
@@ -53,5 +55,26 @@ func TestAnsibleInventoriesMatchEnvironments(t *testing.T) {
 	all, err := os.ReadFile(filepath.Join("ansible", "group_vars", "all", "main.yml"))
 	if err != nil || !strings.Contains(string(all), "aws_region: "+account.PrimaryRegion+"\n") || !strings.Contains(string(all), "project: "+account.Project+"\n") {
 		t.Errorf("group_vars/all/main.yml must match environments/account.go (region %s, project %s): %v", account.PrimaryRegion, account.Project, err)
+	}
+}
+
+// TestOdooUIDMatchesTheAccessPoint: the EFS access point makes every
+// client act as platform.OdooUID; the odoo_setup role must create the odoo
+// user with that uid and gid, or Odoo cannot read its own filestore.
+func TestOdooUIDMatchesTheAccessPoint(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("ansible", "roles", "odoo_setup", "defaults", "main.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range []string{"odoo_uid", "odoo_gid"} {
+		if want := fmt.Sprintf("\n%s: %d\n", v, platform.OdooUID); !strings.Contains(string(b), want) {
+			t.Errorf("odoo_setup defaults lack %q", strings.TrimSpace(want))
+		}
+	}
+	for _, s := range []string{"production", "staging", "dev"} {
+		ap := only(t, envStack(t, s), "aws_efs_access_point")
+		if fmt.Sprint(ap["posix_user"]) != fmt.Sprintf("map[gid:%d uid:%d]", platform.OdooUID, platform.OdooUID) {
+			t.Errorf("%s access point posix_user = %v", s, ap["posix_user"])
+		}
 	}
 }

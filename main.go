@@ -46,11 +46,6 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 	if len(args) > 0 {
 		cmd = args[0]
 	}
-	if cmd == "synth" || cmd == "validate" {
-		for _, w := range environments.Warnings(envs) {
-			fmt.Fprintln(stderr, "warning:", w)
-		}
-	}
 	switch cmd {
 	case "synth":
 		if err := synth.Run(synth.Options{Outdir: os.Getenv("INFLUENCEGEN_OUTDIR"), Account: a, Environments: envs}); err != nil {

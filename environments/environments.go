@@ -126,8 +126,9 @@ func Staging(a Account) ParityConfig {
 // overrides, on purpose and only here:
 //   - Region: Account.DevRegion;
 //   - instance types: burstable t3 servers, a t4g database and cache, and a
-//     16 GB g4dn GPU (enough to load Flux with CPU offload, not to serve it
-//     at production speed).
+//     g6.xlarge GPU (NVIDIA L4, 24 GB: the same 4-bit memory plan as
+//     staging and production's A10G, slower; the cheapest GPU that runs
+//     FLUX.1-dev at all — a 16 GB T4 cannot).
 //
 // Dev is not a parity environment: nothing that passes in dev proves
 // anything about production. Staging does.
@@ -162,7 +163,7 @@ func Dev(a Account) ParityConfig {
 	d.Servers[TierOdoo] = ServerSettings{InstanceType: "t3.large", RootVolumeGB: d.Servers[TierOdoo].RootVolumeGB}
 	d.Servers[TierN8nMain] = ServerSettings{InstanceType: "t3.medium", RootVolumeGB: d.Servers[TierN8nMain].RootVolumeGB}
 	d.Servers[TierN8nWorker] = ServerSettings{InstanceType: "t3.medium", RootVolumeGB: d.Servers[TierN8nWorker].RootVolumeGB}
-	d.Servers[TierAI] = ServerSettings{InstanceType: "g4dn.xlarge", RootVolumeGB: d.Servers[TierAI].RootVolumeGB}
+	d.Servers[TierAI] = ServerSettings{InstanceType: "g6.xlarge", RootVolumeGB: d.Servers[TierAI].RootVolumeGB}
 	d.Database.InstanceClass = "db.t4g.medium"
 	d.Cache.NodeType = "cache.t4g.small"
 	return d

@@ -1,7 +1,6 @@
 package environments
 
 import (
-	"fmt"
 	"strings"
 )
 
@@ -15,12 +14,12 @@ type GPU struct {
 	Unsupported string
 }
 
-// MinVRAMGB is the least GPU memory that runs Flux with LoRA (with CPU
-// offload); PreferredVRAMGB runs it in bf16 without offload.
-const (
-	MinVRAMGB       = 16
-	PreferredVRAMGB = 24
-)
+// MinVRAMGB is the least GPU memory that serves FLUX.1-dev with LoRA: its
+// smallest memory plan (the transformer in 4-bit NF4, the text encoders in
+// bf16) needs 19.7 GiB of GPU memory (docker/ai_model_server/app/memory.py,
+// the table the model server and its tests share). 16 GB GPUs cannot serve
+// it; the platform's 16 GB floor is not enough for this model.
+const MinVRAMGB = 24
 
 // GPUs is the built-in VRAM table, by instance family (per GPU).
 var GPUs = map[string]GPU{
@@ -28,10 +27,10 @@ var GPUs = map[string]GPU{
 	"g3":   {Model: "NVIDIA M60", VRAMGB: 8},
 	"g3s":  {Model: "NVIDIA M60", VRAMGB: 8},
 	"g4ad": {Model: "AMD Radeon Pro V520", VRAMGB: 8, Unsupported: "AMD GPU: the model server needs CUDA"},
-	"g4dn": {Model: "NVIDIA T4", VRAMGB: 16},
+	"g4dn": {Model: "NVIDIA T4", VRAMGB: 16, Unsupported: "Turing: no bf16, and 16 GB hold no FLUX.1-dev plan"},
 	"g5g":  {Model: "NVIDIA T4G", VRAMGB: 16, Unsupported: "arm64 (Graviton) host: the AMI and images are amd64"},
-	"p3":   {Model: "NVIDIA V100", VRAMGB: 16},
-	"p3dn": {Model: "NVIDIA V100", VRAMGB: 32},
+	"p3":   {Model: "NVIDIA V100", VRAMGB: 16, Unsupported: "Volta: no bf16"},
+	"p3dn": {Model: "NVIDIA V100", VRAMGB: 32, Unsupported: "Volta: no bf16"},
 	"g5":   {Model: "NVIDIA A10G", VRAMGB: 24},
 	"g6":   {Model: "NVIDIA L4", VRAMGB: 24},
 	"gr6":  {Model: "NVIDIA L4", VRAMGB: 24},
@@ -48,23 +47,4 @@ func GPUFor(instanceType string) (GPU, bool) {
 	family, _, _ := strings.Cut(instanceType, ".")
 	g, ok := GPUs[family]
 	return g, ok
-}
-
-// Warnings returns advice that does not stop synthesis: today, a parity
-// environment's GPU tier below the preferred 24 GB.
-func Warnings(envs []ParityConfig) []string {
-	var out []string
-	for _, e := range envs {
-		if e.Kind == Sandbox {
-			continue
-		}
-		for _, t := range e.Tiers {
-			it := e.Servers[t.Name].InstanceType
-			if g, ok := GPUFor(it); t.GPU && ok && g.Unsupported == "" && g.VRAMGB >= MinVRAMGB && g.VRAMGB < PreferredVRAMGB {
-				out = append(out, fmt.Sprintf("%s: Servers[%s].InstanceType: %s has a %d GB %s; Flux LoRA needs CPU offload below %d GB and serves slowly (consider g5, g6 or g6e)",
-					e.Identity.Name, t.Name, it, g.VRAMGB, g.Model, PreferredVRAMGB))
-			}
-		}
-	}
-	return out
 }

@@ -659,10 +659,10 @@ func (v *validator) servers(e ParityConfig, t Tier, f string) {
 	g, known := GPUFor(s.InstanceType)
 	switch {
 	case !known:
-		v.add(n, field+".InstanceType", fmt.Sprintf("%q is not a known GPU instance family", s.InstanceType), "use a GPU family with 16 GB or more, e.g. g5.xlarge (24 GB), g6.xlarge (24 GB) or g6e.xlarge (48 GB); add new families to environments.GPUs")
+		v.add(n, field+".InstanceType", fmt.Sprintf("%q is not a known GPU instance family", s.InstanceType), "use a GPU family with 24 GB or more, e.g. g5.xlarge (24 GB), g6.xlarge (24 GB) or g6e.xlarge (48 GB); add new families to environments.GPUs")
 	case g.Unsupported != "":
 		v.add(n, field+".InstanceType", fmt.Sprintf("%s: %s", s.InstanceType, g.Unsupported), "use an NVIDIA x86 family such as g5, g6 or g6e")
 	case g.VRAMGB < MinVRAMGB:
-		v.add(n, field+".InstanceType", fmt.Sprintf("%s has a %d GB %s: Flux LoRA needs %d GB of VRAM at least", s.InstanceType, g.VRAMGB, g.Model, MinVRAMGB), "use g4dn (16 GB) at least; g5, g6 (24 GB) or g6e (48 GB) are preferred")
+		v.add(n, field+".InstanceType", fmt.Sprintf("%s has a %d GB %s: FLUX.1-dev with LoRA needs %d GB of VRAM at least", s.InstanceType, g.VRAMGB, g.Model, MinVRAMGB), "use g6.xlarge or g5.xlarge (24 GB, the 4-bit plan) or g6e.xlarge (48 GB, bf16)")
 	}
 }

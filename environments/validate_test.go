@@ -262,21 +262,3 @@ func TestFind(t *testing.T) {
 		t.Fatalf("Find(qa) error = %v", err)
 	}
 }
-
-func TestGPUWarnings(t *testing.T) {
-	a := DefaultAccount()
-	envs := All(a)
-	if w := Warnings(envs); len(w) != 0 {
-		t.Fatalf("defaults warn: %v", w)
-	}
-	// dev's 16 GB g4dn is a sandbox choice: no warning. The same GPU in
-	// production warns (and staging follows production).
-	envs[0].Servers[TierAI] = ServerSettings{InstanceType: "g4dn.xlarge", RootVolumeGB: 100}
-	w := Warnings(envs)
-	if len(w) != 1 || !strings.Contains(w[0], "production: Servers[ai].InstanceType") || !strings.Contains(w[0], "16 GB") {
-		t.Fatalf("warnings = %v", w)
-	}
-	if err := Validate(a, []ParityConfig{envs[0]}); err != nil {
-		t.Fatalf("a 16 GB GPU is allowed, with a warning: %v", err)
-	}
-}

@@ -23,6 +23,9 @@ var (
 	probe    environments.ParityConfig // production rebuilt with staging's Scale
 	drift    environments.ParityConfig // staging with a non-scale field changed behind the API's back
 	synthDir string
+	variants []scaleVariant // each Scale count raised by one (scale_test.go)
+	// fixtureService is staging plus one more service (service_fixture_test.go)
+	fixtureService environments.ParityConfig
 )
 
 func TestMain(m *testing.M) {
@@ -41,6 +44,8 @@ func TestMain(m *testing.M) {
 		drift.Identity = environments.NewIdentity("paritydrift", staging.Identity.VPCCIDR, account)
 		drift.Identity.AlertEmails = staging.Identity.AlertEmails
 		drift.Network.FlowLogTrafficType = "REJECT"
+		variants = scaleVariants()
+		fixtureService = serviceFixture()
 		err = synth.Run(synth.Options{
 			Outdir:       dir,
 			Account:      account,
@@ -49,6 +54,8 @@ func TestMain(m *testing.M) {
 				platform.NewEnvironmentStack(app, account, probe)
 				platform.NewEnvironmentStack(app, account, drift)
 				buildPolicyFixture(app)
+				buildScaleVariants(app, variants)
+				buildServiceFixture(app, fixtureService)
 			},
 		})
 		if err == nil {

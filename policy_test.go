@@ -7,6 +7,7 @@ import (
 	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/controls"
+	"github.com/influencegen/infrastructure/internal/synth"
 )
 
 // TestPolicySuite: every control passes on every real stack (production's
@@ -76,5 +77,23 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(found["IG-IAM-LEAST-PRIVILEGE"], "\n"), "aws_iam_role.role: trusts every principal") {
 		t.Error("a trust policy trusting everyone was not caught")
+	}
+}
+
+// TestNoDuplicatePhysicalNames: the stacks of one account never claim the
+// same name twice, and the check catches a stack deployed twice under
+// another stack name.
+func TestNoDuplicatePhysicalNames(t *testing.T) {
+	real := map[string]synth.Stack{}
+	for _, name := range platform.StackNames(envs) {
+		real[name] = stacks[name]
+	}
+	if d := controls.DuplicateNames(real); len(d) != 0 {
+		t.Errorf("duplicate physical names:\n  %s", strings.Join(d, "\n  "))
+	}
+	real["staging-copy-stack"] = stacks["staging-stack"]
+	d := controls.DuplicateNames(real)
+	if len(d) < 50 || !strings.Contains(strings.Join(d, "\n"), `aws_s3_bucket "`) {
+		t.Errorf("a second copy of staging collides on only %d names:\n%s", len(d), strings.Join(d, "\n"))
 	}
 }

@@ -15,7 +15,9 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/compute"
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/network"
 )
 
 // ModelDevice is the device name the model volume is attached as (on Nitro
@@ -29,13 +31,13 @@ type Props struct {
 	Info envinfo.Info
 	// Servers are the GPU servers, one volume each.
 	Servers *compute.Group
-	// SubnetAZs are the zone names of the servers' subnets
-	// (network.AppSubnetAZs): a volume lives in its server's subnet's zone.
-	SubnetAZs []string
+	// Network has the zone of each server's subnet (AppSubnetAZs): a
+	// volume lives in its server's subnet's zone.
+	Network *network.Network
 	// VolumeGB is Scale.ModelVolumeGB.
 	VolumeGB int
-	// DataKeyArn encrypts the volumes.
-	DataKeyArn string
+	// DataKey encrypts the volumes.
+	DataKey encryption.Key
 	// FinalSnapshot snapshots a volume when it is destroyed. Default: false.
 	FinalSnapshot bool
 	// PreventDestroy makes Terraform refuse to destroy a volume. Default:
@@ -58,13 +60,13 @@ func AddModelVolumes(scope constructs.Construct, id string, p Props) []string {
 	for n, in := range p.Servers.Instances {
 		name := fmt.Sprintf("%s-%d-models", i.Name(p.Servers.Tier), n+1)
 		v := ebsvolume.NewEbsVolume(c, jsii.String(fmt.Sprintf("models-%d", n+1)), &ebsvolume.EbsVolumeConfig{
-			AvailabilityZone: jsii.String(p.SubnetAZs[in.Subnet]),
+			AvailabilityZone: jsii.String(p.Network.AppSubnetAZs[in.Subnet]),
 			Size:             jsii.Number(float64(p.VolumeGB)),
 			Type:             jsii.String("gp3"),
 			Throughput:       jsii.Number(500),
 			Iops:             jsii.Number(6000),
 			Encrypted:        jsii.Bool(true),
-			KmsKeyId:         jsii.String(p.DataKeyArn),
+			KmsKeyId:         jsii.String(p.DataKey.Arn),
 			FinalSnapshot:    jsii.Bool(p.FinalSnapshot),
 			Tags:             &map[string]*string{"Name": jsii.String(name), "Role": jsii.String(p.Servers.Tier + "-models")},
 			Lifecycle:        &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(p.PreventDestroy)},

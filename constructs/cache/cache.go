@@ -17,6 +17,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/elasticachesubnetgroup"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/network"
@@ -30,10 +31,10 @@ const Port = 6379
 type Props struct {
 	// Info is the environment the cache belongs to.
 	Info envinfo.Info
-	// VPCID is the VPC of the cache security group.
-	VPCID string
-	// SubnetIDs are the private-data subnets.
-	SubnetIDs []string
+	// Network places the cache in its private-data subnets.
+	Network *network.Network
+	// Keys encrypt its data at rest (data) and its slow log (logs).
+	Keys encryption.Keys
 	// Settings are the shared cache settings (engine version, node type…).
 	Settings environments.CacheSettings
 	// Nodes is the number of nodes, primary included (1–6).
@@ -48,10 +49,7 @@ type Props struct {
 	// PreventDestroy makes Terraform refuse to destroy the replication
 	// group (there is no AWS deletion protection for it). Default: false.
 	PreventDestroy bool
-	// DataKeyArn encrypts the data at rest.
-	DataKeyArn string
-	// LogsKeyArn and LogRetentionDays configure the slow-log group.
-	LogsKeyArn       string
+	// LogRetentionDays is the slow log's retention.
 	LogRetentionDays int
 }
 
@@ -82,13 +80,13 @@ func New(scope constructs.Construct, id string, p Props) *Cache {
 	name := i.Name(id)
 
 	sg := network.NewSecurityGroup(c, "sg", network.SecurityGroupProps{
-		Info: i, VPCID: p.VPCID, Label: id,
+		Info: i, VPCID: p.Network.VPCID, Label: id,
 		Description: "ElastiCache Redis: 6379 from the n8n hosts only",
 	})
 	subnets := elasticachesubnetgroup.NewElasticacheSubnetGroup(c, jsii.String("subnets"), &elasticachesubnetgroup.ElasticacheSubnetGroupConfig{
 		Name:        jsii.String(name),
 		Description: jsii.String("Private-data subnets of " + i.Prefix),
-		SubnetIds:   jsii.Strings(p.SubnetIDs...),
+		SubnetIds:   jsii.Strings(p.Network.DataSubnetIDs...),
 		Tags:        i.Tags(name),
 	})
 	family := ParameterGroupFamily(s.EngineVersion)
@@ -109,7 +107,7 @@ func New(scope constructs.Construct, id string, p Props) *Cache {
 		Lifecycle: &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
 	})
 	slowLogName := "/" + i.Prefix + "/elasticache/" + id + "/slow-log"
-	slowLog := logs.NewGroup(c, "slow-log", logs.Props{Info: i, Name: slowLogName, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
+	slowLog := logs.NewGroup(c, "slow-log", logs.Props{Info: i, Name: slowLogName, RetentionDays: p.LogRetentionDays, KeyArn: p.Keys.Logs.Arn})
 
 	rg := elasticachereplicationgroup.NewElasticacheReplicationGroup(c, jsii.String("redis"), &elasticachereplicationgroup.ElasticacheReplicationGroupConfig{
 		ReplicationGroupId:       jsii.String(name),
@@ -125,7 +123,7 @@ func New(scope constructs.Construct, id string, p Props) *Cache {
 		SubnetGroupName:          subnets.Name(),
 		SecurityGroupIds:         jsii.Strings(sg.ID),
 		AtRestEncryptionEnabled:  jsii.String("true"),
-		KmsKeyId:                 jsii.String(p.DataKeyArn),
+		KmsKeyId:                 jsii.String(p.Keys.Data.Arn),
 		TransitEncryptionEnabled: jsii.Bool(true),
 		TransitEncryptionMode:    jsii.String("required"),
 		AuthToken:                jsii.String(p.AuthToken),

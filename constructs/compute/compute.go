@@ -155,7 +155,7 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 
 	for n := 0; n < p.Count; n++ {
 		host := fmt.Sprintf("%s-%d", name, n+1)
-		subnet := n % len(p.SubnetIDs)
+		subnet := n % len(p.Network.AppSubnetIDs)
 		lifecycle := &cdktf.TerraformResourceLifecycle{
 			// A newer AMI must not replace running servers on the next
 			// apply; roll it out deliberately with -replace.
@@ -172,7 +172,7 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 		in := instance.NewInstance(c, jsii.String(fmt.Sprintf("server-%d", n+1)), &instance.InstanceConfig{
 			Ami:                      jsii.String(p.AMI),
 			InstanceType:             jsii.String(p.Settings.InstanceType),
-			SubnetId:                 jsii.String(p.SubnetIDs[subnet]),
+			SubnetId:                 jsii.String(p.Network.AppSubnetIDs[subnet]),
 			VpcSecurityGroupIds:      jsii.Strings(p.SecurityGroup.ID),
 			IamInstanceProfile:       profile.Name(),
 			AssociatePublicIpAddress: jsii.Bool(false),
@@ -189,7 +189,7 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 				VolumeType:          jsii.String("gp3"),
 				VolumeSize:          jsii.Number(float64(p.Settings.RootVolumeGB)),
 				Encrypted:           jsii.Bool(true),
-				KmsKeyId:            jsii.String(p.DataKeyArn),
+				KmsKeyId:            jsii.String(p.DataKey.Arn),
 				DeleteOnTermination: jsii.Bool(true),
 				Tags:                &map[string]*string{"Name": jsii.String(host + "-root")},
 			},

@@ -3,6 +3,7 @@ package compute
 import (
 	"github.com/aws/constructs-go/constructs/v10"
 
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/network"
 )
@@ -12,24 +13,23 @@ import (
 type Placement struct {
 	// Info is the environment the servers belong to.
 	Info envinfo.Info
-	// VPCID and SubnetIDs (private-app) place the servers; ZoneIDs are
-	// the subnets' zones, in the same order.
-	VPCID     string
-	SubnetIDs []string
-	ZoneIDs   []string
+	// Network places the servers in its private-app subnets, round robin.
+	Network *network.Network
+	// ZoneIDs are the zone IDs of the private-app subnets, in order.
+	ZoneIDs []string
 	// AMI is the image every server boots (see AMI).
 	AMI string
 	// AdminSSHCIDR opens SSH from an admin network. Default: "" (none).
 	AdminSSHCIDR string
 	// TerminationProtection is Scale.DeletionProtection. Default: false.
 	TerminationProtection bool
-	// DataKeyArn encrypts the servers' volumes.
-	DataKeyArn string
+	// DataKey encrypts the servers' volumes.
+	DataKey encryption.Key
 }
 
 // SecurityGroup creates a tier's security group (see ServerSecurityGroup).
 func (p Placement) SecurityGroup(scope constructs.Construct, id, tier, description string) *network.SecurityGroup {
-	return ServerSecurityGroup(scope, id, p.Info, p.VPCID, tier, description, p.AdminSSHCIDR)
+	return ServerSecurityGroup(scope, id, p.Info, p.Network.VPCID, tier, description, p.AdminSSHCIDR)
 }
 
 // ServerSecurityGroup creates a server role's security group: no ingress

@@ -17,6 +17,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicyattachment"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/network"
@@ -31,10 +32,12 @@ const Port = 5432
 type Props struct {
 	// Info is the environment the database belongs to.
 	Info envinfo.Info
-	// VPCID is the VPC of the database security group.
-	VPCID string
-	// SubnetGroupName is the DB subnet group over the private-data subnets.
-	SubnetGroupName string
+	// Network places the database in its private-data subnets (its DB
+	// subnet group) and its security group in the VPC.
+	Network *network.Network
+	// Keys encrypt its storage and Performance Insights (data), the
+	// RDS-managed master password (secrets) and its exported logs (logs).
+	Keys encryption.Keys
 	// Settings are the shared database settings (engine version, class…).
 	Settings environments.DatabaseSettings
 	// AllocatedGB and MaxAllocatedGB size gp3 storage and its autoscaling.
@@ -53,12 +56,6 @@ type Props struct {
 	FinalSnapshot bool
 	// LogRetentionDays is the retention of the exported PostgreSQL logs.
 	LogRetentionDays int
-	// DataKeyArn encrypts storage and Performance Insights.
-	DataKeyArn string
-	// SecretsKeyArn encrypts the RDS-managed master password secret.
-	SecretsKeyArn string
-	// LogsKeyArn encrypts the exported log groups.
-	LogsKeyArn string
 }
 
 // Database is what the rest of the platform needs from the database.
@@ -82,7 +79,7 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 	identifier := i.Name(id)
 
 	sg := network.NewSecurityGroup(c, "sg", network.SecurityGroupProps{
-		Info: i, VPCID: p.VPCID, Label: id,
+		Info: i, VPCID: p.Network.VPCID, Label: id,
 		Description: "RDS PostgreSQL: 5432 from the application security groups only",
 	})
 
@@ -127,7 +124,7 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 		var deps []cdktf.ITerraformDependable
 		for _, name := range exports {
 			lgName := fmt.Sprintf("/aws/rds/instance/%s/%s", instance, name)
-			deps = append(deps, logs.NewGroup(c, cid+"-log-"+name, logs.Props{Info: i, Name: lgName, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn}))
+			deps = append(deps, logs.NewGroup(c, cid+"-log-"+name, logs.Props{Info: i, Name: lgName, RetentionDays: p.LogRetentionDays, KeyArn: p.Keys.Logs.Arn}))
 		}
 		return &deps
 	}
@@ -135,7 +132,7 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 	common := func(cid string, cfg *dbinstance.DbInstanceConfig) *dbinstance.DbInstanceConfig {
 		cfg.InstanceClass = jsii.String(s.InstanceClass)
 		cfg.StorageEncrypted = jsii.Bool(true)
-		cfg.KmsKeyId = jsii.String(p.DataKeyArn)
+		cfg.KmsKeyId = jsii.String(p.Keys.Data.Arn)
 		cfg.VpcSecurityGroupIds = jsii.Strings(sg.ID)
 		cfg.ParameterGroupName = pg.Name()
 		cfg.PubliclyAccessible = jsii.Bool(false)
@@ -145,7 +142,7 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 		cfg.CopyTagsToSnapshot = jsii.Bool(true)
 		cfg.IamDatabaseAuthenticationEnabled = jsii.Bool(true)
 		cfg.PerformanceInsightsEnabled = jsii.Bool(true)
-		cfg.PerformanceInsightsKmsKeyId = jsii.String(p.DataKeyArn)
+		cfg.PerformanceInsightsKmsKeyId = jsii.String(p.Keys.Data.Arn)
 		cfg.PerformanceInsightsRetentionPeriod = jsii.Number(float64(s.PerformanceInsightsRetentionDays))
 		cfg.MonitoringInterval = jsii.Number(float64(s.MonitoringIntervalSeconds))
 		cfg.MonitoringRoleArn = monitoring.Arn()
@@ -164,10 +161,10 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 		StorageType:              jsii.String("gp3"),
 		AllocatedStorage:         jsii.Number(float64(p.AllocatedGB)),
 		MaxAllocatedStorage:      jsii.Number(float64(p.MaxAllocatedGB)),
-		DbSubnetGroupName:        jsii.String(p.SubnetGroupName),
+		DbSubnetGroupName:        jsii.String(p.Network.DBSubnetGroupName),
 		Username:                 jsii.String(s.MasterUsername),
 		ManageMasterUserPassword: jsii.Bool(true),
-		MasterUserSecretKmsKeyId: jsii.String(p.SecretsKeyArn),
+		MasterUserSecretKmsKeyId: jsii.String(p.Keys.Secrets.Arn),
 		MultiAz:                  jsii.Bool(p.MultiAZ),
 		BackupRetentionPeriod:    jsii.Number(float64(p.BackupRetentionDays)),
 		BackupWindow:             jsii.String(s.BackupWindow),

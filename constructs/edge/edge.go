@@ -45,9 +45,8 @@ import (
 type Props struct {
 	// Info is the environment the load balancer belongs to.
 	Info envinfo.Info
-	// VPCID and PublicSubnetIDs place the load balancer.
-	VPCID           string
-	PublicSubnetIDs []string
+	// Network places the load balancer in its public subnets.
+	Network *network.Network
 	// Zone is the public Route53 zone (Account.Domain).
 	Zone string
 	// Hosts are every public name the load balancer will answer to (the
@@ -227,7 +226,7 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 	i, s := p.Info, p.Settings
 	name := i.Name(id)
 	e := &Edge{
-		scope: c, info: i, vpcID: p.VPCID,
+		scope: c, info: i, vpcID: p.Network.VPCID,
 		hosts: map[string]bool{}, routed: map[string]bool{}, dnsDone: map[string]bool{}, rules: map[string]bool{}, priorities: map[int]string{},
 	}
 	for _, h := range p.Hosts {
@@ -235,7 +234,7 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 	}
 
 	e.SecurityGroup = network.NewSecurityGroup(c, "sg", network.SecurityGroupProps{
-		Info: i, VPCID: p.VPCID, Label: id,
+		Info: i, VPCID: p.Network.VPCID, Label: id,
 		Description: "Public load balancer: HTTP and HTTPS from the internet, out to its targets only",
 	})
 	e.SecurityGroup.AllowFromCIDR("0.0.0.0/0", "internet", 80, "HTTP from the internet (redirected to HTTPS)")
@@ -263,7 +262,7 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 		Internal:                 jsii.Bool(false),
 		LoadBalancerType:         jsii.String("application"),
 		IpAddressType:            jsii.String("ipv4"),
-		Subnets:                  jsii.Strings(p.PublicSubnetIDs...),
+		Subnets:                  jsii.Strings(p.Network.PublicSubnetIDs...),
 		SecurityGroups:           jsii.Strings(e.SecurityGroup.ID),
 		DropInvalidHeaderFields:  jsii.Bool(true),
 		EnableDeletionProtection: jsii.Bool(p.DeletionProtection),

@@ -18,6 +18,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/efsmounttarget"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/policy"
@@ -30,12 +31,11 @@ const NFSPort = 2049
 type Props struct {
 	// Info is the environment the filestore belongs to.
 	Info envinfo.Info
-	// VPCID is the VPC of the mount targets' security group.
-	VPCID string
-	// SubnetIDs are the private-app subnets: one mount target each.
-	SubnetIDs []string
-	// DataKeyArn encrypts the file system.
-	DataKeyArn string
+	// Network gives the file system a mount target in every private-app
+	// subnet.
+	Network *network.Network
+	// DataKey encrypts the file system.
+	DataKey encryption.Key
 	// TransitionToIA is the EFS lifecycle transition, e.g. AFTER_30_DAYS.
 	TransitionToIA string
 	// OwnerUID and OwnerGID are the POSIX user every client acts as
@@ -85,13 +85,13 @@ func New(scope constructs.Construct, id string, p Props) *Filestore {
 	i := p.Info
 	name := i.Name(id)
 	sg := network.NewSecurityGroup(c, "sg", network.SecurityGroupProps{
-		Info: i, VPCID: p.VPCID, Label: id,
+		Info: i, VPCID: p.Network.VPCID, Label: id,
 		Description: "EFS Odoo filestore: NFS from the Odoo servers only",
 	})
 	fs := efsfilesystem.NewEfsFileSystem(c, jsii.String("efs"), &efsfilesystem.EfsFileSystemConfig{
 		CreationToken:   jsii.String(name),
 		Encrypted:       jsii.Bool(true),
-		KmsKeyId:        jsii.String(p.DataKeyArn),
+		KmsKeyId:        jsii.String(p.DataKey.Arn),
 		PerformanceMode: jsii.String("generalPurpose"),
 		ThroughputMode:  jsii.String("elastic"),
 		LifecyclePolicy: []efsfilesystem.EfsFileSystemLifecyclePolicy{
@@ -139,7 +139,7 @@ func New(scope constructs.Construct, id string, p Props) *Filestore {
 			},
 		}}.JSON()),
 	})
-	for n, subnet := range p.SubnetIDs {
+	for n, subnet := range p.Network.AppSubnetIDs {
 		efsmounttarget.NewEfsMountTarget(c, jsii.String(fmt.Sprintf("mount-%d", n+1)), &efsmounttarget.EfsMountTargetConfig{
 			FileSystemId:   fs.Id(),
 			SubnetId:       jsii.String(subnet),

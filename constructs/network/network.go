@@ -32,6 +32,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcendpoint"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/policy"
@@ -56,8 +57,8 @@ type Props struct {
 	FlowLogTrafficType string
 	// LogRetentionDays is the flow log retention.
 	LogRetentionDays int
-	// LogsKeyArn is the KMS key that encrypts the flow log group.
-	LogsKeyArn string
+	// LogsKey encrypts the flow log group.
+	LogsKey encryption.Key
 	// InterfaceEndpoints are the services reached privately through
 	// interface endpoints (e.g. ssm, ssmmessages, ec2messages).
 	InterfaceEndpoints []string
@@ -292,7 +293,7 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 
 	// Flow logs to a KMS-encrypted log group (CKV2_AWS_11, CKV_AWS_158).
 	logGroupName := fmt.Sprintf("/%s/vpc/flow-logs", i.Prefix)
-	lg := logs.NewGroup(c, "flow-logs", logs.Props{Info: i, Name: logGroupName, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
+	lg := logs.NewGroup(c, "flow-logs", logs.Props{Info: i, Name: logGroupName, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKey.Arn})
 	role := iamrole.NewIamRole(c, jsii.String("flow-logs-role"), &iamrole.IamRoleConfig{
 		Name:                jsii.String(i.Name("vpc-flow-logs")),
 		AssumeRolePolicy:    jsii.String(policy.AssumeRole("vpc-flow-logs.amazonaws.com", i.AccountID)),

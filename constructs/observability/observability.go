@@ -25,6 +25,7 @@ import (
 
 	"github.com/influencegen/infrastructure/constructs/compute"
 	"github.com/influencegen/infrastructure/constructs/edge"
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/policy"
@@ -40,8 +41,8 @@ type Props struct {
 	// AlertEmails are subscribed to the alarm topic. Default: none (the
 	// topic still exists; subscribe a pager later).
 	AlertEmails []string
-	// LogsKeyArn encrypts the topic and the log groups.
-	LogsKeyArn string
+	// LogsKey encrypts the topic and the log groups.
+	LogsKey encryption.Key
 	// LogRetentionDays is Scale.LogRetentionDays.
 	LogRetentionDays int
 
@@ -166,7 +167,7 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 	topic := snstopic.NewSnsTopic(c, jsii.String("topic"), &snstopic.SnsTopicConfig{
 		Name:           jsii.String(topicName),
 		DisplayName:    jsii.String("InfluenceGen " + i.Env + " alarms"),
-		KmsMasterKeyId: jsii.String(p.LogsKeyArn),
+		KmsMasterKeyId: jsii.String(p.LogsKey.Arn),
 		Tags:           i.Tags(topicName),
 	})
 	o.TopicArn = *topic.Arn()
@@ -192,13 +193,13 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 	}
 
 	// Log groups: one per tier, plus the system logs.
-	logs.NewGroup(c, "logs-system", logs.Props{Info: i, Name: logs.SystemGroup(i), RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
+	logs.NewGroup(c, "logs-system", logs.Props{Info: i, Name: logs.SystemGroup(i), RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKey.Arn})
 	o.LogGroups["system"] = logs.SystemGroup(i)
 	prefix := "/" + i.Prefix
 	for _, t := range p.Tiers {
 		tier := t.Spec.Name
 		name := logs.AppGroup(i, tier)
-		logs.NewGroup(c, "logs-"+tier, logs.Props{Info: i, Name: name, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
+		logs.NewGroup(c, "logs-"+tier, logs.Props{Info: i, Name: name, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKey.Arn})
 		o.LogGroups[tier] = name
 
 		// The tier's agent configuration, where Ansible fetches it.

@@ -96,9 +96,9 @@ var tierExtensions = map[string]func(e *EnvironmentStack, t *TierServers){
 		e.ModelVolumeIDs = aiserver.AddModelVolumes(e.Stack, t.Spec.Name+"-volumes", aiserver.Props{
 			Info:           e.info,
 			Servers:        t.Servers,
-			SubnetAZs:      e.Network.AppSubnetAZs,
+			Network:        e.Network,
 			VolumeGB:       sc.ModelVolumeGB,
-			DataKeyArn:     e.Keys.Data.Arn,
+			DataKey:        e.Keys.Data,
 			FinalSnapshot:  sc.DeletionProtection,
 			PreventDestroy: sc.DeletionProtection,
 		})
@@ -124,7 +124,7 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 		NATGatewayPerAZ:    sc.NATGatewayPerAZ,
 		FlowLogTrafficType: cfg.Network.FlowLogTrafficType,
 		LogRetentionDays:   sc.LogRetentionDays,
-		LogsKeyArn:         e.Keys.Logs.Arn,
+		LogsKey:            e.Keys.Logs,
 		InterfaceEndpoints: cfg.Network.InterfaceEndpoints,
 	})
 	e.buildDataTier()
@@ -134,7 +134,7 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 		Info:                  info,
 		Alarms:                cfg.Alarms,
 		AlertEmails:           cfg.Identity.AlertEmails,
-		LogsKeyArn:            e.Keys.Logs.Arn,
+		LogsKey:               e.Keys.Logs,
 		LogRetentionDays:      sc.LogRetentionDays,
 		LoadBalancerArnSuffix: e.Edge.ArnSuffix,
 		TargetGroups:          e.Edge.TargetGroups,
@@ -170,13 +170,13 @@ func (e *EnvironmentStack) buildDataTier() {
 		window = sc.DeletionWindowDays()
 	}
 	e.Secrets = secrets.New(stack, "secrets", secrets.Props{
-		Info: info, KMSKeyArn: e.Keys.Secrets.Arn, Names: secretNames(cfg.Tiers),
+		Info: info, Key: e.Keys.Secrets, Names: secretNames(cfg.Tiers),
 		RecoveryWindowDays: window, PreventDestroy: sc.DeletionProtection,
 	})
 	e.Database = database.New(stack, "database", database.Props{
 		Info:                info,
-		VPCID:               net.VPCID,
-		SubnetGroupName:     net.DBSubnetGroupName,
+		Network:             net,
+		Keys:                e.Keys,
 		Settings:            cfg.Database,
 		AllocatedGB:         sc.DatabaseAllocatedGB,
 		MaxAllocatedGB:      sc.DatabaseMaxAllocatedGB,
@@ -186,29 +186,23 @@ func (e *EnvironmentStack) buildDataTier() {
 		DeletionProtection:  sc.DeletionProtection,
 		FinalSnapshot:       sc.FinalSnapshot,
 		LogRetentionDays:    sc.LogRetentionDays,
-		DataKeyArn:          e.Keys.Data.Arn,
-		SecretsKeyArn:       e.Keys.Secrets.Arn,
-		LogsKeyArn:          e.Keys.Logs.Arn,
 	})
 	e.Cache = cache.New(stack, "cache", cache.Props{
 		Info:                  info,
-		VPCID:                 net.VPCID,
-		SubnetIDs:             net.DataSubnetIDs,
+		Network:               net,
+		Keys:                  e.Keys,
 		Settings:              cfg.Cache,
 		Nodes:                 sc.CacheNodes,
 		MultiAZ:               sc.CacheMultiAZ,
 		SnapshotRetentionDays: sc.CacheSnapshotRetentionDays,
 		AuthToken:             e.Secrets.Get(CacheAuthSecret).Value(),
-		DataKeyArn:            e.Keys.Data.Arn,
-		LogsKeyArn:            e.Keys.Logs.Arn,
 		LogRetentionDays:      sc.LogRetentionDays,
 		PreventDestroy:        sc.DeletionProtection,
 	})
 	e.Filestore = filestore.New(stack, "filestore", filestore.Props{
 		Info:           info,
-		VPCID:          net.VPCID,
-		SubnetIDs:      net.AppSubnetIDs,
-		DataKeyArn:     e.Keys.Data.Arn,
+		Network:        net,
+		DataKey:        e.Keys.Data,
 		TransitionToIA: cfg.Storage.EFSTransitionToIA,
 		OwnerUID:       OdooUID,
 		OwnerGID:       OdooUID,
@@ -263,25 +257,21 @@ func (e *EnvironmentStack) buildTiers() {
 	}
 	e.Edge = edge.New(stack, "edge", edge.Props{
 		Info:               info,
-		VPCID:              net.VPCID,
-		PublicSubnetIDs:    net.PublicSubnetIDs,
+		Network:            net,
 		Zone:               e.account.Domain,
 		Hosts:              hosts,
 		Settings:           cfg.Edge,
 		DeletionProtection: sc.DeletionProtection,
 		LogRetentionDays:   sc.LogRetentionDays,
 	})
-	zones := make([]string, len(net.AppSubnetIDs))
-	copy(zones, cfg.Network.ZoneIDs)
 	place := compute.Placement{
 		Info:                  info,
-		VPCID:                 net.VPCID,
-		SubnetIDs:             net.AppSubnetIDs,
-		ZoneIDs:               zones,
+		Network:               net,
+		ZoneIDs:               cfg.Network.ZoneIDs[:len(net.AppSubnetIDs)],
 		AMI:                   compute.AMI(stack, cfg.Compute),
 		AdminSSHCIDR:          cfg.Compute.AdminSSHCIDR,
 		TerminationProtection: sc.DeletionProtection,
-		DataKeyArn:            e.Keys.Data.Arn,
+		DataKey:               e.Keys.Data,
 	}
 	for _, spec := range cfg.Tiers {
 		settings := cfg.Servers[spec.Name]

@@ -25,6 +25,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecretversion"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/policy"
 )
@@ -33,8 +34,8 @@ import (
 type Props struct {
 	// Info is the environment the secrets belong to.
 	Info envinfo.Info
-	// KMSKeyArn is the secrets key.
-	KMSKeyArn string
+	// Key is the secrets key.
+	Key encryption.Key
 	// Names are the secrets to generate, e.g. "odoo/db-password"; each is
 	// stored as "<project>/<env>/<name>".
 	Names []string
@@ -128,7 +129,7 @@ func New(scope constructs.Construct, id string, p Props) *Secrets {
 		sec := secretsmanagersecret.NewSecretsmanagerSecret(c, jsii.String(cid), &secretsmanagersecret.SecretsmanagerSecretConfig{
 			Name:                 jsii.String(full),
 			Description:          jsii.String("InfluenceGen " + p.Info.Env + ": generated " + name),
-			KmsKeyId:             jsii.String(p.KMSKeyArn),
+			KmsKeyId:             jsii.String(p.Key.Arn),
 			RecoveryWindowInDays: jsii.Number(float64(p.RecoveryWindowDays)),
 			Tags:                 p.Info.Tags(full),
 			Lifecycle:            &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(p.PreventDestroy)},
@@ -145,7 +146,7 @@ func New(scope constructs.Construct, id string, p Props) *Secrets {
 			SecretString: pw.RandomPassword(),
 			Lifecycle:    &cdktf.TerraformResourceLifecycle{IgnoreChanges: &[]*string{jsii.String("secret_string")}},
 		})
-		out.byName[name] = Secret{Name: name, FullName: full, Arn: *sec.Arn(), info: p.Info, keyArn: p.KMSKeyArn, value: *v.SecretString()}
+		out.byName[name] = Secret{Name: name, FullName: full, Arn: *sec.Arn(), info: p.Info, keyArn: p.Key.Arn, value: *v.SecretString()}
 		out.order = append(out.order, name)
 	}
 	return out

@@ -9,10 +9,15 @@
 # timed is what `cdktf synth` waits for after `go run` has compiled. Peak
 # memory is the summed RSS of the Go process and the Node.js jsii runtime.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/usage.sh"
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+esac
+(($# <= 1)) || usage_error "one argument at most: RUNS"
 runs="${1:-3}"
-[[ "$runs" =~ ^[1-9][0-9]*$ ]] || { echo "RUNS must be a positive integer" >&2; exit 2; }
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || usage_error "RUNS must be a positive integer, not '$runs'"
+cd "$(dirname "$0")/.."
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="${JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION:-20}"
 
 work="$(mktemp -d)"

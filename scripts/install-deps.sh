@@ -35,6 +35,11 @@ die() { echo "install-deps: $*" >&2; exit 1; }
 for tool in go node npm; do
 	command -v "$tool" >/dev/null || die "$tool is not installed: make synth needs Go, Node.js and npm (README.md, Prerequisites)"
 done
+want_node="$(cat .nvmrc)"
+have_node="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo unknown)"
+if [[ "$have_node" != "$want_node" ]]; then
+	echo "install-deps: warning: Node.js $have_node here, the project supports $want_node (.nvmrc): the cdktf CLI's node-pty has no prebuilt binary for other versions, so npm ci may try to compile it" >&2
+fi
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
 	echo "install-deps: npm ci"
 	npm ci --no-audit --no-fund --loglevel=error

@@ -93,11 +93,27 @@ shell_lines() { /usr/bin/grep -E '^[[:space:]]*(set -|cd |source |case |esac|fi$
 	[ -n "$(shell_lines "$old")" ]
 }
 
-@test "install-deps --synth-only runs npm and go only: no apt-get, no sudo" {
-	run "$WORK/scripts/install-deps.sh" --synth-only
-	# The npm shim fails (exit 97), so the script stops there; it must not
-	# have reached for apt or root first.
-	[ "$status" -ne 0 ]
-	grep -q '^npm ci' "$CALLS"
-	if grep -qE '^(apt-get|sudo|dpkg-query)' "$CALLS"; then echo "called: $(cat "$CALLS")"; return 1; fi
+@test "install-deps --synth-only runs npm ci and go mod download only: no apt-get, no sudo" {
+	/usr/bin/cp "$REPO/.nvmrc" "$REPO/package.json" "$REPO/package-lock.json" "$WORK/"
+	for c in npm go; do
+		printf '#!/bin/sh\necho "%s $*" >>"$CALLS"\n' "$c" >"$BATS_TEST_TMPDIR/shims/$c"
+	done
+	printf '#!/bin/sh\necho "node $*" >>"$CALLS"\necho %s\n' "$(/usr/bin/cat "$REPO/.nvmrc")" >"$BATS_TEST_TMPDIR/shims/node"
+	run --separate-stderr "$WORK/scripts/install-deps.sh" --synth-only
+	[ "$status" -eq 0 ]
+	[ -z "$stderr" ]
+	[ "$(grep -v '^node ' "$CALLS")" = "npm ci --no-audit --no-fund --loglevel=error
+go mod download" ]
+	# and the full install does reach for apt
+	run "$WORK/scripts/install-deps.sh"
+	grep -qE '^(dpkg-query|apt-get|sudo)' "$CALLS"
+}
+
+@test "install-deps --synth-only warns when Node.js is not the .nvmrc version" {
+	/usr/bin/cp "$REPO/.nvmrc" "$REPO/package.json" "$REPO/package-lock.json" "$WORK/"
+	for c in npm go; do printf '#!/bin/sh\nexit 0\n' >"$BATS_TEST_TMPDIR/shims/$c"; done
+	printf '#!/bin/sh\necho 99\n' >"$BATS_TEST_TMPDIR/shims/node"
+	run --separate-stderr "$WORK/scripts/install-deps.sh" --synth-only
+	[ "$status" -eq 0 ]
+	[[ "$stderr" == *"Node.js 99 here, the project supports $(cat "$REPO/.nvmrc") (.nvmrc)"* ]]
 }

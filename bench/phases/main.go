@@ -9,9 +9,10 @@
 //	synth    app.Synth: cdktf resolves tokens and writes the JSON, in Node.js
 //	close    stop the runtime
 //
-// Then the CPU time of the Go process and of the Node.js processes (the
-// jsii runtime runs as two: a relay and the kernel), to tell the Go side's
-// share (reflection, JSON) from the kernel's.
+// Each phase shows its wall time and the CPU time spent in it by the Go
+// process, the jsii runtime's relay (bin/jsii-runtime.js, a Node.js process
+// that only pipes requests and responses through) and its kernel
+// (lib/program.js, the Node.js process that runs cdktf), read from /proc.
 //
 // usage: go run ./bench/phases        (writes into a temporary directory)
 package main
@@ -19,6 +20,9 @@ package main
 import (
 	"fmt"
 	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -45,11 +49,13 @@ func main() {
 		os.Exit(1)
 	}
 	start := time.Now()
-	last := start
+	last, lastCPU := start, cpuNow()
+	fmt.Printf("%-6s %7s   %-28s\n", "phase", "wall", "cpu: go / relay / kernel")
 	phase := func(name string) {
-		now := time.Now()
-		fmt.Printf("%-6s %6.2fs\n", name, now.Sub(last).Seconds())
-		last = now
+		now, c := time.Now(), cpuNow()
+		fmt.Printf("%-6s %6.2fs   %5.2fs / %5.2fs / %5.2fs\n", name, now.Sub(last).Seconds(),
+			c.goSelf-lastCPU.goSelf, c.relay-lastCPU.relay, c.kernel-lastCPU.kernel)
+		last, lastCPU = now, c
 	}
 	// Load what the floor loads, in a throwaway app that is never synthesized.
 	warm := cdktf.NewApp(&cdktf.AppConfig{Outdir: jsii.String(dir + "/warm")})
@@ -60,17 +66,52 @@ func main() {
 	phase("build")
 	app.Synth()
 	phase("synth")
+	final := cpuNow() // the runtime's processes are gone after close
 	synth.CloseRuntime()
-	phase("close")
-	fmt.Printf("%-6s %6.2fs\n", "total", time.Since(start).Seconds())
-	fmt.Printf("cpu    go %.2fs, node %.2fs\n", cpu(syscall.RUSAGE_SELF), cpu(syscall.RUSAGE_CHILDREN))
+	now := time.Now()
+	fmt.Printf("%-6s %6.2fs\n", "close", now.Sub(last).Seconds())
+	fmt.Printf("%-6s %6.2fs   %5.2fs / %5.2fs / %5.2fs\n", "total", now.Sub(start).Seconds(), final.goSelf, final.relay, final.kernel)
 }
 
-// cpu is the user+system time of this process or of its reaped children.
-func cpu(who int) float64 {
+// cpuTimes are CPU seconds (user + system) so far.
+type cpuTimes struct{ goSelf, relay, kernel float64 }
+
+// cpuNow reads this process's CPU time and its Node.js descendants' from
+// /proc/PID/stat (fields 14 and 15, in clock ticks: 100 per second on Linux).
+func cpuNow() cpuTimes {
+	var c cpuTimes
 	var ru syscall.Rusage
-	if err := syscall.Getrusage(who, &ru); err != nil {
-		return 0
+	if syscall.Getrusage(syscall.RUSAGE_SELF, &ru) == nil {
+		c.goSelf = time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
 	}
-	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano()).Seconds()
+	stats, _ := filepath.Glob("/proc/[0-9]*/stat")
+	parent := map[int]int{}
+	ticks := map[int]float64{}
+	for _, f := range stats {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			continue
+		}
+		// pid (comm) state ppid ... : comm may hold spaces, so split after ")".
+		i := strings.LastIndexByte(string(b), ')')
+		fields := strings.Fields(string(b[i+1:]))
+		if i < 0 || len(fields) < 13 {
+			continue
+		}
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(f)))
+		ppid, _ := strconv.Atoi(fields[1])
+		ut, _ := strconv.ParseFloat(fields[11], 64)
+		st, _ := strconv.ParseFloat(fields[12], 64)
+		parent[pid], ticks[pid] = ppid, (ut+st)/100
+	}
+	self := os.Getpid()
+	for pid, ppid := range parent {
+		switch {
+		case ppid == self:
+			c.relay += ticks[pid]
+		case parent[ppid] == self:
+			c.kernel += ticks[pid]
+		}
+	}
+	return c
 }

@@ -10,14 +10,15 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps deps-synth synth test test-go test-ansible test-python test-scripts lint parity bench clean
+.PHONY: help deps synth test test-go test-ansible test-python test-scripts lint parity bench clean
 
 help: ## list the commands
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
 deps: ## install Go modules, the pinned cdktf CLI and the Debian test tools (apt, root or sudo)
 	scripts/install-deps.sh
 
+.PHONY: deps-synth
 deps-synth: ## install only what synth needs: Go modules and the pinned cdktf CLI (no root)
 	scripts/install-deps.sh --synth-only
 

@@ -117,3 +117,17 @@ go mod download" ]
 	[ "$status" -eq 0 ]
 	[[ "$stderr" == *"Node.js 99 here, the project supports $(cat "$REPO/.nvmrc") (.nvmrc)"* ]]
 }
+
+@test "install-deps without apt names the missing test tools and installs nothing" {
+	/usr/bin/cp "$REPO/.nvmrc" "$REPO/package.json" "$REPO/package-lock.json" "$WORK/"
+	/usr/bin/rm "$BATS_TEST_TMPDIR/shims/dpkg-query" "$BATS_TEST_TMPDIR/shims/apt-get" "$BATS_TEST_TMPDIR/shims/sudo"
+	for c in npm go ansible-playbook ansible-lint yamllint shellcheck; do printf '#!/bin/sh\nexit 0\n' >"$BATS_TEST_TMPDIR/shims/$c"; done
+	/usr/bin/rm "$BATS_TEST_TMPDIR/shims/bats"
+	run --separate-stderr "$WORK/scripts/install-deps.sh"
+	[ "$status" -eq 1 ]
+	[[ "$stderr" == *"not a Debian system"*"missing: bats"* ]]
+	[[ "$stderr" == *'"Test tools"'* ]]
+	printf '#!/bin/sh\nexit 0\n' >"$BATS_TEST_TMPDIR/shims/bats"
+	run "$WORK/scripts/install-deps.sh"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+}

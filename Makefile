@@ -15,10 +15,14 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 
-deps: ## install Go modules, the pinned cdktf CLI and the Debian test tools
+deps: ## install Go modules, the pinned cdktf CLI and the Debian test tools (apt, root or sudo)
 	scripts/install-deps.sh
 
-synth: deps ## validate, then synthesize every stack into cdktf.out/stacks
+.PHONY: deps-synth
+deps-synth: ## install only what synth needs: Go modules and the pinned cdktf CLI (no root)
+	scripts/install-deps.sh --synth-only
+
+synth: deps-synth ## validate, then synthesize every stack into cdktf.out/stacks
 	npx cdktf synth
 	@ls -1 cdktf.out/stacks
 

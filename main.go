@@ -37,7 +37,17 @@ commands:
 
 func main() {
 	a := environments.DefaultAccount()
-	os.Exit(run(os.Args[1:], a, environments.All(a), os.Stdout, os.Stderr))
+	os.Exit(runAndClose(os.Args[1:], a, environments.All(a), os.Stdout, os.Stderr))
+}
+
+// runAndClose is run, then synth.CloseRuntime, even when run panics (a
+// jsii error surfaces as a panic): without it the jsii runtime's Node.js
+// process may outlive the app, and its jsii-runtime.* and jsii-kernel-*
+// temporary directories stay in TMPDIR. Commands that never touch jsii
+// (validate, envs, help) have nothing to close.
+func runAndClose(args []string, a environments.Account, envs []environments.ParityConfig, stdout, stderr io.Writer) int {
+	defer synth.CloseRuntime()
+	return run(args, a, envs, stdout, stderr)
 }
 
 // run is main without the process: it returns the exit code.

@@ -65,7 +65,10 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "synth:", err)
 			return 1
 		}
-		return m.Run()
+		code := m.Run()
+		// Stop the jsii runtime this process started, as main does.
+		synth.CloseRuntime()
+		return code
 	}())
 }
 

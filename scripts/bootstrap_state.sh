@@ -11,6 +11,17 @@
 # Afterwards, commit environments/account.go. Exit codes: 0 done; 1 a step
 # failed; 2 bad usage; 3 refused (no confirmation, or already bootstrapped).
 set -euo pipefail
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/usage.sh"
+auto=0
+while (($#)); do
+	case "$1" in
+	--auto-approve) auto=1 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage_error "unknown argument $1" ;;
+	esac
+	shift
+done
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
@@ -18,13 +29,6 @@ source scripts/lib.sh
 ACCOUNT_GO=environments/account.go
 LOCAL_STATE=terraform.state-bootstrap.tfstate
 STACK_DIR="${INFLUENCEGEN_OUTDIR:-cdktf.out}/stacks/state-bootstrap"
-
-auto=0
-case "${1:-}" in
-"") ;;
---auto-approve) auto=1 ;;
-*) sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "$EXIT_USAGE" ;;
-esac
 
 if grep -q 'StateBootstrapped: *true' "$ACCOUNT_GO"; then
 	echo "the state bucket is already bootstrapped (StateBootstrapped is true in $ACCOUNT_GO)" >&2

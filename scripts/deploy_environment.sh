@@ -1,71 +1,201 @@
 #!/usr/bin/env bash
-# Deploys one environment end to end: synthesize, plan (saved to a log),
-# confirm, `cdktf deploy`, refresh the Ansible inventory from the outputs,
-# then configure the servers with site.yml.
+# Deploys one environment end to end: synthesize, plan with Terraform into a
+# saved plan file, show it, confirm, apply exactly that file, write the
+# outputs, then configure the servers with Ansible and check that every
+# server of the stack was configured.
 #
 # usage: scripts/deploy_environment.sh ENV [--auto-approve [--i-know-this-is-production]]
+#                                          [--plan-only | --apply-plan] [--plan-dir DIR]
 #                                          [--skip-ansible] [--static-inventory]
 #
 #   ENV                          dev, staging or production (`go run . envs`)
 #   --auto-approve               skip the typed confirmation; refused for production
 #                                unless --i-know-this-is-production is given too
+#   --plan-only                  stop after the plan, keeping it in DIR for a later
+#                                --apply-plan (CI: the plan job)
+#   --apply-plan                 apply the plan an earlier --plan-only left in DIR
+#                                (CI: the apply job, after the environment's approval)
+#   --plan-dir DIR               where the plan is kept (default: plans/ENV)
 #   --skip-ansible               stop after the infrastructure and the inventory
 #   --static-inventory           configure through the generated hosts.ini instead
 #                                of the aws_ec2 dynamic inventory
 #
-# Steps: validate, synth, diff (plan saved to logs/), confirm, deploy (outputs to
-# outputs/ENV.json), inventory (ansible/inventories/ENV/hosts.ini), ansible.
-# Every step is logged with a timestamp to logs/deploy-ENV-<time>.log.
+# The plan: `terraform plan -out` in cdktf.out/stacks/ENV-stack writes
+# DIR/ENV-stack.tfplan. It holds sensitive values: mode 0600, never printed,
+# deleted after the apply (or a refusal). Beside it: ENV-stack.plan.txt
+# (`terraform show`, sensitive values masked; the copy in logs/ is what you
+# review) and ENV-stack.plan.meta (commit, sha256 of the plan and of
+# cdk.tf.json, state lineage and serial, time). Before applying, the script
+# refuses a plan whose checksum, cdk.tf.json or commit differ from now, whose
+# state serial changed, or that is older than PLAN_MAX_AGE_HOURS (default 6);
+# Terraform itself refuses a plan made stale by a state change.
 #
-# Exit codes: 0 deployed; 1 a step failed (the message names it);
+# Ansible: before the playbook, the inventory must hold exactly the stack's
+# instances (output instance_ids) in each group and every play must match a
+# host; after it, every instance must be in the recap with failed=0 and
+# unreachable=0. The dynamic inventory needs boto3 and botocore.
+#
+# Steps: validate, synth, init, plan, confirm, verify-plan, apply, outputs
+# (outputs/ENV.json), inventory (ansible/inventories/ENV/hosts.ini),
+# inventory-check, plays-check, ansible, recap-check. Every step is logged
+# with a timestamp to logs/deploy-ENV-<time>.log.
+#
+# Exit codes: 0 deployed (or planned); 1 a step failed (the message names it);
 #             2 bad usage or unknown environment; 3 refused (no confirmation,
-#             or auto-approve for production without the explicit flag).
+#             auto-approve for production without the explicit flag, or a
+#             plan that no longer fits).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/usage.sh"
 
-usage() { sed -n '2,24p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "$EXIT_USAGE"; }
-
-env_name="" auto=0 prod_ok=0 skip_ansible=0 static=0
+env_name="" auto=0 prod_ok=0 skip_ansible=0 static=0 mode=full plan_dir=""
 while (($#)); do
 	case "$1" in
 	--auto-approve) auto=1 ;;
 	--i-know-this-is-production) prod_ok=1 ;;
+	--plan-only) [[ "$mode" == full ]] || usage_error "--plan-only and --apply-plan exclude each other"; mode=plan ;;
+	--apply-plan) [[ "$mode" == full ]] || usage_error "--plan-only and --apply-plan exclude each other"; mode=apply ;;
+	--plan-dir) [[ $# -ge 2 && -n "$2" ]] || usage_error "--plan-dir needs a directory"; plan_dir="$2"; shift ;;
 	--skip-ansible) skip_ansible=1 ;;
 	--static-inventory) static=1 ;;
-	-h | --help) usage ;;
-	-*) echo "unknown option $1" >&2; usage ;;
-	*) [[ -z "$env_name" ]] || usage; env_name="$1" ;;
+	-h | --help) usage; exit 0 ;;
+	-*) usage_error "unknown option $1" ;;
+	*) [[ -z "$env_name" ]] || usage_error "one environment only (got $env_name and $1)"; env_name="$1" ;;
 	esac
 	shift
 done
-[[ -n "$env_name" ]] || usage
+[[ -n "$env_name" ]] || usage_error "no environment given"
+max_age_hours="${PLAN_MAX_AGE_HOURS:-6}"
+[[ "$max_age_hours" =~ ^[1-9][0-9]*$ ]] || usage_error "PLAN_MAX_AGE_HOURS must be a whole number of hours, not '$max_age_hours'"
+[[ -z "$plan_dir" || "$plan_dir" == /* ]] || plan_dir="$PWD/$plan_dir"
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 kind="$(env_kind "$env_name")" || exit "$EXIT_USAGE"
-if [[ "$kind" == reference && "$auto" -eq 1 && "$prod_ok" -ne 1 ]]; then
+if [[ "$mode" != plan && "$kind" == reference && "$auto" -eq 1 && "$prod_ok" -ne 1 ]]; then
 	echo "refusing --auto-approve for $env_name: add --i-know-this-is-production, or confirm interactively" >&2
 	exit "$EXIT_REFUSED"
 fi
 
 stack="$env_name-stack"
+stack_dir="${INFLUENCEGEN_OUTDIR:-cdktf.out}/stacks/$stack"
+plan_dir="${plan_dir:-$PWD/plans/$env_name}"
+plan_file="$plan_dir/$stack.tfplan"
+plan_meta="$plan_dir/$stack.plan.meta"
+plan_text="$plan_dir/$stack.plan.txt"
 start_log "deploy-$env_name"
-log "deploying $env_name ($kind) as $stack"
+log "deploying $env_name ($kind) as $stack ($mode)"
+
+# remove_plan: the saved plan holds sensitive values and is good for one
+# apply at most; it goes once applied, refused or abandoned.
+remove_plan() { rm -f "$plan_file"; }
+
+# stack_sha: sha256 of the synthesized configuration.
+stack_sha() { sha256sum "$stack_dir/cdk.tf.json" | cut -d' ' -f1; }
+commit() { git rev-parse HEAD 2>/dev/null || echo unknown; }
+# state_serial: "LINEAGE SERIAL" of the stack's current state; the state
+# itself (secrets included) goes straight into the parser, never to disk.
+state_serial() {
+	local state
+	state="$(in_dir "$stack_dir" "${TERRAFORM[@]}" state pull)" || return 1
+	/usr/bin/env python3 scripts/deploy_checks.py state-serial <<<"$state"
+}
+meta() { sed -n "s/^$1=//p" "$plan_meta"; }
+
+# plan: a saved plan, its `terraform show` and what it was made from.
+plan() {
+	mkdir -p "$plan_dir"
+	chmod 0700 "$plan_dir"
+	local serial
+	serial="$(state_serial)" || { echo "cannot read the state of $stack (terraform state pull)" >&2; return 1; }
+	rm -f "$plan_file" "$plan_meta" "$plan_text"
+	(umask 077 && in_dir "$stack_dir" "${TERRAFORM[@]}" plan -input=false -no-color -out="$plan_file") || return
+	chmod 0600 "$plan_file"
+	(umask 077 && in_dir "$stack_dir" "${TERRAFORM[@]}" show -no-color "$plan_file" >"$plan_text") || return
+	cat >"$plan_meta" <<-EOF
+		stack=$stack
+		commit=$(commit)
+		plan_sha256=$(sha256sum "$plan_file" | cut -d' ' -f1)
+		synth_sha256=$(stack_sha)
+		state=$serial
+		created=$(date -u +%s)
+		created_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+	EOF
+	cp "$plan_text" "${LOG_FILE%.log}-plan.txt"
+}
+
+# verify_plan: refuse a plan that is not the one reviewed for what is here now.
+verify_plan() {
+	local problems=() now age
+	[[ -f "$plan_file" && -f "$plan_meta" ]] || { echo "no saved plan in $plan_dir: run with --plan-only first" >&2; return 1; }
+	[[ "$(meta stack)" == "$stack" ]] || problems+=("it is a plan of $(meta stack), not $stack")
+	[[ "$(sha256sum "$plan_file" | cut -d' ' -f1)" == "$(meta plan_sha256)" ]] || problems+=("the plan file is not the one that was shown (checksum differs)")
+	[[ "$(stack_sha)" == "$(meta synth_sha256)" ]] || problems+=("cdk.tf.json differs from the one planned (synthesized from other code)")
+	[[ "$(commit)" == "$(meta commit)" ]] || problems+=("it was planned at commit $(meta commit), this is $(commit)")
+	now="$(date -u +%s)"
+	age=$((now - $(meta created)))
+	((age <= max_age_hours * 3600)) || problems+=("it is $((age / 3600)) h old (made $(meta created_utc)); PLAN_MAX_AGE_HOURS is $max_age_hours")
+	local serial
+	serial="$(state_serial)" || { echo "cannot read the state of $stack (terraform state pull)" >&2; return 1; }
+	[[ "$serial" == "$(meta state)" ]] || problems+=("the state changed since the plan (lineage/serial $(meta state) then, $serial now)")
+	if ((${#problems[@]})); then
+		echo "refusing to apply the saved plan $plan_file:" >&2
+		printf '  - %s\n' "${problems[@]}" >&2
+		echo "plan again (--plan-only, or without --apply-plan)" >&2
+		return "$EXIT_REFUSED"
+	fi
+	log "saved plan verified: commit $(meta commit), cdk.tf.json $(meta synth_sha256 | cut -c1-12), state serial ${serial#* }, made $(meta created_utc)"
+}
+
+# apply: exactly the saved file. Terraform refuses it if the state moved on.
+apply() {
+	local out="$LOG_FILE.apply" rc=0
+	in_dir "$stack_dir" "${TERRAFORM[@]}" apply -input=false -no-color "$plan_file" 2>&1 | tee "$out" || rc=$?
+	remove_plan
+	if ((rc)) && grep -q "Saved plan is stale" "$out"; then
+		echo "Terraform refused the plan: the state changed after it was made. Plan again." >&2
+	fi
+	rm -f "$out"
+	return "$rc"
+}
+
+# write_outputs: outputs/ENV.json as `cdktf deploy --outputs-file` writes it.
+write_outputs() {
+	mkdir -p outputs
+	in_dir "$stack_dir" "${TERRAFORM[@]}" output -json |
+		/usr/bin/env python3 scripts/deploy_checks.py outputs "$stack_dir/cdk.tf.json" "$stack" >"outputs/$env_name.json.tmp" &&
+		mv "outputs/$env_name.json.tmp" "outputs/$env_name.json"
+}
 
 step validate "${APP[@]}" validate
 step synth "${CDKTF[@]}" synth
-plan_log="${LOG_FILE%.log}-plan.log"
-step diff tee_to "$plan_log" "${CDKTF[@]}" diff "$stack"
-log "plan saved to $plan_log"
+step init in_dir "$stack_dir" "${TERRAFORM[@]}" init -input=false -no-color
+# A plan is kept only by --plan-only, for a later --apply-plan.
+[[ "$mode" == plan ]] || trap remove_plan EXIT
+if [[ "$mode" != apply ]]; then
+	step plan plan
+	log "plan of $stack saved to $plan_file (0600); what it does, as reviewed: $plan_text"
+fi
+if [[ "$mode" == plan ]]; then
+	log "stopping after the plan (--plan-only); apply it with --apply-plan --plan-dir $plan_dir"
+	exit "$EXIT_OK"
+fi
+if [[ "$mode" == apply && -f "$plan_text" ]]; then
+	log "the saved plan, as it was reviewed ($plan_text):"
+	cat "$plan_text"
+fi
 
+log "step verify-plan: started"
+verify_plan || { rc=$?; log "step verify-plan: FAILED"; exit "$((rc == EXIT_REFUSED ? EXIT_REFUSED : EXIT_STEP_FAILED))"; }
+log "step verify-plan: done"
 if [[ "$auto" -ne 1 ]]; then
-	confirm "$env_name" "deploy the plan above to" || exit "$EXIT_REFUSED"
+	confirm "$env_name" "apply the plan above to" || exit "$EXIT_REFUSED"
 else
 	log "confirmation skipped (--auto-approve)"
 fi
-
-mkdir -p outputs
-step deploy "${CDKTF[@]}" deploy "$stack" --auto-approve --outputs-file "outputs/$env_name.json"
+step apply apply
+step outputs write_outputs
 step inventory /usr/bin/env python3 ansible/scripts/hosts_from_outputs.py "outputs/$env_name.json" "$env_name" -o "ansible/inventories/$env_name/hosts.ini"
 
 if [[ "$skip_ansible" -eq 1 ]]; then
@@ -74,5 +204,32 @@ if [[ "$skip_ansible" -eq 1 ]]; then
 fi
 inventory="inventories/$env_name/aws_ec2.yml"
 [[ "$static" -eq 1 ]] && inventory="inventories/$env_name/hosts.ini"
-step ansible in_dir ansible "${ANSIBLE_PLAYBOOK[@]}" -i "$inventory" playbooks/site.yml
+work="$(mktemp -d)"
+trap 'remove_plan; rm -rf "$work"' EXIT
+
+# inventory_check: the inventory Ansible will use holds exactly the stack's
+# instances. An inventory source no plugin can parse (aws_ec2 without boto3)
+# must fail here, not yield an empty inventory: ANSIBLE_INVENTORY_UNPARSED_FAILED.
+inventory_check() {
+	if ! ANSIBLE_INVENTORY_UNPARSED_FAILED=true in_dir ansible "${INVENTORY_CMD[@]}" -i "$inventory" --list >"$work/inventory.json" 2>"$work/inventory.err"; then
+		cat "$work/inventory.err" >&2
+		if grep -q "required Python library" "$work/inventory.err"; then
+			echo "the aws_ec2 inventory plugin needs boto3 and botocore in Ansible's Python (Debian/Ubuntu: apt-get install python3-boto3 python3-botocore); or use --static-inventory" >&2
+		fi
+		echo "ansible-inventory could not read $inventory" >&2
+		return 1
+	fi
+	/usr/bin/env python3 scripts/deploy_checks.py inventory "outputs/$env_name.json" "$env_name" "$work/inventory.json" "$inventory"
+}
+
+# plays_check: no play of site.yml would skip every host.
+plays_check() {
+	in_dir ansible "${ANSIBLE_PLAYBOOK[@]}" -i "$inventory" playbooks/site.yml --list-hosts >"$work/list-hosts.txt" || return 1
+	/usr/bin/env python3 scripts/deploy_checks.py plays "outputs/$env_name.json" "$env_name" "$work/list-hosts.txt" >"$work/empty-plays"
+}
+
+step inventory-check inventory_check
+step plays-check plays_check
+step ansible tee_to "$work/ansible.log" in_dir ansible "${ANSIBLE_PLAYBOOK[@]}" -i "$inventory" playbooks/site.yml
+step recap-check /usr/bin/env python3 scripts/deploy_checks.py recap "outputs/$env_name.json" "$env_name" "$work/ansible.log" "$(cat "$work/empty-plays")"
 log "$env_name deployed and configured"

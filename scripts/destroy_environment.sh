@@ -13,23 +13,23 @@
 # Exit codes: 0 destroyed; 1 a step failed; 2 bad usage or unknown environment;
 #             3 refused (production, no confirmation, auto-approve outside CI).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-# shellcheck source=scripts/lib.sh
-source scripts/lib.sh
-
-usage() { sed -n '2,15p' "$0" | sed 's/^# \{0,1\}//' >&2; exit "$EXIT_USAGE"; }
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/usage.sh"
 
 env_name="" auto=0
 while (($#)); do
 	case "$1" in
 	--auto-approve) auto=1 ;;
-	-h | --help) usage ;;
-	-*) echo "unknown option $1" >&2; usage ;;
-	*) [[ -z "$env_name" ]] || usage; env_name="$1" ;;
+	-h | --help) usage; exit 0 ;;
+	-*) usage_error "unknown option $1" ;;
+	*) [[ -z "$env_name" ]] || usage_error "one environment only (got $env_name and $1)"; env_name="$1" ;;
 	esac
 	shift
 done
-[[ -n "$env_name" ]] || usage
+[[ -n "$env_name" ]] || usage_error "no environment given"
+cd "$(dirname "$0")/.."
+# shellcheck source=scripts/lib.sh
+source scripts/lib.sh
 
 kind="$(env_kind "$env_name")" || exit "$EXIT_USAGE"
 if [[ "$kind" == reference ]]; then

@@ -1,11 +1,53 @@
 #!/usr/bin/env bash
-# Installs what the tests and scanners need and a fresh Debian machine lacks:
-# the Debian packages below (apt, as root or through sudo), the Go modules and
-# the pinned cdktf CLI (npm ci). Safe to run again: it installs only what is
-# missing.
+# Installs what the project needs and a fresh machine lacks. Safe to run
+# again: it installs only what is missing.
+#
+# usage: scripts/install-deps.sh [--synth-only]
+#
+#   (no option)    everything `make test` needs: the synth part below, then the
+#                  Debian test tools (apt-get, as root or through sudo):
+#                  ansible, ansible-lint, yamllint, debootstrap, shellcheck,
+#                  bats and the model server's Python test packages
+#   --synth-only   only what `make synth` needs: the Go modules (go mod
+#                  download) and the pinned cdktf CLI (npm ci). Needs Go, Node.js
+#                  and npm; no root, no apt: works on macOS, Fedora, anywhere.
+#
+# On a system without apt-get the test tools are not installed: the script
+# names the missing ones (README.md, "Test tools", says where to get them).
+# Exit codes: 0 done; 1 a tool is missing or an install failed; 2 bad usage.
 set -euo pipefail
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/usage.sh"
+synth_only=0
+while (($#)); do
+	case "$1" in
+	--synth-only) synth_only=1 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage_error "unknown argument $1" ;;
+	esac
+	shift
+done
 cd "$(dirname "$0")/.."
 
+die() { echo "install-deps: $*" >&2; exit 1; }
+
+# --- synth: Go modules and the pinned cdktf CLI --------------------------------
+for tool in go node npm; do
+	command -v "$tool" >/dev/null || die "$tool is not installed: make synth needs Go, Node.js and npm (README.md, Prerequisites)"
+done
+want_node="$(cat .nvmrc)"
+have_node="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo unknown)"
+if [[ "$have_node" != "$want_node" ]]; then
+	echo "install-deps: warning: Node.js $have_node here, the project supports $want_node (.nvmrc): the cdktf CLI's node-pty has no prebuilt binary for other versions, so npm ci may try to compile it" >&2
+fi
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
+	echo "install-deps: npm ci"
+	npm ci --no-audit --no-fund --loglevel=error
+fi
+GONOSUMDB="${GONOSUMDB:-github.com/cdktf}" go mod download
+((synth_only)) && exit 0
+
+# --- test tools: Debian packages -----------------------------------------------
 DEBIAN_PACKAGES=(
 	ansible ansible-lint yamllint  # Ansible layer and its linters
 	debootstrap debian-archive-keyring  # the chroot idempotence test, the model server's Debian 13 root
@@ -13,21 +55,33 @@ DEBIAN_PACKAGES=(
 	python3-pytest python3-yaml    # Python tests (the model server's run in a Debian 13 root: docker/ai_model_server/tests/run.sh)
 	nginx-light python3-werkzeug   # Odoo's local proxy, run for real (ansible/tests/test_odoo_proxy.py)
 )
+# The commands the packages above provide, checked where there is no apt.
+TEST_COMMANDS=(ansible-playbook ansible-lint yamllint shellcheck bats)
+
+if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
+	missing=()
+	for c in "${TEST_COMMANDS[@]}"; do command -v "$c" >/dev/null || missing+=("$c"); done
+	# python3-NAME packages: the module NAME for /usr/bin/python3 (python3-pil: PIL).
+	for p in "${DEBIAN_PACKAGES[@]}"; do
+		[[ "$p" == python3-* ]] || continue
+		module="${p#python3-}"
+		[[ "$module" == pil ]] && module=PIL
+		/usr/bin/python3 -c "import $module" 2>/dev/null || missing+=("python3 module $module")
+	done
+	((${#missing[@]} == 0)) || die "not a Debian system, so the test tools are not installed for you; missing: ${missing[*]} (README.md, \"Test tools\", lists them)"
+	exit 0
+fi
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
 done
-if ((${#missing[@]})); then
-	echo "install-deps: apt-get install ${missing[*]}"
-	sudo=()
-	[[ "$(id -u)" -eq 0 ]] || sudo=(sudo)
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
-	"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+((${#missing[@]})) || exit 0
+echo "install-deps: apt-get install ${missing[*]}"
+sudo=()
+if [[ "$(id -u)" -ne 0 ]]; then
+	command -v sudo >/dev/null || die "the test tools need root to install (${missing[*]}): run as root \`apt-get install ${missing[*]}\`, or install sudo"
+	sudo=(sudo)
 fi
-
-if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
-	echo "install-deps: npm ci"
-	npm ci --no-audit --no-fund --loglevel=error
-fi
-GONOSUMDB="${GONOSUMDB:-github.com/cdktf}" go mod download
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 update -qq
+"${sudo[@]}" env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600 install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

@@ -17,6 +17,9 @@ fi
 read -r -a CDKTF <<<"${CDKTF:-npx --no-install cdktf}"
 read -r -a APP <<<"${INFLUENCEGEN_APP:-go run .}"
 read -r -a ANSIBLE_PLAYBOOK <<<"${ANSIBLE_PLAYBOOK:-ansible-playbook}"
+# Not ANSIBLE_INVENTORY: that is Ansible's own default-inventory variable.
+# shellcheck disable=SC2034 # used by deploy_environment.sh
+read -r -a INVENTORY_CMD <<<"${ANSIBLE_INVENTORY_CMD:-ansible-inventory}"
 read -r -a TERRAFORM <<<"${TERRAFORM:-terraform}"
 
 log() { printf '[%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Builds the images, tags them with the git commit, pushes them to the
 # account's ECR (shared-stack) and prints their digests. The digest, not the
-# tag, is what environments run:
+# tag, is what environments run.
+#
+# usage: scripts/push_images.sh [--image odoo|ai-model-server] [--env ENV]
+#        scripts/push_images.sh --promote FROM TO
 #
 #   scripts/push_images.sh                     build + push both images; record the
 #                                              AI image digest in group_vars/dev.yml
@@ -17,14 +20,14 @@
 # PROJECT (default influencegen). Needs docker, aws and git.
 # Exit codes: 0 ok, 1 a step failed, 2 bad usage or refused.
 set -euo pipefail
-cd "$(dirname "$0")/.."
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/usage.sh"
 
 PROJECT="${PROJECT:-influencegen}"
 AWS_REGION="${AWS_REGION:-eu-central-1}"
 GROUP_VARS="ansible/group_vars"
 KEY="ai_model_server_image_digest"
 
-usage() { sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 2; }
 die() { echo "push_images: $1" >&2; exit "${2:-1}"; }
 log() { printf '[%s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
@@ -51,13 +54,14 @@ env_name=dev
 promote=()
 while (($#)); do
 	case "$1" in
-	--image) [[ $# -ge 2 ]] || usage; images=("$2"); shift 2 ;;
-	--env) [[ $# -ge 2 ]] || usage; env_name="$2"; shift 2 ;;
-	--promote) [[ $# -ge 3 ]] || usage; promote=("$2" "$3"); shift 3 ;;
-	-h | --help) usage ;;
-	*) echo "unknown argument: $1" >&2; usage ;;
+	--image) [[ $# -ge 2 ]] || usage_error "--image needs an image name"; images=("$2"); shift 2 ;;
+	--env) [[ $# -ge 2 ]] || usage_error "--env needs an environment"; env_name="$2"; shift 2 ;;
+	--promote) [[ $# -ge 3 ]] || usage_error "--promote needs two environments: FROM TO"; promote=("$2" "$3"); shift 3 ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage_error "unknown argument $1" ;;
 	esac
 done
+cd "$(dirname "$0")/.."
 
 if ((${#promote[@]})); then
 	from="${promote[0]}" to="${promote[1]}"

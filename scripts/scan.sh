@@ -17,8 +17,16 @@
 # justification; one without fails the scan. Before trusting silence, the
 # scan checks that both scanners do find the known problems planted in
 # scripts/scan-canary/.
-# Exit codes: 0 pass; 1 findings; 2 tools, stacks or suppressions missing/invalid.
+# Exit codes: 0 pass; 1 findings; 2 bad usage, or tools, stacks or
+# suppressions missing/invalid.
 set -euo pipefail
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/usage.sh"
+case "${1:-}" in
+"") ;;
+-h | --help) usage; exit 0 ;;
+*) usage_error "unknown argument $1 (scan.sh takes none)" ;;
+esac
 cd "$(dirname "$0")/.."
 
 TOOLS_DIR="${TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/influencegen-tools}"

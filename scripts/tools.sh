@@ -2,7 +2,8 @@
 # Builds the pinned scanners and linters from the Go module proxy into a
 # cached tools directory, skipping any tool already built at its version.
 #
-# usage: scripts/tools.sh [TOOL...]        (default: all)
+# usage: scripts/tools.sh [TOOL...]        (default: all: tflint,
+#                                          tflint-ruleset-aws, trivy, actionlint)
 #   TOOLS_DIR   where binaries go (default: ~/.cache/influencegen-tools, kept
 #               between runs on the same machine)
 #
@@ -10,11 +11,10 @@
 # fails; each tool is built from a throwaway module instead (go get, then
 # go build). Tools build concurrently. trivy needs GOEXPERIMENT=jsonv2 with Go 1.26; its cold build
 # takes about 14 minutes and 3.5 GB.
+# Exit codes: 0 built; 1 a build failed; 2 bad usage (unknown tool).
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
-TOOLS_DIR="${TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/influencegen-tools}"
-mkdir -p "$TOOLS_DIR/bin" "$TOOLS_DIR/tflint-plugins"
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/usage.sh"
 
 # name | module@version | package to build | output path | extra env
 TOOLS=(
@@ -23,6 +23,23 @@ TOOLS=(
 	"trivy|github.com/aquasecurity/trivy@v0.69.0|github.com/aquasecurity/trivy/cmd/trivy|bin/trivy|GOEXPERIMENT=jsonv2"
 	"actionlint|github.com/rhysd/actionlint@v1.7.7|github.com/rhysd/actionlint/cmd/actionlint|bin/actionlint|"
 )
+
+want=()
+for arg in "$@"; do
+	case "$arg" in
+	-h | --help) usage; exit 0 ;;
+	-*) usage_error "unknown option $arg" ;;
+	*)
+		known=0
+		for spec in "${TOOLS[@]}"; do [[ "${spec%%|*}" == "$arg" ]] && known=1; done
+		((known)) || usage_error "unknown tool $arg"
+		want+=("$arg")
+		;;
+	esac
+done
+cd "$(dirname "$0")/.."
+TOOLS_DIR="${TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/influencegen-tools}"
+mkdir -p "$TOOLS_DIR/bin" "$TOOLS_DIR/tflint-plugins"
 
 log() { printf '[tools %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
@@ -50,7 +67,6 @@ build() {
 }
 
 # Build concurrently: module downloads (network) overlap other compiles.
-want=("$@")
 pids=() names=()
 for spec in "${TOOLS[@]}"; do
 	IFS='|' read -r name modver pkg out extra <<<"$spec"

@@ -7,6 +7,13 @@
 # usage: tests/idempotence.sh            (from ansible/)
 #   ROOTFS_CACHE=dir   reuse a pristine root from an earlier run
 set -euo pipefail
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/../../scripts/usage.sh"
+case "${1:-}" in
+"") ;;
+-h | --help) usage; exit 0 ;;
+*) usage_error "unknown argument $1 (idempotence.sh takes none)" ;;
+esac
 cd "$(dirname "$0")/.."
 
 suite="${DEBIAN_SUITE:-bookworm}"

@@ -4,11 +4,18 @@
 # inventory script's tests, and the chroot idempotence test.
 #
 # usage: tests/run.sh [--no-converge]     (from anywhere)
+#   --no-converge   skip the idempotence test (it needs root)
 set -euo pipefail
-cd "$(dirname "$0")/.."
-
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/../../scripts/usage.sh"
 converge=1
-[[ "${1:-}" == "--no-converge" ]] && converge=0
+case "${1:-}" in
+"") ;;
+--no-converge) converge=0 ;;
+-h | --help) usage; exit 0 ;;
+*) usage_error "unknown argument $1" ;;
+esac
+cd "$(dirname "$0")/.."
 
 step() { printf '\n--- ansible: %s\n' "$*"; }
 

@@ -1,6 +1,18 @@
 #!/usr/bin/env bats
-# The operations scripts, run in a scratch copy of the repository with fake
-# cdktf, ansible-playbook and terraform that record their calls.
+# The operations scripts, run in a scratch copy of the repository.
+#
+# Fakes: cdktf (synth writes the stacks) and terraform, both recording their
+# calls. The fake terraform keeps the contract of Terraform 1.11 that the
+# deploy relies on: `apply` takes only a file a `plan -out` wrote, and
+# refuses it, with Terraform's own message, once the state moved on. One
+# test runs the same flow against the real terraform when it is installed.
+#
+# Real: ansible-inventory and ansible-playbook (Debian's ansible), on a
+# scratch playbook with site.yml's plays and host patterns, connecting
+# locally; the aws_ec2 inventory is replaced by the YAML inventory it would
+# return, except where the real plugin is the point (boto3 missing).
+
+bats_require_minimum_version 1.5.0
 
 setup_file() {
 	export REPO="$BATS_TEST_DIRNAME/../.."
@@ -8,19 +20,32 @@ setup_file() {
 	(cd "$REPO" && go build -o "$APP_BIN" .)
 }
 
+# The instances the fake stack outputs, per instance_ids key.
+ODOO=i-0aaaaaaaaaaaaaaa1 MAIN=i-0bbbbbbbbbbbbbbb1 WORKER=i-0ccccccccccccccc1 AI=i-0ddddddddddddddd1
+export SECRET_VALUE=fake-sensitive-value-4c1d
+
 setup() {
 	export WORK="$BATS_TEST_TMPDIR/repo"
-	mkdir -p "$WORK/scripts" "$WORK/ansible/scripts" "$WORK/environments" "$WORK/fakes" "$WORK/out"
-	cp "$REPO"/scripts/*.sh "$WORK/scripts/"
+	mkdir -p "$WORK/scripts" "$WORK/ansible/scripts" "$WORK/ansible/playbooks" "$WORK/environments" "$WORK/fakes/tf" "$WORK/out"
+	cp "$REPO"/scripts/*.sh "$REPO"/scripts/deploy_checks.py "$WORK/scripts/"
 	cp "$REPO/ansible/scripts/hosts_from_outputs.py" "$WORK/ansible/scripts/"
+	cp "$REPO/ansible/ansible.cfg" "$WORK/ansible/"
 	cp "$REPO/environments/account.go" "$WORK/environments/"
-	for e in dev staging production; do mkdir -p "$WORK/ansible/inventories/$e"; done
-	export CALLS="$WORK/calls"
+	scratch_playbook >"$WORK/ansible/playbooks/site.yml"
+	for e in dev staging production; do
+		mkdir -p "$WORK/ansible/inventories/$e/group_vars"
+		printf 'ansible_connection: local\nansible_become: false\nansible_python_interpreter: /usr/bin/python3\n' \
+			>"$WORK/ansible/inventories/$e/group_vars/all.yml"
+		dynamic_inventory "$e" "$ODOO" "$MAIN" "$WORKER" "$AI"
+	done
+	export CALLS="$WORK/calls" FAKE_TF="$WORK/fakes/tf"
 	: >"$CALLS"
 	export INFLUENCEGEN_APP="$APP_BIN"
 	export INFLUENCEGEN_OUTDIR="$WORK/out"
-	export CDKTF="$WORK/fakes/cdktf" ANSIBLE_PLAYBOOK="$WORK/fakes/ansible-playbook" TERRAFORM="$WORK/fakes/terraform"
-	unset CI FAIL_STEP
+	export CDKTF="$WORK/fakes/cdktf" TERRAFORM="$WORK/fakes/terraform"
+	export ANSIBLE_HOME="$BATS_TEST_TMPDIR/ansible-home" ANSIBLE_LOCAL_TEMP="$BATS_TEST_TMPDIR/ansible-tmp" ANSIBLE_NOCOLOR=1
+	export FAKE_INSTANCES="odoo=$ODOO n8n_main=$MAIN n8n_worker=$WORKER ai=$AI"
+	unset CI FAIL_STEP FAIL_HOST SKIP_ALL FAKE_TF_STALE ANSIBLE_PLAYBOOK ANSIBLE_INVENTORY_CMD PLAN_MAX_AGE_HOURS
 
 	cat >"$WORK/fakes/cdktf" <<'FAKE'
 #!/usr/bin/env bash
@@ -28,39 +53,141 @@ echo "cdktf $*" >>"$CALLS"
 [[ "${FAIL_STEP:-}" == "$1" ]] && { echo "fake cdktf $1 failed" >&2; exit 7; }
 case "$1" in
 synth)
+	variant="$(cat "$FAKE_TF/synth-variant" 2>/dev/null || echo 1)"
 	for s in dev-stack staging-stack production-stack state-bootstrap; do
 		mkdir -p "$INFLUENCEGEN_OUTDIR/stacks/$s"
-		echo '{"resource":{"aws_db_instance":{"db":{"deletion_protection":false,"skip_final_snapshot":false}}}}' \
-			>"$INFLUENCEGEN_OUTDIR/stacks/$s/cdk.tf.json"
+		printf '{"//":{"outputs":{"%s":{"instance_ids":"instance_ids","db_password":"db_password"}}},"variant":%s,"resource":{"aws_db_instance":{"db":{"deletion_protection":false,"skip_final_snapshot":false}}}}\n' \
+			"$s" "$variant" >"$INFLUENCEGEN_OUTDIR/stacks/$s/cdk.tf.json"
 	done
 	[[ -f environments/account.go ]] && grep -q 'StateBootstrapped: true' environments/account.go && echo "synth with the s3 backend" >>"$CALLS"
 	;;
-diff) echo "Plan: 3 to add, 1 to change, 0 to destroy." ;;
 deploy)
 	if [[ "$2" == state-bootstrap ]]; then echo '{"version":4}' >terraform.state-bootstrap.tfstate; exit 0; fi
-	while (($#)); do [[ "$1" == --outputs-file ]] && out="$2"; shift; done
-	env="${out##*/}"; env="${env%.json}"
-	printf '{"%s-stack":{"instance_ids":{"odoo":["i-0aaaaaaaaaaaaaaa1"],"n8n_main":["i-0bbbbbbbbbbbbbbb1"],"n8n_worker":["i-0ccccccccccccccc1"],"ai":["i-0ddddddddddddddd1"]}}}\n' "$env" >"$out"
+	echo "fake cdktf: the deploy script applies saved plans with terraform, not cdktf deploy" >&2
+	exit 1
 	;;
 esac
 exit 0
 FAKE
-	cat >"$WORK/fakes/ansible-playbook" <<'FAKE'
-#!/usr/bin/env bash
-echo "ansible-playbook $* (in ${PWD##*/})" >>"$CALLS"
-[[ "${FAIL_STEP:-}" == ansible ]] && exit 4
-exit 0
-FAKE
+
+	# The fake terraform. Messages on the refusal paths are Terraform 1.11's
+	# (checked against the real binary: see "the real terraform" test).
 	cat >"$WORK/fakes/terraform" <<'FAKE'
 #!/usr/bin/env bash
 echo "terraform $*" >>"$CALLS"
-[[ "$1 $2" == "state list" ]] && echo "module.state.aws_s3_bucket.bucket"
+sha() { sha256sum "$1" | cut -d' ' -f1; }
+serial() { cat "$FAKE_TF/serial" 2>/dev/null || echo 0; }
+[[ "${FAIL_STEP:-}" == "$1" ]] && { echo "fake terraform $1 failed" >&2; exit 7; }
+case "$1" in
+init)
+	[[ -f cdk.tf.json ]] || { echo "fake terraform: init outside a stack directory ($PWD)" >&2; exit 1; }
+	touch .fake-initialized
+	;;
+state)
+	case "$2" in
+	pull) [[ -f "$FAKE_TF/serial" ]] && printf '{"version":4,"lineage":"fake-lineage","serial":%s,"resources":[{"secret":"%s"}]}\n' "$(serial)" "$SECRET_VALUE" ;;
+	list) echo "module.state.aws_s3_bucket.bucket" ;;
+	esac
+	;;
+plan)
+	[[ -f .fake-initialized ]] || { echo "Error: Backend initialization required, please run \"terraform init\"" >&2; exit 1; }
+	out=""
+	for a in "$@"; do [[ "$a" == -out=* ]] && out="${a#-out=}"; done
+	[[ -n "$out" ]] || { echo "fake terraform: this project plans with -out only" >&2; exit 1; }
+	printf 'fake saved plan %s %s\nprior-serial=%s\nconfig=%s\nsecret=%s\n' "$RANDOM" "$(date +%s%N)" "$(serial)" "$(sha cdk.tf.json)" "$SECRET_VALUE" >"$out"
+	sha "$out" >>"$FAKE_TF/plans"
+	echo "Terraform will perform the following actions:"
+	echo "  # aws_db_instance.db will be updated in-place"
+	echo "Plan: 3 to add, 1 to change, 0 to destroy."
+	echo "Saved the plan to: $out"
+	;;
+show)
+	f="${*: -1}"
+	[[ -f "$f" ]] && grep -qx "$(sha "$f")" "$FAKE_TF/plans" 2>/dev/null || { printf '\nError: Failed to load "%s" as a plan file\n' "$f" >&2; exit 1; }
+	echo "Terraform will perform the following actions:"
+	echo "  # aws_db_instance.db will be updated in-place"
+	echo "      ~ password = (sensitive value)"
+	echo "Plan: 3 to add, 1 to change, 0 to destroy."
+	;;
+apply)
+	shift
+	args=()
+	for a in "$@"; do [[ "$a" == -* ]] || args+=("$a"); done
+	if ((${#args[@]} != 1)); then
+		echo "fake terraform: refusing: apply must be given exactly one saved plan file (got: $*)" >&2
+		exit 1
+	fi
+	f="${args[0]}"
+	if [[ ! -f "$f" ]] || ! grep -qx "$(sha "$f")" "$FAKE_TF/plans" 2>/dev/null; then
+		printf '\nError: Failed to load "%s" as a plan file\n' "$f" >&2
+		exit 1
+	fi
+	if [[ -n "${FAKE_TF_STALE:-}" || "$(sed -n 's/^prior-serial=//p' "$f")" != "$(serial)" ]]; then
+		printf '\nError: Saved plan is stale\n\nThe given plan file can no longer be applied because the state was changed by\nanother operation after the plan was created.\n' >&2
+		exit 1
+	fi
+	echo $(($(serial) + 1)) >"$FAKE_TF/serial"
+	echo "Apply complete! Resources: 3 added, 1 changed, 0 destroyed."
+	;;
+output)
+	json='{'
+	for pair in $FAKE_INSTANCES; do
+		key="${pair%%=*}" ids="${pair#*=}" list=""
+		for id in ${ids//,/ }; do list="$list${list:+,}\"$id\""; done
+		json="$json\"$key\":[$list],"
+	done
+	json="${json%,}}"
+	printf '{"instance_ids":{"sensitive":false,"type":"object","value":%s},"db_password":{"sensitive":true,"type":"string","value":"%s"}}\n' "$json" "$SECRET_VALUE"
+	;;
+esac
 exit 0
 FAKE
 	chmod +x "$WORK"/fakes/*
 }
 
+# scratch_playbook: site.yml's plays with their host patterns, each running
+# one local task; FAIL_HOST fails that host, SKIP_ALL skips every task.
+scratch_playbook() {
+	/usr/bin/python3 - "$REPO/ansible/playbooks/site.yml" <<'PY'
+import sys, yaml
+plays = yaml.safe_load(open(sys.argv[1]))
+out = []
+for p in plays:
+    out.append({
+        "name": p["name"], "hosts": p["hosts"], "gather_facts": False,
+        **{k: p[k] for k in ("serial", "order") if k in p},
+        "tasks": [{
+            "name": "Stand in for the play's roles",
+            "ansible.builtin.fail": {"msg": "failing as asked"},
+            "when": "lookup('ansible.builtin.env', 'SKIP_ALL') == '' and inventory_hostname == lookup('ansible.builtin.env', 'FAIL_HOST')",
+        }, {
+            "name": "Report",
+            "ansible.builtin.debug": {"msg": "configured"},
+            "when": "lookup('ansible.builtin.env', 'SKIP_ALL') == ''",
+        }],
+    })
+print(yaml.safe_dump(out, sort_keys=False))
+PY
+}
+
+# dynamic_inventory ENV ODOO MAIN WORKER AI: what the aws_ec2 plugin would
+# return (comma-separated IDs, "" for none), as a YAML inventory in its place.
+dynamic_inventory() {
+	local f="$WORK/ansible/inventories/$1/aws_ec2.yml" group ids
+	printf -- '---\nall:\n  children:\n' >"$f"
+	set -- "$2" "$3" "$4" "$5"
+	for group in odoo_servers n8n_servers n8n_workers ai_servers; do
+		ids="$1"
+		shift
+		printf '    %s:\n' "$group" >>"$f"
+		[[ -n "$ids" ]] || continue
+		printf '      hosts:\n' >>"$f"
+		for id in ${ids//,/ }; do printf '        %s:\n' "$id" >>"$f"; done
+	done
+}
+
 calls() { cat "$CALLS"; }
+plan_of() { echo "$WORK/plans/$1/$1-stack.tfplan"; }
 
 # --- environments -----------------------------------------------------------
 
@@ -77,6 +204,12 @@ calls() { cat "$CALLS"; }
 	[ -z "$(calls)" ]
 }
 
+@test "deploy: --plan-only and --apply-plan exclude each other" {
+	run "$WORK/scripts/deploy_environment.sh" dev --plan-only --apply-plan
+	[ "$status" -eq 2 ]
+	[ -z "$(calls)" ]
+}
+
 # --- production guards --------------------------------------------------------
 
 @test "destroying production is refused outright" {
@@ -89,19 +222,20 @@ calls() { cat "$CALLS"; }
 	[ -z "$(calls)" ]
 }
 
-@test "deploying production without confirmation aborts before any deploy" {
+@test "deploying production without confirmation aborts after the plan, before any apply, and removes the plan" {
 	run "$WORK/scripts/deploy_environment.sh" production </dev/null
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"nothing was changed"* ]]
-	[[ "$(calls)" == *"cdktf diff production-stack"* ]]
-	[[ "$(calls)" != *"cdktf deploy"* ]]
-	[[ "$(calls)" != *ansible-playbook* ]]
+	[[ "$(calls)" == *"terraform plan -input=false -no-color -out=$(plan_of production)"* ]]
+	[[ "$(calls)" != *"terraform apply"* ]]
+	[ ! -e "$(plan_of production)" ]
+	[[ "$output" != *PLAY* ]]
 }
 
 @test "deploying production with the wrong name typed aborts" {
 	run "$WORK/scripts/deploy_environment.sh" production <<<"prod"
 	[ "$status" -eq 3 ]
-	[[ "$(calls)" != *"cdktf deploy"* ]]
+	[[ "$(calls)" != *"terraform apply"* ]]
 }
 
 @test "auto-approve alone is refused for production" {
@@ -109,60 +243,336 @@ calls() { cat "$CALLS"; }
 	[ "$status" -eq 3 ]
 	[[ "$output" == *"--i-know-this-is-production"* ]]
 	[ -z "$(calls)" ]
+	run "$WORK/scripts/deploy_environment.sh" production --apply-plan --auto-approve
+	[ "$status" -eq 3 ]
+	[ -z "$(calls)" ]
 }
 
 @test "production deploys when its name is typed" {
 	run "$WORK/scripts/deploy_environment.sh" production --skip-ansible <<<"production"
 	[ "$status" -eq 0 ]
-	[[ "$(calls)" == *"cdktf deploy production-stack --auto-approve --outputs-file outputs/production.json"* ]]
+	[[ "$(calls)" == *"terraform apply -input=false -no-color $(plan_of production)"* ]]
 }
 
 @test "production deploys with both explicit flags" {
 	run "$WORK/scripts/deploy_environment.sh" production --auto-approve --i-know-this-is-production --skip-ansible
 	[ "$status" -eq 0 ]
-	[[ "$(calls)" == *"cdktf deploy production-stack"* ]]
+	[[ "$(calls)" == *"terraform apply"* ]]
 }
 
 # --- the happy path, in order ------------------------------------------------
 
-@test "deploy runs synth, diff, deploy, inventory and ansible in order" {
-	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
-	[ "$status" -eq 0 ]
+@test "deploy: synth, saved plan, apply of that file, outputs, inventory, checked ansible run" {
+	run --separate-stderr "$WORK/scripts/deploy_environment.sh" dev --auto-approve
+	[ "$status" -eq 0 ] || { echo "$output $stderr"; return 1; }
+	p="$(plan_of dev)"
 	expected="cdktf synth
-cdktf diff dev-stack
-cdktf deploy dev-stack --auto-approve --outputs-file outputs/dev.json
-ansible-playbook -i inventories/dev/aws_ec2.yml playbooks/site.yml (in ansible)"
+terraform init -input=false -no-color
+terraform state pull
+terraform plan -input=false -no-color -out=$p
+terraform show -no-color $p
+terraform state pull
+terraform apply -input=false -no-color $p
+terraform output -json"
 	[ "$(calls)" = "$expected" ]
-	grep -q '^i-0ccccccccccccccc1 server_role=n8n-worker$' "$WORK/ansible/inventories/dev/hosts.ini"
-	ls "$WORK"/logs/deploy-dev-*-plan.log
-	grep -q "Plan: 3 to add" "$WORK"/logs/deploy-dev-*-plan.log
-	grep -q "step deploy: done" "$WORK"/logs/deploy-dev-*Z.log
+	# the outputs, as cdktf writes them: no sensitive output
+	/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == {"dev-stack": {"instance_ids": {"odoo": [sys.argv[2]], "n8n_main": [sys.argv[3]], "n8n_worker": [sys.argv[4]], "ai": [sys.argv[5]]}}}, d' \
+		"$WORK/outputs/dev.json" "$ODOO" "$MAIN" "$WORKER" "$AI"
+	grep -q "^$WORKER server_role=n8n-worker$" "$WORK/ansible/inventories/dev/hosts.ini"
+	# the real playbook ran on every instance, and the checks said so
+	[[ "$output" == *"PLAY RECAP"* ]]
+	echo "$output" | grep -Eq "^$AI +: ok=[1-9]"
+	for s in plan verify-plan apply outputs inventory inventory-check plays-check ansible recap-check; do
+		[[ "$output" == *"step $s: done"* ]] || { echo "no step $s"; return 1; }
+	done
+	# the plan was shown, kept in the log, and deleted once applied
+	grep -q "Plan: 3 to add" "$WORK"/logs/deploy-dev-*-plan.txt
+	[ ! -e "$p" ]
+	# no secret anywhere a person or a log reads
+	if grep -rq "$SECRET_VALUE" "$WORK/logs" "$WORK/outputs" "$WORK/ansible/inventories"; then echo "found where it must not be"; return 1; fi
+	[[ "$output$stderr" != *"$SECRET_VALUE"* ]]
 	[[ "$output" =~ \[[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9:]{8}Z\]\ step\ synth:\ started ]]
 }
 
 @test "the static inventory option configures through hosts.ini" {
+	# the dynamic inventory would fail: the run must not use it
+	dynamic_inventory staging "" "" "" ""
 	run "$WORK/scripts/deploy_environment.sh" staging --auto-approve --static-inventory
 	[ "$status" -eq 0 ]
-	[[ "$(calls)" == *"ansible-playbook -i inventories/staging/hosts.ini playbooks/site.yml"* ]]
+	[[ "$output" == *"step inventory-check: done"* ]]
+	[[ "$output" == *"step recap-check: done"* ]]
+	echo "$output" | grep -Eq "^$WORKER +: ok=[1-9]"
+}
+
+@test "an environment without servers of a role deploys: its plays may match nothing" {
+	export FAKE_INSTANCES="odoo=$ODOO n8n_main=$MAIN n8n_worker=$WORKER ai="
+	dynamic_inventory dev "$ODOO" "$MAIN" "$WORKER" ""
+	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"skipping: no hosts matched"* && "$output" == *"step recap-check: done"* ]]
+}
+
+# --- the reviewed plan is the applied plan -----------------------------------
+
+@test "--plan-only keeps a 0600 plan with its show and meta; --apply-plan applies exactly that file" {
+	run "$WORK/scripts/deploy_environment.sh" staging --plan-only
+	[ "$status" -eq 0 ]
+	p="$(plan_of staging)"
+	[ "$(stat -c %a "$p")" = 600 ]
+	[ "$(stat -c %a "$(dirname "$p")")" = 700 ]
+	grep -q "(sensitive value)" "$WORK/plans/staging/staging-stack.plan.txt"
+	grep -q "^synth_sha256=[0-9a-f]\{64\}$" "$WORK/plans/staging/staging-stack.plan.meta"
+	grep -q "^plan_sha256=$(sha256sum "$p" | cut -d' ' -f1)$" "$WORK/plans/staging/staging-stack.plan.meta"
+	[[ "$(calls)" != *"terraform apply"* ]]
+	if grep -q "$SECRET_VALUE" "$WORK/plans/staging/staging-stack.plan.txt" "$WORK/plans/staging/staging-stack.plan.meta"; then echo "found where it must not be"; return 1; fi
+	: >"$CALLS"
+	run "$WORK/scripts/deploy_environment.sh" staging --apply-plan --auto-approve --skip-ansible
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"~ password = (sensitive value)"* ]]
+	[[ "$(calls)" != *"terraform plan"* ]]
+	[ "$(grep -c '^terraform apply' "$CALLS")" -eq 1 ]
+	grep -qx "terraform apply -input=false -no-color $p" "$CALLS"
+	[ ! -e "$p" ]
+}
+
+@test "--apply-plan with a relative --plan-dir from another directory" {
+	cd "$BATS_TEST_TMPDIR"
+	run "$WORK/scripts/deploy_environment.sh" dev --plan-only --plan-dir artifacts/plan
+	[ "$status" -eq 0 ]
+	[ -f "$BATS_TEST_TMPDIR/artifacts/plan/dev-stack.tfplan" ]
+	run "$WORK/scripts/deploy_environment.sh" dev --apply-plan --plan-dir artifacts/plan --auto-approve --skip-ansible
+	[ "$status" -eq 0 ]
+	grep -qx "terraform apply -input=false -no-color $BATS_TEST_TMPDIR/artifacts/plan/dev-stack.tfplan" "$CALLS"
+}
+
+@test "--apply-plan without a saved plan fails and applies nothing" {
+	run "$WORK/scripts/deploy_environment.sh" dev --apply-plan --auto-approve
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"run with --plan-only first"* ]]
+	[[ "$(calls)" != *"terraform apply"* ]]
+}
+
+@test "a plan of other code is refused: cdk.tf.json changed since the plan" {
+	"$WORK/scripts/deploy_environment.sh" dev --plan-only >/dev/null
+	echo 2 >"$FAKE_TF/synth-variant"
+	run "$WORK/scripts/deploy_environment.sh" dev --apply-plan --auto-approve
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"cdk.tf.json differs from the one planned"* ]]
+	[[ "$(calls)" != *"terraform apply"* ]]
+	[ ! -e "$(plan_of dev)" ]
+}
+
+@test "a plan file other than the one shown is refused" {
+	"$WORK/scripts/deploy_environment.sh" dev --plan-only >/dev/null
+	echo "tampered" >>"$(plan_of dev)"
+	run "$WORK/scripts/deploy_environment.sh" dev --apply-plan --auto-approve
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"not the one that was shown"* ]]
+	[[ "$(calls)" != *"terraform apply"* ]]
+}
+
+@test "a plan older than PLAN_MAX_AGE_HOURS is refused" {
+	"$WORK/scripts/deploy_environment.sh" dev --plan-only >/dev/null
+	meta="$WORK/plans/dev/dev-stack.plan.meta"
+	sed -i "s/^created=.*/created=$(($(date -u +%s) - 7 * 3600))/" "$meta"
+	run "$WORK/scripts/deploy_environment.sh" dev --apply-plan --auto-approve
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"it is 7 h old"*"PLAN_MAX_AGE_HOURS is 6"* ]]
+	[[ "$(calls)" != *"terraform apply"* ]]
+	"$WORK/scripts/deploy_environment.sh" dev --plan-only >/dev/null
+	sed -i "s/^created=.*/created=$(($(date -u +%s) - 7 * 3600))/" "$meta"
+	PLAN_MAX_AGE_HOURS=8 run "$WORK/scripts/deploy_environment.sh" dev --apply-plan --auto-approve --skip-ansible
+	[ "$status" -eq 0 ]
+}
+
+@test "a plan whose state serial changed is refused before Terraform sees it" {
+	echo 4 >"$FAKE_TF/serial"
+	"$WORK/scripts/deploy_environment.sh" dev --plan-only >/dev/null
+	echo 5 >"$FAKE_TF/serial" # someone applied in between
+	run "$WORK/scripts/deploy_environment.sh" dev --apply-plan --auto-approve
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"the state changed since the plan"*"fake-lineage 4 then, fake-lineage 5 now"* ]]
+	[[ "$(calls)" != *"terraform apply"* ]]
+}
+
+@test "Terraform's own stale-plan refusal fails the deploy and says to plan again" {
+	FAKE_TF_STALE=1 run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Error: Saved plan is stale"* ]]
+	[[ "$output" == *"the state changed after it was made. Plan again."* ]]
+	[[ "$output" == *"step 'apply' failed"* ]]
+	[ ! -e "$(plan_of dev)" ]
+	[[ "$output" != *PLAY* ]]
+}
+
+@test "the fake terraform applies nothing but a saved plan file" {
+	mkdir -p "$BATS_TEST_TMPDIR/stack" && cd "$BATS_TEST_TMPDIR/stack" && echo '{}' >cdk.tf.json
+	"$TERRAFORM" init >/dev/null
+	run "$TERRAFORM" apply -auto-approve
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"exactly one saved plan"* ]]
+	echo "not a plan" >other.tfplan
+	run "$TERRAFORM" apply other.tfplan
+	[ "$status" -eq 1 ]
+	[[ "$output" == *'Failed to load "other.tfplan" as a plan file'* ]]
+	"$TERRAFORM" plan -out="$PWD/p.tfplan" >/dev/null
+	cp p.tfplan copy.tfplan
+	run "$TERRAFORM" apply p.tfplan
+	[ "$status" -eq 0 ]
+	run "$TERRAFORM" apply copy.tfplan
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Saved plan is stale"* ]]
+}
+
+@test "the real terraform: plan -out, show, apply of the saved file; a stale plan is refused" {
+	command -v terraform >/dev/null || skip "terraform is not installed (CI installs only Go and Node)"
+	export TERRAFORM=terraform TF_IN_AUTOMATION=1 CHECKPOINT_DISABLE=1
+	unset TF_CLI_CONFIG_FILE
+	# synth: a real Terraform configuration with a local backend and the
+	# built-in terraform_data resource, so no provider is downloaded.
+	cat >"$WORK/fakes/cdktf" <<'FAKE'
+#!/usr/bin/env bash
+echo "cdktf $*" >>"$CALLS"
+for s in dev-stack staging-stack production-stack; do
+	d="$INFLUENCEGEN_OUTDIR/stacks/$s"
+	mkdir -p "$d"
+	cat >"$d/cdk.tf.json" <<EOF
+{"//":{"outputs":{"$s":{"instance_ids":"instance_ids","db_password":"db_password"}}},
+ "terraform":{"backend":{"local":{"path":"$INFLUENCEGEN_OUTDIR/$s.tfstate"}}},
+ "resource":{"terraform_data":{"marker":{"input":"$(cat "$INFLUENCEGEN_OUTDIR/input" 2>/dev/null || echo one)"}}},
+ "output":{"instance_ids":{"value":{"odoo":["i-0aaaaaaaaaaaaaaa1"],"n8n_main":[],"n8n_worker":[],"ai":[]}},
+           "db_password":{"value":"$SECRET_VALUE","sensitive":true}}}
+EOF
+done
+FAKE
+	export SECRET_VALUE
+	run --separate-stderr "$WORK/scripts/deploy_environment.sh" dev --auto-approve --skip-ansible
+	[ "$status" -eq 0 ] || { echo "$output $stderr"; return 1; }
+	[[ "$output" == *"Apply complete! Resources: 1 added"* ]]
+	grep -q '"i-0aaaaaaaaaaaaaaa1"' "$WORK/outputs/dev.json"
+	if grep -q "$SECRET_VALUE" "$WORK/outputs/dev.json"; then echo "found where it must not be"; return 1; fi
+	grep -q "(sensitive value)" "$WORK"/logs/deploy-dev-*-plan.txt
+	[ ! -e "$(plan_of dev)" ]
+	# a plan, then a change to the state by someone else, then its apply
+	echo two >"$WORK/out/input"
+	run "$WORK/scripts/deploy_environment.sh" dev --plan-only
+	[ "$status" -eq 0 ]
+	cp "$(plan_of dev)" "$BATS_TEST_TMPDIR/copy.tfplan"
+	(cd "$WORK/out/stacks/dev-stack" && terraform apply -input=false -no-color "$BATS_TEST_TMPDIR/copy.tfplan" >/dev/null)
+	run "$WORK/scripts/deploy_environment.sh" dev --apply-plan --auto-approve --skip-ansible
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"the state changed since the plan"* ]]
+	# Terraform itself refuses the same stale plan with the message the fake uses
+	run terraform -chdir="$WORK/out/stacks/dev-stack" apply -input=false -no-color "$BATS_TEST_TMPDIR/copy.tfplan"
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"Error: Saved plan is stale"* ]]
 }
 
 # --- failures stop the script -------------------------------------------------
 
 @test "a failing step stops the deploy and names the step" {
-	for failing in synth diff deploy; do
+	for failing in synth init plan apply; do
 		: >"$CALLS"
 		FAIL_STEP=$failing run "$WORK/scripts/deploy_environment.sh" staging --auto-approve
-		[ "$status" -eq 1 ]
+		[ "$status" -eq 1 ] || { echo "$failing: exit $status"; return 1; }
 		[[ "$output" == *"step '$failing' failed with exit code 7"* ]]
-		[[ "$(calls)" != *ansible-playbook* ]]
+		[[ "$output" != *"PLAY RECAP"* ]]
+		[ ! -e "$(plan_of staging)" ]
 	done
-	[[ "$(calls)" == *"cdktf deploy"* ]]
+	[[ "$(calls)" == *"terraform apply"* ]]
 }
 
-@test "a failing ansible run fails the deploy" {
-	FAIL_STEP=ansible run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
+@test "a failing host fails the deploy" {
+	FAIL_HOST="$WORKER" run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
 	[ "$status" -eq 1 ]
-	[[ "$output" == *"step 'ansible' failed with exit code 4"* ]]
+	[[ "$output" == *"failing as asked"* ]]
+	[[ "$output" == *"step 'ansible' failed with exit code 2"* ]]
+}
+
+# --- Ansible runs that "succeed" without configuring anything (issue 12) ------
+
+@test "boto3 missing: the real aws_ec2 plugin cannot load, and the deploy fails before the playbook" {
+	cp "$REPO/ansible/inventories/dev/aws_ec2.yml" "$WORK/ansible/inventories/dev/aws_ec2.yml"
+	# Make the import fail even where boto3 is installed.
+	mkdir -p "$BATS_TEST_TMPDIR/noboto/boto3" "$BATS_TEST_TMPDIR/noboto/botocore"
+	echo 'raise ImportError("boto3 hidden by the test")' >"$BATS_TEST_TMPDIR/noboto/boto3/__init__.py"
+	echo 'raise ImportError("botocore hidden by the test")' >"$BATS_TEST_TMPDIR/noboto/botocore/__init__.py"
+	# Without the check: ansible-inventory exits 0 with an empty inventory.
+	run bash -c "cd '$WORK/ansible' && PYTHONPATH='$BATS_TEST_TMPDIR/noboto' ansible-inventory -i inventories/dev/aws_ec2.yml --list 2>/dev/null"
+	[ "$status" -eq 0 ]
+	[ "$(/usr/bin/python3 -c 'import json,sys; d=json.load(sys.stdin); print(len(d["_meta"]["hostvars"]))' <<<"$output")" -eq 0 ]
+	PYTHONPATH="$BATS_TEST_TMPDIR/noboto" run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"step 'inventory-check' failed"* ]]
+	[[ "$output" == *"apt-get install python3-boto3 python3-botocore"* ]]
+	[[ "$output" != *"PLAY ["* ]]
+	[[ "$output" != *"deployed and configured"* ]]
+}
+
+@test "an empty dynamic inventory fails the deploy, naming every group" {
+	dynamic_inventory dev "" "" "" ""
+	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"step 'inventory-check' failed"* ]]
+	for g in odoo_servers n8n_servers n8n_workers ai_servers; do
+		[[ "$output" == *"$g: 0 host(s), expected 1"* ]] || { echo "no $g"; return 1; }
+	done
+	[[ "$output" != *"PLAY ["* ]]
+}
+
+@test "an inventory without one of the stack's servers fails the deploy, naming it" {
+	dynamic_inventory dev "$ODOO" "$MAIN" "" "$AI"
+	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"n8n_workers: 0 host(s), expected 1 (missing $WORKER)"* ]]
+	[[ "$output" != *"PLAY ["* ]]
+}
+
+@test "a play that matches no host fails the deploy before it runs" {
+	sed -i 's/^  hosts: odoo_servers$/  hosts: odoo_server/' "$WORK/ansible/playbooks/site.yml"
+	grep -q '^  hosts: odoo_server$' "$WORK/ansible/playbooks/site.yml"
+	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"step 'plays-check' failed"* ]]
+	[[ "$output" == *"'Set up the Odoo application servers' (hosts: odoo_server) matches no host"* ]]
+	[[ "$output" != *"PLAY ["* ]]
+}
+
+@test "a run that leaves a server out fails the deploy, naming it" {
+	# ansible-playbook exits 0 when --limit drops a host: the recap shows it.
+	printf '#!/usr/bin/env bash\nexec ansible-playbook "$@" --limit "!%s"\n' "$WORKER" >"$WORK/fakes/ansible-playbook-limited"
+	chmod +x "$WORK/fakes/ansible-playbook-limited"
+	ANSIBLE_PLAYBOOK="$WORK/fakes/ansible-playbook-limited" run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"PLAY RECAP"* ]]
+	[[ "$output" == *"step 'recap-check' failed"* ]]
+	[[ "$output" == *"$WORKER (n8n_workers): not in the recap"* ]]
+}
+
+@test "a run whose tasks all skip fails the deploy" {
+	SKIP_ALL=1 run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"step 'recap-check' failed"* ]]
+	[[ "$output" == *"$ODOO (odoo_servers): every task skipped"* ]]
+}
+
+@test "the plays check reads the real site.yml" {
+	inv="$BATS_TEST_TMPDIR/hosts.ini"
+	outputs="$BATS_TEST_TMPDIR/outputs.json"
+	printf '{"dev-stack":{"instance_ids":{"odoo":["%s"],"n8n_main":["%s"],"n8n_worker":["%s"],"ai":["%s"]}}}' "$ODOO" "$MAIN" "$WORKER" "$AI" >"$outputs"
+	/usr/bin/python3 "$REPO/ansible/scripts/hosts_from_outputs.py" "$outputs" dev -o "$inv"
+	(cd "$REPO/ansible" && ansible-playbook -i "$inv" playbooks/site.yml --list-hosts) >"$BATS_TEST_TMPDIR/list.txt"
+	run /usr/bin/python3 "$REPO/scripts/deploy_checks.py" plays "$outputs" dev "$BATS_TEST_TMPDIR/list.txt"
+	[ "$status" -eq 0 ]
+	[ "$output" = 0 ]
+	[ "$(grep -c 'play #' "$BATS_TEST_TMPDIR/list.txt")" -eq "$(grep -c '^- name:' "$REPO/ansible/playbooks/site.yml")" ]
+	# without AI servers, the GPU play may match none, nothing else
+	printf '{"dev-stack":{"instance_ids":{"odoo":["%s"],"n8n_main":["%s"],"n8n_worker":["%s"],"ai":[]}}}' "$ODOO" "$MAIN" "$WORKER" >"$outputs"
+	/usr/bin/python3 "$REPO/ansible/scripts/hosts_from_outputs.py" "$outputs" dev -o "$inv"
+	(cd "$REPO/ansible" && ansible-playbook -i "$inv" playbooks/site.yml --list-hosts) >"$BATS_TEST_TMPDIR/list.txt"
+	run /usr/bin/python3 "$REPO/scripts/deploy_checks.py" plays "$outputs" dev "$BATS_TEST_TMPDIR/list.txt"
+	[ "$status" -eq 0 ]
+	[ "$output" = 1 ]
 }
 
 # --- destroy -------------------------------------------------------------------

@@ -13,7 +13,7 @@ REPO="$BATS_TEST_DIRNAME/../.."
 # libraries, listed afresh (before PATH is narrowed) so that a new script is
 # covered too.
 setup_file() {
-	(cd "$REPO" && git ls-files --cached --others --exclude-standard -- 'scripts/*.sh' '.ci/run' 'ansible/tests/*.sh' |
+	(cd "$REPO" && git ls-files --cached --others --exclude-standard -- 'scripts/*.sh' '.ci/run' 'ansible/tests/*.sh' 'docker/*/tests/*.sh' |
 		grep -v -e '^scripts/lib.sh$' -e '^scripts/usage.sh$' | sort) >"$BATS_FILE_TMPDIR/scripts"
 }
 scripts() { cat "$BATS_FILE_TMPDIR/scripts"; }
@@ -21,7 +21,7 @@ scripts() { cat "$BATS_FILE_TMPDIR/scripts"; }
 setup() {
 	WORK="$BATS_TEST_TMPDIR/repo"
 	mkdir -p "$WORK" "$BATS_TEST_TMPDIR/shims" "$BATS_TEST_TMPDIR/home"
-	(cd "$REPO" && git ls-files -z --cached --others --exclude-standard -- scripts .ci ansible/tests | tar --null -c -T - | tar -x -C "$WORK")
+	(cd "$REPO" && git ls-files -z --cached --others --exclude-standard -- scripts .ci ansible/tests docker/ai_model_server/tests | tar --null -c -T - | tar -x -C "$WORK")
 	[ -s "$BATS_FILE_TMPDIR/scripts" ]
 	export CALLS="$BATS_TEST_TMPDIR/calls"
 	: >"$CALLS"

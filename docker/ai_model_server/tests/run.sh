@@ -7,12 +7,23 @@
 # chroot, so the tests exercise exactly the pinned versions; the first test
 # (tests/test_shipped.py) fails if a pin and the tested version differ.
 #
-# usage: docker/ai_model_server/tests/run.sh [pytest args]     (as root)
+# usage: docker/ai_model_server/tests/run.sh [-- pytest args]     (as root)
 #   pytest args default to "tests"; paths are relative to docker/ai_model_server
+#   -h, --help                  this text
 #   MODEL_SERVER_TEST_ROOT=dir  where the root is cached
 #                               (default /var/cache/influencegen/model-server-test)
 #   DEBIAN_MIRROR=url           default http://deb.debian.org/debian
 set -euo pipefail
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/../../../scripts/usage.sh"
+pytest_args=()
+while (($#)); do
+	case "$1" in
+	-h | --help) usage; exit 0 ;;
+	--) shift; pytest_args=("$@"); break ;;
+	*) usage_error "unknown argument $1 (pytest arguments go after --)" ;;
+	esac
+done
 here="$(cd "$(dirname "$0")/.." && pwd)"
 
 suite=trixie
@@ -59,4 +70,4 @@ inside="/srv/$(basename "$run")"
 # DeprecationWarnings are errors: the pinned FastAPI deprecates APIs the app
 # must not rely on when it moves on.
 chroot "$root" /usr/bin/env -i PATH=/usr/bin:/bin HOME=/tmp LANG=C.UTF-8 PYTHONDONTWRITEBYTECODE=1 \
-	sh -c "cd '$inside' && exec python3 -m pytest -q -p no:cacheprovider -W error::DeprecationWarning \"\$@\"" sh "${@:-tests}"
+	sh -c "cd '$inside' && exec python3 -m pytest -q -p no:cacheprovider -W error::DeprecationWarning \"\$@\"" sh "${pytest_args[@]:-tests}"

@@ -8,7 +8,9 @@
 #   Any other environment needs its name typed, unless --auto-approve is
 #   given in CI (CI=true).
 #   Before asking, it lists what will block the destroy or outlive it:
-#   deletion/termination protection, prevent_destroy, final snapshots.
+#   what blocks the destroy (deletion protection, prevent_destroy, buckets
+#   not emptied), what outlives it (snapshots, key and secret windows) and
+#   what does not block it (termination protection).
 #
 # Exit codes: 0 destroyed; 1 a step failed; 2 bad usage or unknown environment;
 #             3 refused (production, no confirmation, auto-approve outside CI).
@@ -48,9 +50,11 @@ protections="$("${APP[@]}" protections "$env_name")" || { echo "cannot read the 
 if [[ -n "$protections" ]]; then
 	log "WARNING: these resources block the destroy or outlive it:"
 	while IFS= read -r line; do printf '    %s\n' "$line"; done <<<"$protections"
-	log "turn deletion/termination protection off (Scale.DeletionProtection) and deploy before destroying"
+	if grep -q '^BLOCKS ' <<<"$protections"; then
+		log "the BLOCKS lines stop the destroy: turn Scale.DeletionProtection off and deploy first"
+	fi
 else
-	log "no deletion protection and no final snapshots in $stack"
+	log "nothing in $stack blocks or outlives the destroy"
 fi
 
 if [[ "$auto" -ne 1 ]]; then

@@ -117,34 +117,78 @@ func (s Stack) ResourceTypes() []string {
 	return out
 }
 
-// Protections lists what in a stack makes `destroy` refuse, or keeps
-// something after it: deletion and termination protection, prevent_destroy,
-// and final snapshots. One line per finding, sorted.
+// Protection kinds, as Protections reports them.
+const (
+	// Blocks: `terraform destroy` fails, or refuses to start, until it is
+	// lifted.
+	Blocks = "BLOCKS"
+	// Outlives: the destroy succeeds but this is left behind (and billed,
+	// or reserved) afterwards.
+	Outlives = "OUTLIVES"
+	// DoesNotBlock: looks like a protection but does not stop Terraform.
+	DoesNotBlock = "DOES NOT BLOCK"
+)
+
+// Protections lists, for one stack, what really blocks `terraform destroy`,
+// what outlives it, and what only looks like a protection. One line per
+// finding, sorted, each starting with its kind.
+//
+//   - deletion_protection (RDS), enable_deletion_protection (ALB) and
+//     lifecycle.prevent_destroy block the destroy;
+//   - a bucket without force_destroy blocks it as soon as it holds an object
+//     (DeleteBucket fails BucketNotEmpty; provider internal/service/s3/bucket.go
+//     empties it only with force_destroy);
+//   - final snapshots, automated backups kept after deletion, secrets in
+//     their recovery window (the name stays taken) and KMS keys in their
+//     deletion window outlive it;
+//   - disable_api_termination does NOT block it: the provider turns
+//     termination protection off before it terminates an instance
+//     (internal/service/ec2/ec2_instance.go, resourceInstanceDelete).
 func Protections(s Stack) []string {
-	checks := []struct {
-		attr string
-		want any
-		what string
-	}{
-		{"deletion_protection", true, "deletion protection: destroy fails until it is turned off"},
-		{"enable_deletion_protection", true, "deletion protection: destroy fails until it is turned off"},
-		{"disable_api_termination", true, "termination protection: destroy fails until it is turned off"},
-		{"skip_final_snapshot", false, "takes a final snapshot (kept, and billed, after destroy)"},
-		{"final_snapshot", true, "takes a final snapshot (kept, and billed, after destroy)"},
-	}
 	var out []string
+	add := func(kind, typ, name, what string) {
+		out = append(out, fmt.Sprintf("%s %s.%s: %s", kind, typ, name, what))
+	}
 	all, _ := s["resource"].(map[string]any)
 	for typ, byName := range all {
 		resources, _ := byName.(map[string]any)
 		for name, r := range resources {
 			attrs, _ := r.(map[string]any)
-			for _, c := range checks {
-				if v, ok := attrs[c.attr]; ok && v == c.want {
-					out = append(out, fmt.Sprintf("%s.%s: %s", typ, name, c.what))
-				}
-			}
 			if lc, ok := attrs["lifecycle"].(map[string]any); ok && lc["prevent_destroy"] == true {
-				out = append(out, fmt.Sprintf("%s.%s: prevent_destroy: Terraform refuses to destroy it", typ, name))
+				add(Blocks, typ, name, "prevent_destroy: Terraform refuses to plan its destruction")
+			}
+			if attrs["deletion_protection"] == true || attrs["enable_deletion_protection"] == true {
+				add(Blocks, typ, name, "deletion protection: AWS refuses to delete it until it is turned off and applied")
+			}
+			if attrs["disable_api_termination"] == true {
+				add(DoesNotBlock, typ, name, "termination protection guards against console and API termination; Terraform turns it off before it destroys the instance")
+			}
+			switch typ {
+			case "aws_s3_bucket":
+				if attrs["force_destroy"] != true {
+					add(Blocks, typ, name, "no force_destroy: the destroy fails BucketNotEmpty once it holds any object version")
+				}
+			case "aws_db_instance":
+				if attrs["skip_final_snapshot"] == false {
+					add(Outlives, typ, name, "takes a final snapshot (kept, and billed, until deleted by hand)")
+				}
+				if attrs["delete_automated_backups"] == false {
+					add(Outlives, typ, name, "keeps its automated backups for their retention period")
+				}
+			case "aws_ebs_volume":
+				if attrs["final_snapshot"] == true {
+					add(Outlives, typ, name, "takes a final snapshot (kept, and billed, until deleted by hand)")
+				}
+			case "aws_secretsmanager_secret":
+				if d, ok := attrs["recovery_window_in_days"].(float64); ok && d > 0 {
+					add(Outlives, typ, name, fmt.Sprintf("scheduled for deletion for %d days: its name stays taken, so a re-deploy fails until then (or restore it)", int(d)))
+				}
+			case "aws_kms_key":
+				if d, ok := attrs["deletion_window_in_days"].(float64); ok {
+					add(Outlives, typ, name, fmt.Sprintf("pending deletion for %d days (restorable; billed)", int(d)))
+				}
+			case "aws_backup_vault":
+				add(Outlives, typ, name, "its recovery points: a vault with recovery points cannot be deleted (Terraform deletes them first only with force_destroy)")
 			}
 		}
 	}

@@ -4,6 +4,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchmetricalarm"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbinstance"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ebsvolume"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/efsfilesystem"
@@ -14,6 +15,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/kmskey"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lb"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lblistener"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lbtargetgroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
@@ -22,6 +24,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/subnet"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpc"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/vpcsecuritygroupingressrule"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/wafv2webacl"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 )
 
@@ -79,6 +82,39 @@ func buildPolicyFixture(app constructs.Construct) {
 		CertificateArn: jsii.String("arn:aws:acm:eu-central-1:123456789012:certificate/00000000-0000-0000-0000-000000000000"),
 		DefaultAction: []lblistener.LbListenerDefaultAction{{Type: jsii.String("fixed-response"),
 			FixedResponse: &lblistener.LbListenerDefaultActionFixedResponse{ContentType: jsii.String("text/plain"), StatusCode: jsii.String("200")}}},
+	})
+	// A security group and a target group that cannot be replaced, a
+	// database whose final snapshot keeps one name, a recover action on a
+	// GPU server, a web ACL without logs matching a label nothing adds.
+	securitygroup.NewSecurityGroup(s, jsii.String("named"), &securitygroup.SecurityGroupConfig{
+		VpcId: v.Id(), Name: jsii.String("fixture-named"),
+		Lifecycle: &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
+	})
+	lbtargetgroup.NewLbTargetGroup(s, jsii.String("tg"), &lbtargetgroup.LbTargetGroupConfig{
+		Name: jsii.String("fixture-tg"), Port: jsii.Number(80), Protocol: jsii.String("HTTP"), VpcId: v.Id(),
+	})
+	dbinstance.NewDbInstance(s, jsii.String("db-final"), &dbinstance.DbInstanceConfig{
+		InstanceClass: jsii.String("db.t4g.micro"), Engine: jsii.String("postgres"), AllocatedStorage: jsii.Number(20),
+		Username: jsii.String("app"), ManageMasterUserPassword: jsii.Bool(true),
+		SkipFinalSnapshot: jsii.Bool(false), FinalSnapshotIdentifier: jsii.String("fixture-final"),
+	})
+	gpu := instance.NewInstance(s, jsii.String("gpu"), &instance.InstanceConfig{
+		Ami: jsii.String("ami-0123456789abcdef0"), InstanceType: jsii.String("g5.xlarge"), SubnetId: sn.Id(),
+	})
+	cloudwatchmetricalarm.NewCloudwatchMetricAlarm(s, jsii.String("recover-gpu"), &cloudwatchmetricalarm.CloudwatchMetricAlarmConfig{
+		AlarmName: jsii.String("fixture-recover"), ComparisonOperator: jsii.String("GreaterThanOrEqualToThreshold"),
+		EvaluationPeriods: jsii.Number(2), MetricName: jsii.String("StatusCheckFailed_System"), Namespace: jsii.String("AWS/EC2"),
+		Period: jsii.Number(60), Statistic: jsii.String("Maximum"), Threshold: jsii.Number(1),
+		Dimensions:   &map[string]*string{"InstanceId": gpu.Id()},
+		AlarmActions: jsii.Strings("arn:aws:automate:eu-central-1:ec2:recover"),
+	})
+	wafv2webacl.NewWafv2WebAcl(s, jsii.String("waf"), &wafv2webacl.Wafv2WebAclConfig{
+		Name: jsii.String("fixture"), Scope: jsii.String("REGIONAL"),
+		DefaultAction: &wafv2webacl.Wafv2WebAclDefaultAction{Allow: &wafv2webacl.Wafv2WebAclDefaultActionAllow{}},
+		RuleJson:      jsii.String(`[{"Name":"x","Priority":1,"Action":{"Block":{}},"Statement":{"LabelMatchStatement":{"Scope":"LABEL","Key":"awswaf:managed:aws:core-rule-set:CrossSiteScripting_BODY"}},"VisibilityConfig":{"CloudWatchMetricsEnabled":true,"MetricName":"x","SampledRequestsEnabled":true}}]`),
+		VisibilityConfig: &wafv2webacl.Wafv2WebAclVisibilityConfig{
+			CloudwatchMetricsEnabled: jsii.Bool(true), MetricName: jsii.String("fixture"), SampledRequestsEnabled: jsii.Bool(true),
+		},
 	})
 	role := iamrole.NewIamRole(s, jsii.String("role"), &iamrole.IamRoleConfig{
 		AssumeRolePolicy: jsii.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"}]}`),

@@ -58,6 +58,13 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 		"IG-TAGS":                "provider.aws[0]",
 		"IG-NO-LITERAL-SECRETS":  "aws_db_instance.db: password",
 		"IG-IAM-LEAST-PRIVILEGE": "aws_iam_role_policy.admin: allows * on *",
+		"IG-IAM-BOUNDARY":        "aws_iam_role.role: no permissions boundary",
+		"IG-REPLACEABLE":         "aws_security_group.named: create_before_destroy with a fixed name",
+		"IG-REDEPLOYABLE":        "aws_db_instance.db-final: a fixed final snapshot name",
+		"IG-DATA-STAYS":          "aws_subnet.public: not pinned to a literal zone ID",
+		"IG-EC2-RECOVER":         `aws_cloudwatch_metric_alarm.recover-gpu: recover action on "g5.xlarge"`,
+		"IG-WAF":                 "aws_wafv2_web_acl.waf: no logging",
+		"IG-EFS-ACCESS":          "aws_efs_file_system.efs: no access point",
 	}
 	if len(expect) != len(controls.All) {
 		t.Fatalf("%d controls but %d expectations: every control needs a failing case", len(controls.All), len(expect))
@@ -75,8 +82,21 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 			t.Errorf("%s must name the checkov/trivy rules it mirrors", c.ID)
 		}
 	}
-	if !strings.Contains(strings.Join(found["IG-IAM-LEAST-PRIVILEGE"], "\n"), "aws_iam_role.role: trusts every principal") {
-		t.Error("a trust policy trusting everyone was not caught")
+	// Outside production, a destroy must leave the names free.
+	dev := strings.Join(controls.Run(s, false)["IG-REDEPLOYABLE"], "\n")
+	for _, want := range []string{"aws_s3_bucket.bucket: no force_destroy", "aws_secretsmanager_secret.secret: a 30-day recovery window"} {
+		if !strings.Contains(dev, want) {
+			t.Errorf("IG-REDEPLOYABLE (non-production) did not catch %s; found:\n%s", want, dev)
+		}
+	}
+	for id, also := range map[string]string{
+		"IG-IAM-LEAST-PRIVILEGE": "aws_iam_role.role: trusts every principal",
+		"IG-REPLACEABLE":         "aws_lb_target_group.tg: a target group must be replaced create-before-destroy",
+		"IG-WAF":                 `matches label "awswaf:managed:aws:core-rule-set:CrossSiteScripting_BODY", which no managed rule adds`,
+	} {
+		if !strings.Contains(strings.Join(found[id], "\n"), also) {
+			t.Errorf("%s did not catch %s; found:\n  %s", id, also, strings.Join(found[id], "\n  "))
+		}
 	}
 }
 

@@ -143,6 +143,16 @@ type EdgeSettings struct {
 	// WAFRateLimit blocks a client IP above this many requests per 5
 	// minutes. Default: 0, no rate limit.
 	WAFRateLimit int
+	// WAFLoginRateLimit blocks a client IP above this many requests per 5
+	// minutes to a routed tier's LoginPaths (password guessing). Default:
+	// 0, none.
+	WAFLoginRateLimit int
+	// WAFMode is the rollout stage of the AWS managed core rule set
+	// (docs/runbooks/waf-rollout.md): "count" only labels and logs what it
+	// would block (the first week of real traffic), "block" blocks it,
+	// except the rules each route's WAFExceptions relax on that route's
+	// paths. The known-bad-inputs rules and the rate limits block in both.
+	WAFMode string
 }
 
 // DatabaseSettings are the RDS PostgreSQL settings shared by production
@@ -266,6 +276,12 @@ func cloneTiers(ts []Tier) []Tier {
 	for i, t := range out {
 		if t.Route != nil {
 			r := *t.Route
+			r.LoginPaths = slices.Clone(r.LoginPaths)
+			r.WAFExceptions = slices.Clone(r.WAFExceptions)
+			for j, x := range r.WAFExceptions {
+				r.WAFExceptions[j].Rules = slices.Clone(x.Rules)
+				r.WAFExceptions[j].PathPrefixes = slices.Clone(x.PathPrefixes)
+			}
 			out[i].Route = &r
 		}
 		out[i].Reaches = slices.Clone(t.Reaches)

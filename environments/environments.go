@@ -71,6 +71,10 @@ func Production(a Account) ParityConfig {
 			IdleTimeoutSeconds: 120,
 			WAF:                true,
 			WAFRateLimit:       2000,
+			WAFLoginRateLimit:  100,
+			// The first week of real traffic counts what the core rule set
+			// would block; docs/runbooks/waf-rollout.md switches to block.
+			WAFMode: "count",
 		},
 		Alarms: AlarmSettings{
 			PeriodSeconds:            60,

@@ -72,6 +72,38 @@ type Route struct {
 	Sticky bool
 	// Priority orders the HTTPS listener rules: unique, lower first.
 	Priority int
+	// WAFExceptions relax managed WAF rules that block the application's
+	// own legitimate traffic, on its own paths only. Default: none.
+	WAFExceptions []WAFException
+	// LoginPaths are path prefixes where passwords are tried: the WAF
+	// rate-limits them per client IP (EdgeSettings.WAFLoginRateLimit).
+	// Default: none.
+	LoginPaths []string
+}
+
+// WAFException lets a route's requests under some paths through managed
+// rules that match the application's own traffic there (Odoo's JSON-RPC
+// carries HTML; n8n's workflow saves carry code). Everywhere else on the
+// route, and on every other route, the rules still block.
+type WAFException struct {
+	// Rules are core-rule-set rule names, e.g. "CrossSiteScripting_BODY"
+	// (one of WAFRelaxableRules).
+	Rules []string
+	// PathPrefixes are the URI path prefixes excepted, e.g. "/web/dataset/".
+	PathPrefixes []string
+}
+
+// WAFRelaxableRules are the rules of AWSManagedRulesCommonRuleSet an
+// exception may relax, with the label each adds to a request it matches
+// (AWS WAF Developer Guide, "Core rule set (CRS) managed rule group": the
+// labels do not always repeat the rule's name).
+var WAFRelaxableRules = map[string]string{
+	"CrossSiteScripting_BODY":  "awswaf:managed:aws:core-rule-set:CrossSiteScripting_Body",
+	"GenericLFI_BODY":          "awswaf:managed:aws:core-rule-set:GenericLFI_Body",
+	"GenericRFI_BODY":          "awswaf:managed:aws:core-rule-set:GenericRFI_Body",
+	"EC2MetaDataSSRF_BODY":     "awswaf:managed:aws:core-rule-set:EC2MetaDataSSRF_Body",
+	"SizeRestrictions_URIPATH": "awswaf:managed:aws:core-rule-set:SizeRestrictions_URIPath",
+	"NoUserAgent_HEADER":       "awswaf:managed:aws:core-rule-set:NoUserAgent_Header",
 }
 
 // BucketAccess is one use of an environment bucket.
@@ -123,7 +155,20 @@ func DefaultTiers() []Tier {
 		{
 			Name:         TierOdoo,
 			AnsibleGroup: "odoo_servers",
-			Route:        &Route{Subdomain: "odoo", Port: OdooProxyPort, HealthPath: "/web/health", Sticky: true, Priority: 20},
+			Route: &Route{
+				Subdomain: "odoo", Port: OdooProxyPort, HealthPath: "/web/health", Sticky: true, Priority: 20,
+				WAFExceptions: []WAFException{
+					// JSON-RPC and the editors post HTML (mail composer,
+					// notes, descriptions, QWeb views), and uploads.
+					{
+						Rules:        []string{"CrossSiteScripting_BODY", "GenericLFI_BODY", "GenericRFI_BODY", "EC2MetaDataSSRF_BODY"},
+						PathPrefixes: []string{"/web/dataset/", "/web/action/", "/mail/", "/html_editor/", "/web_editor/", "/website/", "/web/binary/"},
+					},
+					// Bulk printing puts every record ID in the path.
+					{Rules: []string{"SizeRestrictions_URIPATH"}, PathPrefixes: []string{"/report/"}},
+				},
+				LoginPaths: []string{"/web/login", "/web/session/authenticate"},
+			},
 			Reaches:      []string{ReachFilestore, TierAI},
 			Database:     "odoo",
 			Secrets:      []string{"odoo/admin-passwd"},
@@ -135,7 +180,20 @@ func DefaultTiers() []Tier {
 			Name:         TierN8nMain,
 			AnsibleGroup: "n8n_servers",
 			FixedCount:   1, // one main: editor, webhooks, scheduler
-			Route:        &Route{Subdomain: "n8n", Port: N8nPort, HealthPath: "/healthz", Priority: 30},
+			Route: &Route{
+				Subdomain: "n8n", Port: N8nPort, HealthPath: "/healthz", Priority: 30,
+				WAFExceptions: []WAFException{
+					// Workflow saves carry code, HTML, paths and URLs to IP
+					// addresses; webhooks and forms carry third parties'
+					// payloads, sometimes without a User-Agent.
+					{
+						Rules:        []string{"CrossSiteScripting_BODY", "GenericLFI_BODY", "GenericRFI_BODY", "EC2MetaDataSSRF_BODY"},
+						PathPrefixes: []string{"/rest/", "/webhook", "/form/"},
+					},
+					{Rules: []string{"NoUserAgent_HEADER"}, PathPrefixes: []string{"/webhook"}},
+				},
+				LoginPaths: []string{"/rest/login"},
+			},
 			Reaches:      []string{ReachCache, TierAI},
 			Database:     "n8n",
 			Secrets:      n8nSecrets,

@@ -345,6 +345,12 @@ func (v *validator) appTier(e ParityConfig) {
 	if ed.WAFRateLimit != 0 && (ed.WAFRateLimit < 100 || ed.WAFRateLimit > 2000000000) {
 		v.add(n, "Edge.WAFRateLimit", fmt.Sprintf("%d requests per 5 minutes is outside WAF's 100–2e9", ed.WAFRateLimit), "use 0 (off) or e.g. 2000")
 	}
+	if ed.WAF && ed.WAFMode != "count" && ed.WAFMode != "block" {
+		v.add(n, "Edge.WAFMode", fmt.Sprintf("%q is not a WAF rollout stage", ed.WAFMode), `use "count" for the first week of real traffic, then "block" (docs/runbooks/waf-rollout.md)`)
+	}
+	if ed.WAFLoginRateLimit != 0 && (ed.WAFLoginRateLimit < 10 || ed.WAFLoginRateLimit > ed.WAFRateLimit && ed.WAFRateLimit > 0) {
+		v.add(n, "Edge.WAFLoginRateLimit", fmt.Sprintf("%d: WAF rate limits start at 10 per 5 minutes, and the login limit must be stricter than WAFRateLimit", ed.WAFLoginRateLimit), "use 0 (off) or e.g. 100")
+	}
 	if e.Kind != Sandbox && !ed.WAF {
 		v.add(n, "Edge.WAF", "staging and production are internet-facing without a WAF", "set Edge.WAF to true in Production()")
 	}
@@ -575,6 +581,26 @@ func (v *validator) tiers(e ParityConfig) {
 			priorities[r.Priority] = t.Name
 			if r.Port < 1 || r.Port > 65535 || !strings.HasPrefix(r.HealthPath, "/") {
 				v.add(n, f+".Route", fmt.Sprintf("port %d, health path %q", r.Port, r.HealthPath), `set a TCP port and a health path starting with "/"`)
+			}
+			for j, x := range r.WAFExceptions {
+				for _, rule := range x.Rules {
+					if _, ok := WAFRelaxableRules[rule]; !ok {
+						v.add(n, fmt.Sprintf("%s.Route.WAFExceptions[%d].Rules", f, j), fmt.Sprintf("%q is not a core-rule-set rule an exception may relax", rule), "use a rule name of environments.WAFRelaxableRules")
+					}
+				}
+				if len(x.Rules) == 0 || len(x.PathPrefixes) == 0 {
+					v.add(n, fmt.Sprintf("%s.Route.WAFExceptions[%d]", f, j), "an exception without rules or paths", "name the rules and the paths they are relaxed on")
+				}
+				for _, path := range x.PathPrefixes {
+					if !strings.HasPrefix(path, "/") || len(path) < 2 {
+						v.add(n, fmt.Sprintf("%s.Route.WAFExceptions[%d].PathPrefixes", f, j), fmt.Sprintf("%q excepts every path or is not a path", path), `use a specific prefix such as "/web/dataset/"`)
+					}
+				}
+			}
+			for _, path := range r.LoginPaths {
+				if !strings.HasPrefix(path, "/") || len(path) < 2 {
+					v.add(n, f+".Route.LoginPaths", fmt.Sprintf("%q is not a path", path), `use e.g. "/web/login"`)
+				}
 			}
 		}
 		if t.Port < 0 || t.Port > 65535 {

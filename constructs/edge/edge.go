@@ -15,7 +15,6 @@
 package edge
 
 import (
-	"encoding/json"
 	"fmt"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -31,11 +30,14 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/route53record"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/wafv2webacl"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/wafv2webaclassociation"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/wafv2webaclloggingconfiguration"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/bucket"
 	"github.com/influencegen/infrastructure/constructs/compute"
+	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
@@ -59,8 +61,13 @@ type Props struct {
 	// access logs; without it, destroy empties the log bucket (never empty
 	// while the load balancer runs). Default: false.
 	DeletionProtection bool
-	// LogRetentionDays expires access logs.
+	// LogRetentionDays expires access logs and WAF logs.
 	LogRetentionDays int
+	// LogsKey encrypts the WAF log group.
+	LogsKey encryption.Key
+	// WAFRoutes are the routes' WAF exceptions and login paths, by host.
+	// Default: none.
+	WAFRoutes []WAFRoute
 }
 
 // TargetGroup is one route's target group.
@@ -361,10 +368,10 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 	if s.WAF {
 		acl := wafv2webacl.NewWafv2WebAcl(c, jsii.String("waf"), &wafv2webacl.Wafv2WebAclConfig{
 			Name:          jsii.String(i.Name("web")),
-			Description:   jsii.String("InfluenceGen " + i.Env + ": managed rules in front of Odoo and n8n"),
+			Description:   jsii.String("InfluenceGen " + i.Env + ": managed rules (" + s.WAFMode + " mode) in front of the routed tiers"),
 			Scope:         jsii.String("REGIONAL"),
 			DefaultAction: &wafv2webacl.Wafv2WebAclDefaultAction{Allow: &wafv2webacl.Wafv2WebAclDefaultActionAllow{}},
-			RuleJson:      jsii.String(wafRules(i.Prefix, s.WAFRateLimit)),
+			RuleJson:      jsii.String(WAFRules(i.Prefix, s, p.WAFRoutes)),
 			VisibilityConfig: &wafv2webacl.Wafv2WebAclVisibilityConfig{
 				CloudwatchMetricsEnabled: jsii.Bool(true),
 				MetricName:               jsii.String(i.Name("web")),
@@ -376,50 +383,19 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 			ResourceArn: alb.Arn(),
 			WebAclArn:   acl.Arn(),
 		})
-	}
-	return e
-}
-
-// wafRules renders the web ACL's rules in the WAFv2 API's JSON form:
-// the AWS managed common rule set (with the 8 KB body limit counted, not
-// blocked: Odoo attachments and n8n webhooks carry larger bodies), the
-// known-bad-inputs rule set, and an optional per-IP rate limit.
-func wafRules(prefix string, rateLimit int) string {
-	visibility := func(metric string) map[string]any {
-		return map[string]any{"CloudWatchMetricsEnabled": true, "MetricName": prefix + "-" + metric, "SampledRequestsEnabled": true}
-	}
-	managed := func(name string, priority int, overrides []map[string]any) map[string]any {
-		stmt := map[string]any{"VendorName": "AWS", "Name": name}
-		if len(overrides) > 0 {
-			stmt["RuleActionOverrides"] = overrides
-		}
-		return map[string]any{
-			"Name":             name,
-			"Priority":         priority,
-			"OverrideAction":   map[string]any{"None": map[string]any{}},
-			"Statement":        map[string]any{"ManagedRuleGroupStatement": stmt},
-			"VisibilityConfig": visibility(name),
-		}
-	}
-	rules := []map[string]any{
-		managed("AWSManagedRulesCommonRuleSet", 10, []map[string]any{{
-			"Name":        "SizeRestrictions_BODY",
-			"ActionToUse": map[string]any{"Count": map[string]any{}},
-		}}),
-		managed("AWSManagedRulesKnownBadInputsRuleSet", 20, nil),
-	}
-	if rateLimit > 0 {
-		rules = append(rules, map[string]any{
-			"Name":             "RateLimitPerIP",
-			"Priority":         30,
-			"Action":           map[string]any{"Block": map[string]any{}},
-			"Statement":        map[string]any{"RateBasedStatement": map[string]any{"Limit": rateLimit, "AggregateKeyType": "IP"}},
-			"VisibilityConfig": visibility("rate-limit"),
+		// Every request the rules match (and, in count mode, would block)
+		// is logged: the rollout reads these logs before it blocks. The
+		// name must start with aws-waf-logs- (WAF Developer Guide,
+		// "Sending web ACL traffic logs to a CloudWatch Logs log group").
+		wafLogs := logs.NewGroup(c, "waf-logs", logs.Props{Info: i, Name: "aws-waf-logs-" + i.Prefix, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKey.Arn})
+		wafv2webaclloggingconfiguration.NewWafv2WebAclLoggingConfiguration(c, jsii.String("waf-logging"), &wafv2webaclloggingconfiguration.Wafv2WebAclLoggingConfigurationConfig{
+			ResourceArn:           acl.Arn(),
+			LogDestinationConfigs: jsii.Strings(*wafLogs.Arn()),
+			RedactedFields: []wafv2webaclloggingconfiguration.Wafv2WebAclLoggingConfigurationRedactedFields{
+				{SingleHeader: &wafv2webaclloggingconfiguration.Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader{Name: jsii.String("authorization")}},
+				{SingleHeader: &wafv2webaclloggingconfiguration.Wafv2WebAclLoggingConfigurationRedactedFieldsSingleHeader{Name: jsii.String("cookie")}},
+			},
 		})
 	}
-	b, err := json.Marshal(rules)
-	if err != nil {
-		panic(err)
-	}
-	return string(b)
+	return e
 }

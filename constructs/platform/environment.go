@@ -250,9 +250,11 @@ func (e *EnvironmentStack) buildDataTier() {
 func (e *EnvironmentStack) buildTiers() {
 	cfg, sc, stack, net, info := e.Config, e.Config.Scale, e.Stack, e.Network, e.info
 	var hosts []string
+	var waf []edge.WAFRoute
 	for _, t := range cfg.Tiers {
-		if t.Route != nil {
-			hosts = append(hosts, cfg.Hostname(*t.Route))
+		if r := t.Route; r != nil {
+			hosts = append(hosts, cfg.Hostname(*r))
+			waf = append(waf, edge.WAFRoute{Host: cfg.Hostname(*r), Exceptions: r.WAFExceptions, LoginPaths: r.LoginPaths})
 		}
 	}
 	e.Edge = edge.New(stack, "edge", edge.Props{
@@ -263,6 +265,8 @@ func (e *EnvironmentStack) buildTiers() {
 		Settings:           cfg.Edge,
 		DeletionProtection: sc.DeletionProtection,
 		LogRetentionDays:   sc.LogRetentionDays,
+		LogsKey:            e.Keys.Logs,
+		WAFRoutes:          waf,
 	})
 	place := compute.Placement{
 		Info:                  info,

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
 
@@ -44,11 +45,18 @@ var All = []Control{
 	{"IG-NO-PUBLIC-DB", "CKV_AWS_17 / AVD-AWS-0180, AVD-AWS-0082", "No publicly accessible database", noPublicDB},
 	{"IG-INGRESS", "CKV_AWS_24, CKV_AWS_25, CKV_AWS_260 / AVD-AWS-0107, AVD-AWS-0104", "No world-open ingress except the load balancer's 80/443; no inline rules", ingress},
 	{"IG-ALB", "CKV_AWS_2, CKV_AWS_103, CKV_AWS_131, CKV2_AWS_28 / AVD-AWS-0054, AVD-AWS-0047, AVD-AWS-0052", "ALB: HTTP redirects to HTTPS, TLS 1.3 policy, invalid headers dropped, WAF attached", alb},
-	{"IG-PROD-PROTECT", "CKV_AWS_293, CKV_AWS_133, CKV_AWS_150, CKV2_AWS_18, CKV2_AWS_60 / AVD-AWS-0077, AVD-AWS-0177", "Production: deletion protection, backups, final snapshots, termination protection", productionProtection},
+	{"IG-PROD-PROTECT", "CKV_AWS_293, CKV_AWS_133, CKV_AWS_150, CKV2_AWS_18, CKV2_AWS_60 / AVD-AWS-0077, AVD-AWS-0177", "Production: deletion protection and prevent_destroy on everything stateful, backups, final snapshots, termination protection", productionProtection},
 	{"IG-FLOW-LOGS", "CKV2_AWS_11 / AVD-AWS-0178", "Every VPC has flow logs", flowLogs},
 	{"IG-TAGS", "CKV_AWS_* tagging policy (custom) / AVD tagging (custom)", "Every stack tags everything: default tags Project, Environment, ManagedBy, Repository", tags},
 	{"IG-NO-LITERAL-SECRETS", "CKV_SECRET_2, CKV_SECRET_6 / trivy secret scanning", "No literal secret in any attribute", noLiteralSecrets},
 	{"IG-IAM-LEAST-PRIVILEGE", "CKV_AWS_1, CKV_AWS_62, CKV_AWS_290, CKV_AWS_355 / AVD-AWS-0057", "No IAM policy allows * actions on * resources; no trust policy trusts everyone", iamLeastPrivilege},
+	{"IG-IAM-BOUNDARY", "custom (IAM User Guide, permissions boundaries)", "Every role an environment stack creates carries a permissions boundary, the only kind its deploy role may create", iamBoundary},
+	{"IG-REPLACEABLE", "custom (docs/deploy-readiness.md D8-D10)", "A resource replaced create-before-destroy does not keep a fixed name the new one would collide with", replaceable},
+	{"IG-REDEPLOYABLE", "custom (docs/deploy-readiness.md D11-D13)", "Outside production, a destroy empties buckets and frees secret names, and every final snapshot has its own name", redeployable},
+	{"IG-DATA-STAYS", "custom (docs/deploy-readiness.md D14, D15)", "Stateful resources never take a replaced-with-the-server value (a volume's zone from its instance) and subnets are pinned to zone IDs", dataStays},
+	{"IG-EC2-RECOVER", "custom (EC2 User Guide, Recover your instance)", "EC2 recover alarm actions only for instance types that support automatic recovery", ec2Recover},
+	{"IG-WAF", "CKV2_AWS_31 / AVD-AWS-0070 (logging)", "Every web ACL logs to an aws-waf-logs- group, redacting credentials, and matches only labels the managed rules really add", wafControl},
+	{"IG-EFS-ACCESS", "CKV_AWS_184 (custom extension)", "EFS is mounted through an access point with a fixed POSIX user; no policy grants root access", efsAccess},
 }
 
 // Run applies every control to a stack and returns findings by control ID.
@@ -426,7 +434,31 @@ func productionProtection(s synth.Stack, production bool) []string {
 			out = append(out, finding(r, "no snapshots"))
 		}
 	}
+	// Where AWS has no deletion protection, prevent_destroy is the only
+	// guard (and it also refuses a replacement cascading onto the data).
+	// A bucket whose objects expire within a week (a staging area) is not
+	// data, and may be emptied by a destroy.
+	transient := map[string]bool{}
+	for _, lc := range each(s, "aws_s3_bucket_lifecycle_configuration") {
+		for _, rule := range asList(lc.attrs["rule"]) {
+			for _, exp := range asList(rule["expiration"]) {
+				if d, _ := exp["days"].(float64); d > 0 && d <= 7 {
+					transient[synth.ReferencedName(lc.attrs["bucket"])] = true
+				}
+			}
+		}
+	}
+	for _, r := range each(s, "aws_efs_file_system", "aws_elasticache_replication_group", "aws_kms_key",
+		"aws_secretsmanager_secret", "aws_ebs_volume", "aws_s3_bucket") {
+		if !preventsDestroy(r) && !(r.typ == "aws_s3_bucket" && transient[r.name] && r.attrs["force_destroy"] == true) {
+			out = append(out, finding(r, "stateful, without prevent_destroy"))
+		}
+	}
 	return out
+}
+
+func preventsDestroy(r resource) bool {
+	return block(r.attrs["lifecycle"])["prevent_destroy"] == true
 }
 
 func flowLogs(s synth.Stack, _ bool) []string {
@@ -622,5 +654,215 @@ func DuplicateNames(stacks map[string]synth.Stack) []string {
 		}
 	}
 	sort.Strings(out)
+	return out
+}
+
+// environmentStack reports whether a stack is an environment's (its
+// provider's default Environment tag is not "shared").
+func environmentStack(s synth.Stack) bool {
+	p, _ := s["provider"].(map[string]any)
+	cfgs, _ := p["aws"].([]any)
+	if len(cfgs) == 0 {
+		return true
+	}
+	dt := asList(block(cfgs[0])["default_tags"])
+	if len(dt) == 0 {
+		return true
+	}
+	return fmt.Sprint(block(dt[0]["tags"])["Environment"]) != "shared"
+}
+
+func iamBoundary(s synth.Stack, _ bool) []string {
+	if !environmentStack(s) {
+		return nil
+	}
+	var out []string
+	for _, r := range each(s, "aws_iam_role") {
+		if !strings.Contains(str(r.attrs["permissions_boundary"]), ":policy/") {
+			out = append(out, finding(r, "no permissions boundary"))
+		}
+	}
+	return out
+}
+
+// digestSuffix is how a resource without name_prefix keeps a name that
+// changes with whatever forces its replacement (constructs/cache).
+var digestSuffix = regexp.MustCompile(`-[0-9a-f]{8}$`)
+
+func replaceable(s synth.Stack, _ bool) []string {
+	var out []string
+	cbd := func(r resource) bool { return block(r.attrs["lifecycle"])["create_before_destroy"] == true }
+	for _, r := range each(s, "aws_security_group", "aws_db_parameter_group") {
+		if cbd(r) && r.attrs["name"] != nil {
+			out = append(out, finding(r, "create_before_destroy with a fixed name: the replacement fails \"already exists\" (use name_prefix)"))
+		}
+	}
+	for _, r := range each(s, "aws_elasticache_parameter_group") {
+		if cbd(r) && !digestSuffix.MatchString(str(r.attrs["name"])) {
+			out = append(out, finding(r, "create_before_destroy with a name that does not change with its family and description"))
+		}
+	}
+	for _, r := range each(s, "aws_lb_target_group") {
+		if r.attrs["name"] != nil || !cbd(r) {
+			out = append(out, finding(r, "a target group must be replaced create-before-destroy, without a fixed name (a listener rule still uses the old one)"))
+		}
+	}
+	return out
+}
+
+func redeployable(s synth.Stack, production bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_db_instance") {
+		if r.attrs["skip_final_snapshot"] != false {
+			continue
+		}
+		if !strings.Contains(str(r.attrs["final_snapshot_identifier"]), "${") || !strings.Contains(fmt.Sprint(block(r.attrs["lifecycle"])["ignore_changes"]), "final_snapshot_identifier") {
+			out = append(out, finding(r, "a fixed final snapshot name: the second destroy fails DBSnapshotAlreadyExists"))
+		}
+	}
+	if production || !environmentStack(s) {
+		return out
+	}
+	for _, r := range each(s, "aws_s3_bucket") {
+		if r.attrs["force_destroy"] != true && !preventsDestroy(r) {
+			out = append(out, finding(r, "no force_destroy: destroy fails BucketNotEmpty"))
+		}
+	}
+	for _, r := range each(s, "aws_secretsmanager_secret") {
+		d, set := r.attrs["recovery_window_in_days"].(float64)
+		if !set {
+			d = 30 // the API's default (Secrets Manager, DeleteSecret)
+		}
+		if d != 0 {
+			out = append(out, finding(r, "a %v-day recovery window keeps the name taken: a re-deploy the same day fails", d))
+		}
+	}
+	return out
+}
+
+func dataStays(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, r := range each(s, "aws_ebs_volume") {
+		if strings.Contains(str(r.attrs["availability_zone"]), "${aws_instance.") {
+			out = append(out, finding(r, "its zone follows an instance: replacing the server replaces the volume"))
+		}
+	}
+	for _, r := range each(s, "aws_subnet") {
+		id := str(r.attrs["availability_zone_id"])
+		if id == "" || strings.Contains(id, "${") || strings.Contains(str(r.attrs["availability_zone"]), "${") {
+			out = append(out, finding(r, "not pinned to a literal zone ID: a change in the zone list moves it"))
+		}
+	}
+	return out
+}
+
+func ec2Recover(s synth.Stack, _ bool) []string {
+	types := map[string]string{}
+	for _, r := range each(s, "aws_instance") {
+		types["${aws_instance."+r.name+".id}"] = str(r.attrs["instance_type"])
+	}
+	var out []string
+	for _, r := range each(s, "aws_cloudwatch_metric_alarm") {
+		if !strings.Contains(fmt.Sprint(r.attrs["alarm_actions"]), ":ec2:recover") {
+			continue
+		}
+		typ := types[str(block(r.attrs["dimensions"])["InstanceId"])]
+		if !environments.AutoRecoverySupported(typ) {
+			out = append(out, finding(r, "recover action on %q, which EC2 cannot recover: CloudWatch refuses the alarm", typ))
+		}
+	}
+	return out
+}
+
+func wafControl(s synth.Stack, _ bool) []string {
+	known := map[string]bool{}
+	for _, l := range environments.WAFRelaxableRules {
+		known[l] = true
+	}
+	logging := map[string]map[string]any{}
+	for _, r := range each(s, "aws_wafv2_web_acl_logging_configuration") {
+		logging[synth.ReferencedName(r.attrs["resource_arn"])] = r.attrs
+	}
+	groups := map[string]string{}
+	for _, r := range each(s, "aws_cloudwatch_log_group") {
+		groups[r.name] = str(r.attrs["name"])
+	}
+	var out []string
+	for _, r := range each(s, "aws_wafv2_web_acl") {
+		l, ok := logging[r.name]
+		if !ok {
+			out = append(out, finding(r, "no logging: nobody can see what it blocks or would block"))
+		} else {
+			dest := fmt.Sprint(l["log_destination_configs"])
+			named := false
+			for name, group := range groups {
+				if strings.Contains(dest, "aws_cloudwatch_log_group."+name+".") && strings.HasPrefix(group, "aws-waf-logs-") {
+					named = true
+				}
+			}
+			redacted := fmt.Sprint(l["redacted_fields"])
+			if !named || !strings.Contains(redacted, "authorization") || !strings.Contains(redacted, "cookie") {
+				out = append(out, finding(r, "logs to %s without redacting authorization and cookie, or not to an aws-waf-logs- group", dest))
+			}
+		}
+		walkStrings(r.attrs["rule_json"], "", func(_, v string) {
+			var rules any
+			if json.Unmarshal([]byte(v), &rules) != nil {
+				return
+			}
+			for _, key := range labelKeys(rules) {
+				if strings.HasPrefix(key, "awswaf:managed:") && !known[key] {
+					out = append(out, finding(r, "matches label %q, which no managed rule adds: the rule never fires", key))
+				}
+			}
+		})
+	}
+	return out
+}
+
+// labelKeys finds every LabelMatchStatement key in a decoded rule list.
+func labelKeys(v any) []string {
+	var out []string
+	switch t := v.(type) {
+	case map[string]any:
+		if lm, ok := t["LabelMatchStatement"].(map[string]any); ok {
+			out = append(out, str(lm["Key"]))
+		}
+		for _, val := range t {
+			out = append(out, labelKeys(val)...)
+		}
+	case []any:
+		for _, val := range t {
+			out = append(out, labelKeys(val)...)
+		}
+	}
+	return out
+}
+
+func efsAccess(s synth.Stack, _ bool) []string {
+	points := map[string]bool{}
+	for _, r := range each(s, "aws_efs_access_point") {
+		if block(r.attrs["posix_user"])["uid"] != nil {
+			points[synth.ReferencedName(r.attrs["file_system_id"])] = true
+		}
+	}
+	policies := map[string]string{}
+	for _, r := range each(s, "aws_efs_file_system_policy") {
+		policies[synth.ReferencedName(r.attrs["file_system_id"])] = str(r.attrs["policy"])
+	}
+	var out []string
+	for _, r := range each(s, "aws_efs_file_system") {
+		if !points[r.name] {
+			out = append(out, finding(r, "no access point with a POSIX user: root is squashed, nothing can own the files"))
+		}
+		if p := policies[r.name]; !strings.Contains(p, "elasticfilesystem:AccessPointArn") {
+			out = append(out, finding(r, "the file system policy allows mounts outside the access point"))
+		}
+	}
+	for _, r := range each(s, "aws_iam_role_policy", "aws_efs_file_system_policy") {
+		if strings.Contains(str(r.attrs["policy"]), "ClientRootAccess") {
+			out = append(out, finding(r, "grants elasticfilesystem:ClientRootAccess"))
+		}
+	}
 	return out
 }

@@ -169,12 +169,12 @@ func DefaultTiers() []Tier {
 				},
 				LoginPaths: []string{"/web/login", "/web/session/authenticate"},
 			},
-			Reaches:      []string{ReachFilestore, TierAI},
-			Database:     "odoo",
-			Secrets:      []string{"odoo/admin-passwd"},
-			Buckets:      []BucketAccess{{Bucket: "backups", Prefix: "odoo/", Write: true}},
-			EgressPorts:  []int{587}, // SMTP submission (STARTTLS) for Odoo mail
-			LogFiles:     []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo.access.log"},
+			Reaches:     []string{ReachFilestore, TierAI},
+			Database:    "odoo",
+			Secrets:     []string{"odoo/admin-passwd"},
+			Buckets:     []BucketAccess{{Bucket: "backups", Prefix: "odoo/", Write: true}},
+			EgressPorts: []int{587}, // SMTP submission (STARTTLS) for Odoo mail
+			LogFiles:    []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo.access.log"},
 		},
 		{
 			Name:         TierN8nMain,
@@ -194,10 +194,10 @@ func DefaultTiers() []Tier {
 				},
 				LoginPaths: []string{"/rest/login"},
 			},
-			Reaches:      []string{ReachCache, TierAI},
-			Database:     "n8n",
-			Secrets:      n8nSecrets,
-			LogFiles:     dockerLogs,
+			Reaches:  []string{ReachCache, TierAI},
+			Database: "n8n",
+			Secrets:  n8nSecrets,
+			LogFiles: dockerLogs,
 		},
 		{
 			Name:         TierN8nWorker,

@@ -86,9 +86,9 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"unsupported Redis", func(a *Account, e []ParityConfig) { e[2].Cache.EngineVersion = "5.0.6" }, "dev", "Cache.EngineVersion", "not a supported Redis"},
 		{"reserved master user", func(a *Account, e []ParityConfig) { e[2].Database.MasterUsername = "postgres" }, "dev", "Database.MasterUsername", "reserved"},
 		{"bad maintenance window", func(a *Account, e []ParityConfig) { e[2].Database.MaintenanceWindow = "sunday 3am" }, "dev", "Database.MaintenanceWindow", "weekly UTC window"},
-		{"GPU under 16 GB", func(a *Account, e []ParityConfig) {
+		{"GPU under 24 GB", func(a *Account, e []ParityConfig) {
 			e[2].Servers[TierAI] = ServerSettings{InstanceType: "g3.4xlarge", RootVolumeGB: 100}
-		}, "dev", "Servers[ai].InstanceType", "needs 16 GB of VRAM"},
+		}, "dev", "Servers[ai].InstanceType", "needs 24 GB of VRAM"},
 		{"not a GPU", func(a *Account, e []ParityConfig) {
 			e[2].Servers[TierAI] = ServerSettings{InstanceType: "m6i.xlarge", RootVolumeGB: 100}
 		}, "dev", "Servers[ai].InstanceType", "not a known GPU"},

@@ -595,7 +595,7 @@ func anyIs(v any, want string) bool {
 var physicalNameAttrs = map[string]string{
 	"aws_s3_bucket": "bucket", "aws_iam_role": "name", "aws_iam_instance_profile": "name", "aws_iam_policy": "name",
 	"aws_iam_openid_connect_provider": "url",
-	"aws_db_instance": "identifier", "aws_db_subnet_group": "name", "aws_db_parameter_group": "name_prefix",
+	"aws_db_instance":                 "identifier", "aws_db_subnet_group": "name", "aws_db_parameter_group": "name_prefix",
 	"aws_elasticache_replication_group": "replication_group_id", "aws_elasticache_subnet_group": "name",
 	"aws_elasticache_parameter_group": "name", "aws_lb": "name", "aws_secretsmanager_secret": "name",
 	"aws_kms_alias": "name", "aws_cloudwatch_log_group": "name", "aws_sns_topic": "name", "aws_ssm_parameter": "name",

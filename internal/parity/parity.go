@@ -95,6 +95,10 @@ func replacer(cfg environments.ParityConfig) *strings.Replacer {
 		// hosts under the domain ("odoo.<domain>"), not the zone itself,
 		// which every environment shares
 		{"." + id.Domain, ".{domain}"},
+		// and as a regular expression (the WAF matches hosts by regex),
+		// also inside a JSON document held in a string (rule_json)
+		{regexp.QuoteMeta("." + id.Domain), `\.{domain}`},
+		{strings.ReplaceAll(regexp.QuoteMeta("."+id.Domain), `\`, `\\`), `\\.{domain}`},
 		{id.VPCCIDR, "{vpc_cidr}"},
 	}
 	if l, err := network.PlanSubnets(id.VPCCIDR, cfg.Scale.AZCount); err == nil {

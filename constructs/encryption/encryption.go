@@ -103,13 +103,18 @@ func NewKey(scope constructs.Construct, p KeyProps) Key {
 		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
 	k := kmskey.NewKmsKey(scope, jsii.String(p.ID), &kmskey.KmsKeyConfig{
-		Description:          jsii.String(p.Description),
-		EnableKeyRotation:    jsii.Bool(true),
-		RotationPeriodInDays: jsii.Number(365),
-		DeletionWindowInDays: jsii.Number(float64(p.DeletionWindowDays)),
-		Policy:               jsii.String(policy.Document{Statements: append([]policy.Statement{root}, p.Statements...)}.JSON()),
-		Tags:                 i.Tags(p.Alias),
-		Lifecycle:            lifecycle,
+		Description: jsii.String(p.Description),
+		// Both force a replacement of the key (and of everything it
+		// encrypts): written out rather than left to the provider's
+		// defaults, so a plan never depends on what a default was.
+		KeyUsage:              jsii.String("ENCRYPT_DECRYPT"),
+		CustomerMasterKeySpec: jsii.String("SYMMETRIC_DEFAULT"),
+		EnableKeyRotation:     jsii.Bool(true),
+		RotationPeriodInDays:  jsii.Number(365),
+		DeletionWindowInDays:  jsii.Number(float64(p.DeletionWindowDays)),
+		Policy:                jsii.String(policy.Document{Statements: append([]policy.Statement{root}, p.Statements...)}.JSON()),
+		Tags:                  i.Tags(p.Alias),
+		Lifecycle:             lifecycle,
 	})
 	kmsalias.NewKmsAlias(scope, jsii.String(p.AliasID), &kmsalias.KmsAliasConfig{
 		Name:        jsii.String("alias/" + p.Alias),

@@ -77,3 +77,108 @@ const (
 	fakeAccessKey = "AKIAHARNESSNOTAREAL0"
 	fakeSecretKey = "plan-harness-offline-not-a-real-secret-key"
 )
+
+// mockResourceDefaults are the computed values a mock "apply" gives the
+// resources whose values the stacks feed into validated arguments, in the
+// shape the real service returns (AWS General Reference, "Amazon Resource
+// Names"; each service's API reference). A scenario's real-provider plan
+// validates them: a random string where an ARN belongs would be refused.
+var mockResourceDefaults = map[string]string{
+	"aws_kms_key": `
+      arn    = "arn:aws:kms:eu-central-1:123456789012:key/0123abcd-4567-89ab-cdef-0123456789ab"
+      key_id = "0123abcd-4567-89ab-cdef-0123456789ab"`,
+	"aws_iam_role": `
+      arn       = "arn:aws:iam::123456789012:role/influencegen-example"
+      unique_id = "AROAEXAMPLEEXAMPLEEXA"`,
+	"aws_iam_instance_profile": `
+      arn = "arn:aws:iam::123456789012:instance-profile/influencegen-example"`,
+	"aws_iam_openid_connect_provider": `
+      arn = "arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"`,
+	"aws_iam_policy": `
+      arn = "arn:aws:iam::123456789012:policy/influencegen-example"`,
+	"aws_s3_bucket": `
+      arn                         = "arn:aws:s3:::influencegen-example"
+      bucket_domain_name          = "influencegen-example.s3.amazonaws.com"
+      bucket_regional_domain_name = "influencegen-example.s3.eu-central-1.amazonaws.com"`,
+	"aws_cloudwatch_log_group": `
+      arn = "arn:aws:logs:eu-central-1:123456789012:log-group:/influencegen/example"`,
+	"aws_sns_topic": `
+      arn                   = "arn:aws:sns:eu-central-1:123456789012:influencegen-example"
+      fifo_throughput_scope = null
+      tracing_config        = "PassThrough"`,
+	"aws_secretsmanager_secret": `
+      arn = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:influencegen/example-AbCdEf"`,
+	"aws_lb": `
+      xff_header_processing_mode       = "append"
+      dns_record_client_routing_policy = null
+      arn        = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:loadbalancer/app/influencegen-example/0123456789abcdef"
+      arn_suffix = "app/influencegen-example/0123456789abcdef"
+      dns_name   = "influencegen-example-123456789.eu-central-1.elb.amazonaws.com"
+      zone_id    = "Z215JYRZR1TBD5"`,
+	"aws_lb_target_group": `
+      ip_address_type                    = "ipv4"
+      load_balancing_algorithm_type      = "round_robin"
+      load_balancing_anomaly_mitigation  = "off"
+      load_balancing_cross_zone_enabled  = "use_load_balancer_configuration"
+      protocol_version                   = "HTTP1"
+      arn        = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/tf-0123456789abcdef/0123456789abcdef"
+      arn_suffix = "targetgroup/tf-0123456789abcdef/0123456789abcdef"`,
+	"aws_lb_listener": `
+      arn = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:listener/app/influencegen-example/0123456789abcdef/0123456789abcdef"`,
+	"aws_acm_certificate": `
+      arn = "arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-4567-89ab-cdef-0123456789ab"`,
+	"aws_acm_certificate_validation": `
+      certificate_arn = "arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-4567-89ab-cdef-0123456789ab"`,
+	"aws_wafv2_web_acl": `
+      arn = "arn:aws:wafv2:eu-central-1:123456789012:regional/webacl/influencegen-example/0123abcd-4567-89ab-cdef-0123456789ab"`,
+	"aws_efs_file_system": `
+      arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:file-system/fs-0123456789abcdef0"
+      id  = "fs-0123456789abcdef0"`,
+	"aws_efs_access_point": `
+      arn = "arn:aws:elasticfilesystem:eu-central-1:123456789012:access-point/fsap-0123456789abcdef0"
+      id  = "fsap-0123456789abcdef0"`,
+	"aws_ecr_repository": `
+      arn            = "arn:aws:ecr:eu-central-1:123456789012:repository/influencegen/example"
+      repository_url = "123456789012.dkr.ecr.eu-central-1.amazonaws.com/influencegen/example"`,
+	"aws_subnet": `
+      availability_zone = "eu-central-1a"
+      arn               = "arn:aws:ec2:eu-central-1:123456789012:subnet/subnet-0123456789abcdef0"`,
+	"aws_instance": `
+      availability_zone = "eu-central-1a"
+      arn               = "arn:aws:ec2:eu-central-1:123456789012:instance/i-0123456789abcdef0"
+      private_ip        = "10.10.16.10"`,
+	"aws_db_instance": `
+      arn = "arn:aws:rds:eu-central-1:123456789012:db:influencegen-example"
+      master_user_secret = [{
+        kms_key_id    = "arn:aws:kms:eu-central-1:123456789012:key/0123abcd-4567-89ab-cdef-0123456789ab"
+        secret_arn    = "arn:aws:secretsmanager:eu-central-1:123456789012:secret:rds!db-0123abcd-4567-89ab-cdef-0123456789ab-AbCdEf"
+        secret_status = "active"
+      }]`,
+	// Optional arguments the API fills in when left out: a mock invents a
+	// random string, the real provider then validates it against the enum.
+	// Each is the value AWS sets by default (the resource's API reference).
+	"aws_s3_bucket_lifecycle_configuration": `
+      transition_default_minimum_object_size = "all_storage_classes_128K"`,
+	"aws_backup_vault": `
+      arn = "arn:aws:backup:eu-central-1:123456789012:backup-vault:influencegen-example"`,
+	"aws_ssm_maintenance_window": `
+      id = "mw-0123456789abcdef0"`,
+}
+
+// providerDefaults are arguments the stacks leave out whose default the
+// real provider fills in at plan, and which force a replacement when they
+// change. A mock "apply" knows nothing of those defaults (it leaves them
+// empty or invents a value), so the real provider's plan of a scenario
+// would see each of them change and replace the resource, and everything
+// that references it. For scenarios only, the harness writes them out in
+// an override file, each with the provider's own default (the resource's
+// schema, internal/service/<svc>/<resource>.go): the configuration means
+// exactly what it meant.
+var providerDefaults = map[string]map[string]any{
+	"aws_vpc":                  {"instance_tenancy": "default"},
+	"aws_subnet":               {"ipv6_native": false},
+	"aws_iam_role":             {"path": "/"},
+	"aws_iam_instance_profile": {"path": "/"},
+	"aws_nat_gateway":          {"connectivity_type": "public"},
+	"aws_sns_topic":            {"fifo_topic": false},
+}

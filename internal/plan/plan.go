@@ -75,6 +75,21 @@ type Options struct {
 	// Extra adds files to every stack's scratch directory before Terraform
 	// runs (name → content), e.g. a further test file. Default: none.
 	Extra map[string]string
+	// Scenarios are day-2 operations to plan, by stack name. Default: none.
+	Scenarios map[string][]Scenario
+}
+
+// Scenario is a day-2 operation planned against an existing deployment:
+// the stack is first "applied" with a mock of the provider (so every
+// resource exists in a state, with well-formed computed values), then
+// planned with the real provider, offline, without refreshing, replacing
+// the named resources — the runbook's `-replace`. The plan of the
+// operation shows what the real provider would replace with them.
+type Scenario struct {
+	// Name names the run; its plan is Result.Plans[Name].
+	Name string
+	// Replace are the addresses to replace, e.g. "aws_instance.ai_server-1_32C6CC3B".
+	Replace []string
 }
 
 // Result is the outcome for one stack.
@@ -298,6 +313,18 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		"zz_plan_override.tf.json": override,
 		"tests/plan.tftest.hcl":    []byte(test),
 	}
+	if sc := o.Scenarios[name]; len(sc) > 0 {
+		f, err := scenarioFile(stack, sc)
+		if err != nil {
+			return fail(err)
+		}
+		files["tests/scenarios.tftest.hcl"] = []byte(f)
+		defaults, err := defaultsOverride(stack)
+		if err != nil {
+			return fail(err)
+		}
+		files["zz_defaults_override.tf.json"] = defaults
+	}
 	for n, c := range o.Extra {
 		files[n] = []byte(c)
 	}
@@ -379,6 +406,72 @@ func overrideFile(stack map[string]any, mirrorVersions []string) ([]byte, []stri
 func testFile(stack map[string]any) (string, error) {
 	var b strings.Builder
 	b.WriteString("# Written by internal/plan: plan the stack with the real provider, offline.\n")
+	if err := offline(&b, stack); err != nil {
+		return "", err
+	}
+	b.WriteString("\nrun \"plan\" {\n  command = plan\n}\n")
+	return b.String(), nil
+}
+
+// scenarioFile is tests/scenarios.tftest.hcl: the offline real provider
+// and, aliased "fake", a mock of it whose computed values have the real
+// shapes (mockResourceDefaults); a run that creates the stack with the
+// mock, then one plan per scenario with the real provider.
+func scenarioFile(stack map[string]any, scenarios []Scenario) (string, error) {
+	var b strings.Builder
+	b.WriteString("# Written by internal/plan: day-2 operations planned against a (mock) deployment.\n")
+	if err := offline(&b, stack); err != nil {
+		return "", err
+	}
+	b.WriteString("\nmock_provider \"aws\" {\n  alias = \"fake\"\n")
+	for _, typ := range sortedKeysS(mockResourceDefaults) {
+		fmt.Fprintf(&b, "\n  mock_resource %q {\n    defaults = {%s\n    }\n  }\n", typ, mockResourceDefaults[typ])
+	}
+	// A mock knows a computed value wholly or not at all, so the
+	// validation records' for_each over a new certificate's options is
+	// unknown to it at plan. The mock deployment therefore creates the
+	// certificates first (with the options a deployed certificate holds:
+	// one record per domain), then everything else.
+	resources, _ := stack["resource"].(map[string]any)
+	certs, _ := resources["aws_acm_certificate"].(map[string]any)
+	var targets, overrides []string
+	for _, name := range sortedKeys(certs) {
+		c, _ := certs[name].(map[string]any)
+		if c["validation_method"] != "DNS" {
+			continue
+		}
+		domains := []any{c["domain_name"]}
+		if sans, ok := c["subject_alternative_names"].([]any); ok {
+			domains = append(domains, sans...)
+		}
+		var elems []string
+		for _, d := range domains {
+			domain, ok := d.(string)
+			if !ok || strings.Contains(domain, "${") {
+				return "", fmt.Errorf("aws_acm_certificate.%s: domain %v is not a literal", name, d)
+			}
+			// Without the trailing dot ACM returns: aws_route53_record
+			// stores names without it, and a mock does not normalise.
+			elems = append(elems, fmt.Sprintf("{ domain_name = %q, resource_record_name = %q, resource_record_type = \"CNAME\", resource_record_value = \"_0123456789abcdef.acm-validations.aws.\" }", domain, "_0123456789abcdef."+domain))
+		}
+		targets = append(targets, "aws_acm_certificate."+name)
+		overrides = append(overrides, fmt.Sprintf("\n  override_resource {\n    target = aws_acm_certificate.%s\n    values = {\n      arn = \"arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-4567-89ab-cdef-0123456789ab\"\n      domain_validation_options = [\n        %s,\n      ]\n    }\n  }\n",
+			name, strings.Join(elems, ",\n        ")))
+	}
+	b.WriteString("}\n")
+	if len(targets) > 0 {
+		fmt.Fprintf(&b, "\nrun \"certificates\" {\n  command   = apply\n  providers = { aws = aws.fake }\n  plan_options {\n    target = [%s]\n  }\n%s}\n", strings.Join(targets, ", "), strings.Join(overrides, ""))
+	}
+	b.WriteString("\nrun \"deployed\" {\n  command   = apply\n  providers = { aws = aws.fake }\n}\n")
+	for _, sc := range scenarios {
+		fmt.Fprintf(&b, "\nrun %q {\n  command = plan\n  plan_options {\n    refresh = false\n    replace = [%s]\n  }\n}\n", sc.Name, strings.Join(sc.Replace, ", "))
+	}
+	return b.String(), nil
+}
+
+// offline writes the stack's provider configurations, made offline, and
+// one override_data per data source.
+func offline(b *strings.Builder, stack map[string]any) error {
 	providers, _ := stack["provider"].(map[string]any)
 	configs, _ := providers["aws"].([]any)
 	if len(configs) == 0 {
@@ -389,19 +482,19 @@ func testFile(stack map[string]any) (string, error) {
 		b.WriteString("\nprovider \"aws\" {\n")
 		for _, k := range []string{"alias", "region"} {
 			if v, ok := cfg[k].(string); ok {
-				fmt.Fprintf(&b, "  %s = %q\n", k, v)
+				fmt.Fprintf(b, "  %s = %q\n", k, v)
 			}
 		}
 		// No AWS call: fake keys, no account lookup (so no
 		// allowed_account_ids check either), no metadata endpoint.
-		fmt.Fprintf(&b, "  access_key                  = %q\n  secret_key                  = %q\n", fakeAccessKey, fakeSecretKey)
+		fmt.Fprintf(b, "  access_key                  = %q\n  secret_key                  = %q\n", fakeAccessKey, fakeSecretKey)
 		b.WriteString("  skip_credentials_validation = true\n  skip_requesting_account_id  = true\n  skip_metadata_api_check     = true\n  skip_region_validation      = true\n")
 		if dts, ok := cfg["default_tags"].([]any); ok {
 			for _, dt := range dts {
 				tags, _ := dt.(map[string]any)["tags"].(map[string]any)
 				b.WriteString("  default_tags {\n    tags = {\n")
 				for _, k := range sortedKeys(tags) {
-					fmt.Fprintf(&b, "      %q = %q\n", k, fmt.Sprint(tags[k]))
+					fmt.Fprintf(b, "      %q = %q\n", k, fmt.Sprint(tags[k]))
 				}
 				b.WriteString("    }\n  }\n")
 			}
@@ -412,15 +505,52 @@ func testFile(stack map[string]any) (string, error) {
 	for _, typ := range sortedKeys(data) {
 		fixture, ok := dataFixtures[typ]
 		if !ok {
-			return "", fmt.Errorf("data source type %s has no fixture: add what the real data source returns to internal/plan/fixtures.go", typ)
+			return fmt.Errorf("data source type %s has no fixture: add what the real data source returns to internal/plan/fixtures.go", typ)
 		}
 		named, _ := data[typ].(map[string]any)
 		for _, name := range sortedKeys(named) {
-			fmt.Fprintf(&b, "\noverride_data {\n  target = data.%s.%s\n  values = {%s\n  }\n}\n", typ, name, fixture)
+			fmt.Fprintf(b, "\noverride_data {\n  target = data.%s.%s\n  values = {%s\n  }\n}\n", typ, name, fixture)
 		}
 	}
-	b.WriteString("\nrun \"plan\" {\n  command = plan\n}\n")
-	return b.String(), nil
+	return nil
+}
+
+// defaultsOverride writes providerDefaults out for every resource of the
+// stack that leaves them out (see providerDefaults).
+func defaultsOverride(stack map[string]any) ([]byte, error) {
+	out := map[string]any{}
+	resources, _ := stack["resource"].(map[string]any)
+	for typ, defaults := range providerDefaults {
+		named, _ := resources[typ].(map[string]any)
+		for name, r := range named {
+			attrs, _ := r.(map[string]any)
+			set := map[string]any{}
+			for k, v := range defaults {
+				if _, given := attrs[k]; !given {
+					set[k] = v
+				}
+			}
+			if len(set) == 0 {
+				continue
+			}
+			byType, _ := out[typ].(map[string]any)
+			if byType == nil {
+				byType = map[string]any{}
+				out[typ] = byType
+			}
+			byType[name] = set
+		}
+	}
+	return json.MarshalIndent(map[string]any{"resource": out}, "", "  ")
+}
+
+func sortedKeysS(m map[string]string) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // terraform runs one terraform command in dir.

@@ -26,6 +26,12 @@ want="n8n@$version node@$node_version"
 
 log() { printf '[install-n8n %s] %s\n' "$(date -u +%H:%M:%S)" "$*" >&2; }
 
+# One install at a time: .ci/run starts one in the background, and the test
+# that needs n8n waits here for it rather than starting a second.
+mkdir -p "$(dirname "$dir")"
+exec 9>"$dir.lock"
+flock 9
+
 if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -x "$dir/bin/n8n" && -x "$dir/bin/node" ]]; then
 	log "$want already installed in $dir"
 	echo "$dir"
@@ -34,7 +40,6 @@ fi
 
 # Install into a fresh directory beside the cache and move it in place only
 # when complete, so an interrupted install is never taken for a good one.
-mkdir -p "$(dirname "$dir")"
 work="$(mktemp -d "$dir.tmp.XXXXXX")"
 trap 'rm -rf "$work"' EXIT
 started=$(date +%s)

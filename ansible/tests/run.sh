@@ -20,7 +20,7 @@ case "${1:-}" in
 esac
 cd "$(dirname "$0")/.."
 
-step() { printf '\n--- ansible: %s\n' "$*"; }
+step() { printf '\n--- ansible: %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
 step "ansible-lint --profile production"
 ansible-lint --profile production --offline --nocolor

@@ -11,15 +11,27 @@
 # Needs root.
 #
 # usage: tests/app_databases.sh [SERVER_BIN_DIR]     (from anywhere)
-#   without an argument: against Debian's PostgreSQL (15), then against
-#   RDS's major version (16, scripts/install-postgres.sh).
+#   without an argument: against Debian's PostgreSQL (15) and RDS's major
+#   version (16, scripts/install-postgres.sh), at the same time.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 if (($# == 0)); then
-	"$0" "$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d | sort -V | tail -1)"
-	"$0" "$(../scripts/install-postgres.sh)"
-	exit 0
+	# Both at once (each has its own directory and ports): CI's critical path.
+	debian_bin="$(find /usr/lib/postgresql -mindepth 2 -maxdepth 2 -name bin -type d | sort -V | tail -1)"
+	rds_bin="$(../scripts/install-postgres.sh)"
+	[[ -n "$debian_bin" && -n "$rds_bin" ]] || { echo "app_databases: PostgreSQL missing (make deps)" >&2; exit 1; }
+	logs="$(mktemp -d)"
+	trap 'rm -rf "$logs"' EXIT
+	"$0" "$debian_bin" >"$logs/15" 2>&1 &
+	debian=$!
+	"$0" "$rds_bin" >"$logs/16" 2>&1 &
+	rds=$!
+	rc=0
+	wait "$debian" || rc=1
+	wait "$rds" || rc=1
+	cat "$logs/15" "$logs/16"
+	exit "$rc"
 fi
 
 # shellcheck source=ansible/tests/services.sh

@@ -47,7 +47,7 @@ if ((converge)); then
 	fi
 	tests/idempotence.sh
 
-	step "app_databases against RDS-like PostgreSQL (Debian's 15, then RDS's 16)"
+	step "app_databases against RDS-like PostgreSQL (Debian's 15 and RDS's 16)"
 	tests/app_databases.sh
 	step "odoo_setup's checkout against a local repository (commit pin, dev branch)"
 	tests/odoo_checkout.sh

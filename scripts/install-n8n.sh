@@ -11,6 +11,13 @@
 #   N8N_CACHE_DIR   default ~/.cache/influencegen-n8n/<n8n version>
 #   N8N_NODE_VERSION   the Node release from npm's "node" package (default below)
 set -euo pipefail
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/usage.sh"
+case "${1:-}" in
+"") ;;
+-h | --help) usage; exit 0 ;;
+*) usage_error "unknown argument $1 (install-n8n.sh takes none)" ;;
+esac
 cd "$(dirname "$0")/.."
 
 defaults=ansible/roles/n8n_setup/defaults/main.yml

@@ -14,6 +14,13 @@
 #   without an argument: against Debian's PostgreSQL (15) and RDS's major
 #   version (16, scripts/install-postgres.sh), at the same time.
 set -euo pipefail
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/../../scripts/usage.sh"
+case "${1:-}" in
+-h | --help) usage; exit 0 ;;
+-*) usage_error "unknown option $1" ;;
+esac
+(($# <= 1)) || usage_error "one SERVER_BIN_DIR at most"
 cd "$(dirname "$0")/.."
 
 if (($# == 0)); then

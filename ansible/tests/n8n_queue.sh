@@ -18,6 +18,13 @@
 # usage: tests/n8n_queue.sh            (from anywhere)
 #   KEEP_SERVICES_DIR=1   keep the logs and data
 set -euo pipefail
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/../../scripts/usage.sh"
+case "${1:-}" in
+"") ;;
+-h | --help) usage; exit 0 ;;
+*) usage_error "unknown argument $1 (n8n_queue.sh takes none)" ;;
+esac
 cd "$(dirname "$0")/.."
 # shellcheck source=ansible/tests/services.sh
 source tests/services.sh

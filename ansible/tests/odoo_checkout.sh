@@ -10,6 +10,13 @@
 #
 # usage: tests/odoo_checkout.sh            (from anywhere)
 set -euo pipefail
+# shellcheck source=scripts/usage.sh
+source "$(dirname "$0")/../../scripts/usage.sh"
+case "${1:-}" in
+"") ;;
+-h | --help) usage; exit 0 ;;
+*) usage_error "unknown argument $1 (odoo_checkout.sh takes none)" ;;
+esac
 cd "$(dirname "$0")/.."
 # shellcheck source=ansible/tests/services.sh
 source tests/services.sh

@@ -44,9 +44,9 @@ test-scripts: ## deploy/destroy/bootstrap scripts (bats, fake cdktf), shellcheck
 	bats scripts/tests
 	shellcheck -x .ci/run scripts/*.sh ansible/tests/*.sh docker/ai_model_server/tests/*.sh ansible/roles/*/files/*.sh
 
-test-ansible: ## Ansible: lint, syntax, templates, inventory script, idempotence
+test-ansible: ## Ansible: lint, syntax, templates, idempotence, roles against real PostgreSQL/Redis/n8n/git
 	@if [[ "$$(id -u)" -eq 0 ]]; then ansible/tests/run.sh; \
-	else echo "not root: skipping the chroot idempotence test (CI runs it)"; ansible/tests/run.sh --no-converge; fi
+	else echo "not root: skipping the chroot idempotence and real-service tests (CI runs them)"; ansible/tests/run.sh --no-converge; fi
 
 lint: ## gofmt and go vet
 	@unformatted="$$(gofmt -l .)"; if [[ -n "$$unformatted" ]]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi

@@ -7,7 +7,8 @@
 #   (no option)    everything `make test` needs: the synth part below, then the
 #                  Debian test tools (apt-get, as root or through sudo):
 #                  ansible, ansible-lint, yamllint, debootstrap, shellcheck,
-#                  bats and the model server's Python test packages
+#                  bats, the model server's Python test packages, and the
+#                  services the roles are tested against (PostgreSQL, Redis)
 #   --synth-only   only what `make synth` needs: the Go modules (go mod
 #                  download) and the pinned cdktf CLI (npm ci). Needs Go, Node.js
 #                  and npm; no root, no apt: works on macOS, Fedora, anywhere.
@@ -54,6 +55,7 @@ DEBIAN_PACKAGES=(
 	shellcheck bats                # scripts and their tests
 	python3-pytest python3-yaml    # Python tests (the model server's run in a Debian 13 root: docker/ai_model_server/tests/run.sh)
 	nginx-light python3-werkzeug   # Odoo's local proxy, run for real (ansible/tests/test_odoo_proxy.py)
+	postgresql redis-server python3-psycopg2 sudo git openssl curl  # roles against real services (ansible/tests/README.md)
 )
 # The commands the packages above provide, checked where there is no apt.
 TEST_COMMANDS=(ansible-playbook ansible-lint yamllint shellcheck bats)

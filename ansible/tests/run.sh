@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # Every Ansible quality gate, in order: ansible-lint (production profile),
 # yamllint, --syntax-check of every playbook, the template tests, the
-# inventory script's tests, and the chroot idempotence test.
+# inventory script's and playbook layout tests, then, as root, the chroot
+# idempotence test and the roles against real services: app_databases on
+# RDS-like PostgreSQL, odoo_setup's checkout on a local git repository, n8n
+# main + worker in queue mode (tests/README.md).
 #
 # usage: tests/run.sh [--no-converge]     (from anywhere)
-#   --no-converge   skip the idempotence test (it needs root)
+#   --no-converge   skip the root-only tests (chroot, real services)
 set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/../../scripts/usage.sh"
@@ -17,7 +20,7 @@ case "${1:-}" in
 esac
 cd "$(dirname "$0")/.."
 
-step() { printf '\n--- ansible: %s\n' "$*"; }
+step() { printf '\n--- ansible: %s (%s)\n' "$*" "$(date -u +%H:%M:%S)"; }
 
 step "ansible-lint --profile production"
 ansible-lint --profile production --offline --nocolor
@@ -33,7 +36,7 @@ done
 step "template tests"
 ansible-playbook -i localhost, -c local tests/render_templates.yml
 
-step "inventory script tests"
+step "inventory script and playbook layout tests"
 /usr/bin/python3 -m pytest -q tests
 
 if ((converge)); then
@@ -43,4 +46,11 @@ if ((converge)); then
 		exit 1
 	fi
 	tests/idempotence.sh
+
+	step "app_databases against RDS-like PostgreSQL (Debian's 15 and RDS's 16)"
+	tests/app_databases.sh
+	step "odoo_setup's checkout against a local repository (commit pin, dev branch)"
+	tests/odoo_checkout.sh
+	step "n8n main + worker in queue mode (PostgreSQL 16 over TLS, Redis TLS + AUTH)"
+	tests/n8n_queue.sh
 fi

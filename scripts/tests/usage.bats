@@ -14,7 +14,7 @@ REPO="$BATS_TEST_DIRNAME/../.."
 # covered too.
 setup_file() {
 	(cd "$REPO" && git ls-files --cached --others --exclude-standard -- 'scripts/*.sh' '.ci/run' 'ansible/tests/*.sh' 'docker/*/tests/*.sh' |
-		grep -v -e '^scripts/lib.sh$' -e '^scripts/usage.sh$' | sort) >"$BATS_FILE_TMPDIR/scripts"
+		grep -v -e '^scripts/lib.sh$' -e '^scripts/usage.sh$' -e '^ansible/tests/services.sh$' | sort) >"$BATS_FILE_TMPDIR/scripts"
 }
 scripts() { cat "$BATS_FILE_TMPDIR/scripts"; }
 

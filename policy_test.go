@@ -57,6 +57,9 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 		"IG-TAGS":                "provider.aws[0]",
 		"IG-NO-LITERAL-SECRETS":  "aws_db_instance.db: password",
 		"IG-IAM-LEAST-PRIVILEGE": "aws_iam_role_policy.admin: allows * on *",
+		"IG-IAM-BOUNDARY":        `aws_iam_role_policy.old-deploy: statement "ManageOwnIAM" allows iam:CreateRole without an iam:PermissionsBoundary condition`,
+		"IG-STATE-LIST":          `aws_iam_role_policy.old-deploy: statement "ListOwnStatePrefix" lists Terraform state but not the workspace prefix env:/`,
+		"IG-CI-PLAN-ROLE":        "aws_iam_role.old-plan: trusted for pull requests, and old-plan-policy allows s3:PutObject",
 	}
 	if len(expect) != len(controls.All) {
 		t.Fatalf("%d controls but %d expectations: every control needs a failing case", len(controls.All), len(expect))
@@ -76,5 +79,21 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 	}
 	if !strings.Contains(strings.Join(found["IG-IAM-LEAST-PRIVILEGE"], "\n"), "aws_iam_role.role: trusts every principal") {
 		t.Error("a trust policy trusting everyone was not caught")
+	}
+	for id, want := range map[string][]string{
+		"IG-IAM-BOUNDARY": {
+			`old-deploy: statement "ManageOwnIAM" allows iam:AttachRolePolicy of any policy`,
+			"old-deploy: delegates role writes but does not deny iam:DeleteRolePermissionsBoundary",
+		},
+		"IG-CI-PLAN-ROLE": {
+			"old-plan: trusted for pull requests, and old-plan-policy reads secrets arn:aws:secretsmanager:*:123456789012:secret:fixture/*",
+			"old-plan: trusted for pull requests without an explicit Deny of s3:GetObject",
+		},
+	} {
+		for _, w := range want {
+			if !strings.Contains(strings.Join(found[id], "\n"), w) {
+				t.Errorf("%s did not report %q; found:\n  %s", id, w, strings.Join(found[id], "\n  "))
+			}
+		}
 	}
 }

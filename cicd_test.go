@@ -359,3 +359,22 @@ func TestCIPolicySizes(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedOutputsContract: the shared stack's outputs are the ones the
+// README documents and the workflows read.
+func TestSharedOutputsContract(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outputs := stacks["shared-stack"]["output"].(map[string]any)
+	want := []string{"boundary_policy_arns", "deploy_role_arns", "ecr_repository_urls", "plan_role_arns"}
+	if got := keys(outputs); strings.Join(got, " ") != strings.Join(want, " ") {
+		t.Errorf("shared-stack outputs %v, want %v", got, want)
+	}
+	for _, o := range want {
+		if !strings.Contains(string(readme), "| `"+o+"` |") {
+			t.Errorf("README.md does not document the shared-stack output %s", o)
+		}
+	}
+}

@@ -8,9 +8,12 @@
 // the production environment's required reviewers). It may:
 //   - read and write only its own state object and lock file, with the
 //     state key;
-//   - manage the platform's services in its own region only;
-//   - manage IAM roles, instance profiles and policies named
-//     "<project>-<env>-*" only, and pass only those roles;
+//   - manage the platform's services in its own region only (Budgets, a
+//     global API, on its own budgets);
+//   - manage IAM roles and instance profiles named "<project>-<env>-*"
+//     only, and pass those roles only to the services they trust;
+//   - create the service-linked roles its resource types need
+//     (ServiceLinkedRoles);
 //   - touch nothing tagged with another Environment (explicit deny).
 //
 // Every IAM role an environment creates must carry the environment's

@@ -57,7 +57,7 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 		"IG-TAGS":                "provider.aws[0]",
 		"IG-NO-LITERAL-SECRETS":  "aws_db_instance.db: password",
 		"IG-IAM-LEAST-PRIVILEGE": "aws_iam_role_policy.admin: allows * on *",
-		"IG-IAM-BOUNDARY":        `aws_iam_role_policy.old-deploy: statement "ManageOwnIAM" allows iam:CreateRole without an iam:PermissionsBoundary condition`,
+		"IG-IAM-DELEGATION":      `aws_iam_role_policy.old-deploy: statement "ManageOwnIAM" allows iam:CreateRole without an iam:PermissionsBoundary condition`,
 		"IG-STATE-LIST":          `aws_iam_role_policy.old-deploy: statement "ListOwnStatePrefix" lists Terraform state but not the workspace prefix env:/`,
 		"IG-CI-PLAN-ROLE":        "aws_iam_role.old-plan: trusted for pull requests, and old-plan-policy allows s3:PutObject",
 	}
@@ -81,7 +81,7 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 		t.Error("a trust policy trusting everyone was not caught")
 	}
 	for id, want := range map[string][]string{
-		"IG-IAM-BOUNDARY": {
+		"IG-IAM-DELEGATION": {
 			`old-deploy: statement "ManageOwnIAM" allows iam:AttachRolePolicy of any policy`,
 			"old-deploy: delegates role writes but does not deny iam:DeleteRolePermissionsBoundary",
 		},

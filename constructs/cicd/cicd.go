@@ -143,7 +143,7 @@ var ServiceLinkedRoles = map[string]string{
 	// file system; automatic backups (backup policy ENABLED) run as AWS
 	// Backup's AWSServiceRoleForBackup.
 	"aws_efs_file_system": "elasticfilesystem.amazonaws.com", "aws_efs_mount_target": "",
-	"aws_efs_file_system_policy": "", "aws_efs_backup_policy": "backup.amazonaws.com",
+	"aws_efs_file_system_policy": "", "aws_efs_access_point": "", "aws_efs_backup_policy": "backup.amazonaws.com",
 	// CloudWatch: PutMetricAlarm creates AWSServiceRoleForCloudWatchEvents
 	// for alarms with EC2 actions (CloudWatch API reference, PutMetricAlarm).
 	"aws_cloudwatch_metric_alarm": "events.amazonaws.com", "aws_cloudwatch_dashboard": "", "aws_cloudwatch_log_group": "",

@@ -49,7 +49,7 @@ var All = []Control{
 	{"IG-TAGS", "CKV_AWS_* tagging policy (custom) / AVD tagging (custom)", "Every stack tags everything: default tags Project, Environment, ManagedBy, Repository", tags},
 	{"IG-NO-LITERAL-SECRETS", "CKV_SECRET_2, CKV_SECRET_6 / trivy secret scanning", "No literal secret in any attribute", noLiteralSecrets},
 	{"IG-IAM-LEAST-PRIVILEGE", "CKV_AWS_1, CKV_AWS_62, CKV_AWS_290, CKV_AWS_355 / AVD-AWS-0057", "No IAM policy allows * actions on * resources; no trust policy trusts everyone", iamLeastPrivilege},
-	{"IG-IAM-BOUNDARY", "CKV_AWS_286, CKV_AWS_289 / custom", "Role writes are delegated only with a permissions boundary: iam:PermissionsBoundary on CreateRole/Put*/AttachRolePolicy, iam:PolicyARN on AttachRolePolicy, boundary removal and edits denied", iamBoundaryDelegation},
+	{"IG-IAM-DELEGATION", "CKV_AWS_286, CKV_AWS_289 / custom", "Role writes are delegated only with a permissions boundary: iam:PermissionsBoundary on CreateRole/Put*/AttachRolePolicy, iam:PolicyARN on AttachRolePolicy, boundary removal and edits denied", iamBoundaryDelegation},
 	{"IG-STATE-LIST", "custom (Terraform S3 backend)", "A role that lists its Terraform state may also list the backend's workspace prefix env:/", stateListing},
 	{"IG-CI-PLAN-ROLE", "CKV_AWS_358 / custom", "GitHub OIDC roles pin audience and exact subjects; a role pull requests can assume writes no object and reads no object but state and no secret outside one environment", githubPlanRoles},
 }

@@ -123,4 +123,26 @@ func buildPolicyFixture(app constructs.Construct) {
 		Role:   role.Id(),
 		Policy: jsii.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`),
 	})
+	// The CI roles as they were before deploy-readiness D5–D7: a deploy
+	// role with iam:* on its roles and no boundary, listing only its state
+	// key; a plan role any pull request assumes, taking the state lock and
+	// reading every secret of the project.
+	deployer := iamrole.NewIamRole(s, jsii.String("old-deploy-role"), &iamrole.IamRoleConfig{
+		AssumeRolePolicy: jsii.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":["repo:o/r:environment:dev"]}}}]}`),
+	})
+	iamrolepolicy.NewIamRolePolicy(s, jsii.String("old-deploy"), &iamrolepolicy.IamRolePolicyConfig{
+		Role: deployer.Id(),
+		Policy: jsii.String(`{"Version":"2012-10-17","Statement":[` +
+			`{"Sid":"ListOwnStatePrefix","Effect":"Allow","Action":["s3:ListBucket"],"Resource":["arn:aws:s3:::fixture-tfstate"],"Condition":{"StringLike":{"s3:prefix":["dev/terraform.tfstate","dev/terraform.tfstate.tflock"]}}},` +
+			`{"Sid":"ManageOwnIAM","Effect":"Allow","Action":["iam:*"],"Resource":["arn:aws:iam::123456789012:role/fixture-dev-*"]}]}`),
+	})
+	planner := iamrole.NewIamRole(s, jsii.String("old-plan"), &iamrole.IamRoleConfig{
+		AssumeRolePolicy: jsii.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/token.actions.githubusercontent.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"token.actions.githubusercontent.com:aud":"sts.amazonaws.com"},"StringLike":{"token.actions.githubusercontent.com:sub":["repo:o/r:pull_request","repo:o/r:ref:refs/heads/main"]}}}]}`),
+	})
+	iamrolepolicy.NewIamRolePolicy(s, jsii.String("old-plan-policy"), &iamrolepolicy.IamRolePolicyConfig{
+		Role: planner.Id(),
+		Policy: jsii.String(`{"Version":"2012-10-17","Statement":[` +
+			`{"Sid":"TakeStateLock","Effect":"Allow","Action":["s3:GetObject","s3:PutObject","s3:DeleteObject"],"Resource":["arn:aws:s3:::fixture-tfstate/*/terraform.tfstate.tflock"]},` +
+			`{"Sid":"RefreshGeneratedSecrets","Effect":"Allow","Action":["secretsmanager:GetSecretValue"],"Resource":["arn:aws:secretsmanager:*:123456789012:secret:fixture/*"]}]}`),
+	})
 }

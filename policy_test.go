@@ -65,6 +65,9 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 		"IG-EC2-RECOVER":         `aws_cloudwatch_metric_alarm.recover-gpu: recover action on "g5.xlarge"`,
 		"IG-WAF":                 "aws_wafv2_web_acl.waf: no logging",
 		"IG-EFS-ACCESS":          "aws_efs_file_system.efs: no access point",
+		"IG-IAM-DELEGATION":      `aws_iam_role_policy.old-deploy: statement "ManageOwnIAM" allows iam:CreateRole without an iam:PermissionsBoundary condition`,
+		"IG-STATE-LIST":          `aws_iam_role_policy.old-deploy: statement "ListOwnStatePrefix" lists Terraform state but not the workspace prefix env:/`,
+		"IG-CI-PLAN-ROLE":        "aws_iam_role.old-plan: trusted for pull requests, and old-plan-policy allows s3:PutObject",
 	}
 	if len(expect) != len(controls.All) {
 		t.Fatalf("%d controls but %d expectations: every control needs a failing case", len(controls.All), len(expect))
@@ -80,6 +83,22 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 		}
 		if c.Mirrors == "" || c.Title == "" {
 			t.Errorf("%s must name the checkov/trivy rules it mirrors", c.ID)
+		}
+	}
+	for id, want := range map[string][]string{
+		"IG-IAM-DELEGATION": {
+			`old-deploy: statement "ManageOwnIAM" allows iam:AttachRolePolicy of any policy`,
+			"old-deploy: delegates role writes but does not deny iam:DeleteRolePermissionsBoundary",
+		},
+		"IG-CI-PLAN-ROLE": {
+			"old-plan: trusted for pull requests, and old-plan-policy reads secrets arn:aws:secretsmanager:*:123456789012:secret:fixture/*",
+			"old-plan: trusted for pull requests without an explicit Deny of s3:GetObject",
+		},
+	} {
+		for _, w := range want {
+			if !strings.Contains(strings.Join(found[id], "\n"), w) {
+				t.Errorf("%s did not report %q; found:\n  %s", id, w, strings.Join(found[id], "\n  "))
+			}
 		}
 	}
 	// Outside production, a destroy must leave the names free.

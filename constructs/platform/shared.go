@@ -47,7 +47,9 @@ const SharedStateKey = "shared/terraform.tfstate"
 
 // NewSharedStack builds the account-wide stack in the primary region: the
 // ECR repositories every environment pulls from (one image digest promoted
-// dev → staging → production) and the GitHub OIDC deploy roles.
+// dev → staging → production), the GitHub OIDC deploy and plan roles, and
+// each environment's permissions boundary (the environment stacks reference
+// it by name, so this stack is applied before them).
 func NewSharedStack(scope constructs.Construct, a environments.Account, envs []environments.ParityConfig) cdktf.TerraformStack {
 	stack := stackBase(scope, SharedStackName, a.PrimaryRegion, "shared", a)
 	s3Backend(stack, a, SharedStateKey)
@@ -59,7 +61,7 @@ func NewSharedStack(scope constructs.Construct, a environments.Account, envs []e
 	repos := registry.New(stack, "ecr", registry.Props{Info: info, Repositories: specs})
 	var cenvs []cicd.Environment
 	for _, e := range envs {
-		cenvs = append(cenvs, cicd.Environment{Name: e.Identity.Name, Region: e.Region, StateKey: e.Identity.StateKey})
+		cenvs = append(cenvs, cicd.Environment{Name: e.Identity.Name, Region: e.Region, StateKey: e.Identity.StateKey, PlanAccess: PlanAccess(e.Kind)})
 	}
 	roles := cicd.New(stack, "github", cicd.Props{
 		Info:            info,
@@ -76,6 +78,23 @@ func NewSharedStack(scope constructs.Construct, a environments.Account, envs []e
 	}
 	output(stack, "ecr_repository_urls", "ECR repository URLs by name (push with scripts/push_images.sh)", urls)
 	output(stack, "deploy_role_arns", "GitHub Actions deploy role per environment (AWS_DEPLOY_ROLE_ARN)", roles.Deploy)
-	output(stack, "plan_role_arn", "GitHub Actions read-only role for pull-request diffs and drift checks", roles.Plan)
+	output(stack, "plan_role_arns", "GitHub Actions read-only plan role per environment (repository variable AWS_PLAN_ROLE_ARNS, as JSON)", roles.Plan)
+	output(stack, "boundary_policy_arns", "Permissions boundary every IAM role of an environment must carry", roles.Boundary)
 	return stack
+}
+
+// PlanAccess says who may assume an environment's plan role besides the
+// main branch's jobs: any pull request for a sandbox, pull-request jobs
+// approved in the GitHub environment "<env>-plan" for a parity environment
+// (staging: its state holds secrets as good as production's in kind), and
+// nobody else for the reference environment (production).
+func PlanAccess(k environments.Kind) cicd.PlanAccess {
+	switch k {
+	case environments.Sandbox:
+		return cicd.PlansFromAnyPullRequest
+	case environments.Parity:
+		return cicd.PlansThroughGitHubEnvironment
+	default:
+		return cicd.PlansFromMainOnly
+	}
 }

@@ -57,6 +57,9 @@ var All = []Control{
 	{"IG-EC2-RECOVER", "custom (EC2 User Guide, Recover your instance)", "EC2 recover alarm actions only for instance types that support automatic recovery", ec2Recover},
 	{"IG-WAF", "CKV2_AWS_31 / AVD-AWS-0070 (logging)", "Every web ACL logs to an aws-waf-logs- group, redacting credentials, and matches only labels the managed rules really add", wafControl},
 	{"IG-EFS-ACCESS", "CKV_AWS_184 (custom extension)", "EFS is mounted through an access point with a fixed POSIX user; no policy grants root access", efsAccess},
+	{"IG-IAM-DELEGATION", "CKV_AWS_286, CKV_AWS_289 / custom", "Role writes are delegated only with a permissions boundary: iam:PermissionsBoundary on CreateRole/Put*/AttachRolePolicy, iam:PolicyARN on AttachRolePolicy, boundary removal and edits denied", iamBoundaryDelegation},
+	{"IG-STATE-LIST", "custom (Terraform S3 backend)", "A role that lists its Terraform state may also list the backend's workspace prefix env:/", stateListing},
+	{"IG-CI-PLAN-ROLE", "CKV_AWS_358 / custom", "GitHub OIDC roles pin audience and exact subjects; a role pull requests can assume writes no object and reads no object but state and no secret outside one environment", githubPlanRoles},
 }
 
 // Run applies every control to a stack and returns findings by control ID.
@@ -863,6 +866,214 @@ func efsAccess(s synth.Stack, _ bool) []string {
 		if strings.Contains(str(r.attrs["policy"]), "ClientRootAccess") {
 			out = append(out, finding(r, "grants elasticfilesystem:ClientRootAccess"))
 		}
+	}
+	return out
+}
+
+// --- CI/CD roles (deploy-readiness D5–D7) ------------------------------------
+
+// rolePolicies returns, per aws_iam_role logical name, the parsed inline
+// policies attached to it (aws_iam_role_policy), and the managed policy
+// ARNs attached (aws_iam_role_policy_attachment).
+func rolePolicies(s synth.Stack) (inline map[string][]resourcePolicy, managed map[string][]string) {
+	inline, managed = map[string][]resourcePolicy{}, map[string][]string{}
+	for _, r := range each(s, "aws_iam_role_policy") {
+		doc, err := ParsePolicy(str(r.attrs["policy"]))
+		role := synth.ReferencedName(r.attrs["role"])
+		inline[role] = append(inline[role], resourcePolicy{r, doc, err})
+	}
+	for _, r := range each(s, "aws_iam_role_policy_attachment") {
+		role := synth.ReferencedName(r.attrs["role"])
+		managed[role] = append(managed[role], str(r.attrs["policy_arn"]))
+	}
+	return inline, managed
+}
+
+type resourcePolicy struct {
+	r   resource
+	doc []Statement
+	err error
+}
+
+// identityPolicies parses every identity policy document of the stack.
+func identityPolicies(s synth.Stack) []resourcePolicy {
+	var out []resourcePolicy
+	for _, t := range []string{"aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy", "aws_iam_group_policy"} {
+		for _, r := range each(s, t) {
+			doc, err := ParsePolicy(str(r.attrs["policy"]))
+			out = append(out, resourcePolicy{r, doc, err})
+		}
+	}
+	return out
+}
+
+// allowsAny reports the first of the actions an Allow statement covers on
+// some resource (conditions aside), or "".
+func allowsAny(st Statement, actions ...string) string {
+	if st.Effect != "Allow" {
+		return ""
+	}
+	for _, a := range actions {
+		if len(st.Action) > 0 && anyGlob(st.Action, a, true) || len(st.Action) == 0 && len(st.NotAction) > 0 && !anyGlob(st.NotAction, a, true) {
+			return a
+		}
+	}
+	return ""
+}
+
+// iamBoundaryDelegation: whoever may create or change roles' permissions
+// may do so only with a fixed permissions boundary (IAM user guide,
+// "Permissions boundaries for IAM entities", delegation example): the
+// actions that accept iam:PermissionsBoundary carry it, AttachRolePolicy is
+// limited by iam:PolicyARN, removing a boundary is denied, and the boundary
+// policies named in the conditions cannot be edited.
+func iamBoundaryDelegation(s synth.Stack, _ bool) []string {
+	var out []string
+	grants := []string{"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"}
+	edits := []string{"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion"}
+	for _, p := range identityPolicies(s) {
+		if p.err != nil {
+			continue // iamLeastPrivilege reports unparsable documents
+		}
+		delegates := false
+		var boundaries []string
+		for _, st := range p.doc {
+			a := allowsAny(st, grants...)
+			if a == "" {
+				if allowsAny(st, "iam:DeleteRolePermissionsBoundary") != "" {
+					out = append(out, finding(p.r, "statement %q allows iam:DeleteRolePermissionsBoundary", st.Sid))
+				}
+				continue
+			}
+			delegates = true
+			b := st.ConditionValues("iam:PermissionsBoundary")
+			if len(b) == 0 {
+				out = append(out, finding(p.r, "statement %q allows %s without an iam:PermissionsBoundary condition", st.Sid, a))
+			}
+			boundaries = append(boundaries, b...)
+			if allowsAny(st, "iam:AttachRolePolicy") != "" && len(st.ConditionValues("iam:PolicyARN")) == 0 {
+				out = append(out, finding(p.r, "statement %q allows iam:AttachRolePolicy of any policy (no iam:PolicyARN condition)", st.Sid))
+			}
+			if allowsAny(st, "iam:DeleteRolePermissionsBoundary") != "" {
+				out = append(out, finding(p.r, "statement %q allows iam:DeleteRolePermissionsBoundary", st.Sid))
+			}
+		}
+		if !delegates {
+			continue
+		}
+		if Evaluate(p.doc, "iam:DeleteRolePermissionsBoundary", "*", nil) != ExplicitDeny {
+			out = append(out, finding(p.r, "delegates role writes but does not deny iam:DeleteRolePermissionsBoundary"))
+		}
+		for _, b := range boundaries {
+			for _, e := range edits {
+				if d := Evaluate(p.doc, e, b, map[string][]string{}); d == Allowed {
+					out = append(out, finding(p.r, "allows %s on its own boundary %s", e, b))
+				}
+			}
+		}
+	}
+	return out
+}
+
+// stateListing: Terraform's S3 backend lists the workspace prefix "env:/"
+// on init and whenever it opens the state (Workspaces() in
+// internal/backend/remote-state/s3/backend_state.go); a role allowed to
+// list only its state key gets that request refused on every run.
+func stateListing(s synth.Stack, _ bool) []string {
+	var out []string
+	for _, p := range identityPolicies(s) {
+		for _, st := range p.doc {
+			if allowsAny(st, "s3:ListBucket") == "" {
+				continue
+			}
+			prefixes := st.ConditionValues("s3:prefix")
+			state := false
+			for _, v := range prefixes {
+				state = state || strings.HasSuffix(v, "terraform.tfstate")
+			}
+			if state && !anyGlob(prefixes, "env:/", false) {
+				out = append(out, finding(p.r, "statement %q lists Terraform state but not the workspace prefix env:/", st.Sid))
+			}
+		}
+	}
+	return out
+}
+
+// githubPlanRoles: roles GitHub Actions assumes through OIDC pin the
+// audience and name repository subjects without wildcards (checkov
+// CKV_AWS_358); a role any pull request can assume — its workflow is the
+// author's to edit — reads no data: it writes no object, reads no object
+// but Terraform state (an explicit Deny, since ReadOnlyAccess reads every
+// object), and reads the secrets of one environment path at most.
+func githubPlanRoles(s synth.Stack, _ bool) []string {
+	var out []string
+	inline, managed := rolePolicies(s)
+	for _, r := range each(s, "aws_iam_role") {
+		trust, err := ParsePolicy(str(r.attrs["assume_role_policy"]))
+		if err != nil {
+			continue
+		}
+		pullRequests := false
+		for _, st := range trust {
+			subs := st.ConditionValues("token.actions.githubusercontent.com:sub")
+			if len(subs) == 0 {
+				continue
+			}
+			if aud := st.ConditionValues("token.actions.githubusercontent.com:aud"); len(aud) != 1 || aud[0] != "sts.amazonaws.com" {
+				out = append(out, finding(r, "GitHub OIDC trust does not pin the audience sts.amazonaws.com"))
+			}
+			for _, sub := range subs {
+				if !strings.HasPrefix(sub, "repo:") || strings.ContainsAny(sub, "*?") {
+					out = append(out, finding(r, "GitHub OIDC subject %q is not one repository's exact subject", sub))
+				}
+				pullRequests = pullRequests || strings.HasSuffix(sub, ":pull_request")
+			}
+		}
+		if !pullRequests {
+			continue
+		}
+		for _, m := range managed[r.name] {
+			if strings.HasSuffix(m, "/AdministratorAccess") || strings.HasSuffix(m, "/PowerUserAccess") {
+				out = append(out, finding(r, "trusted for pull requests with %s", m))
+			}
+		}
+		deniesObjects := false
+		for _, p := range inline[r.name] {
+			for _, st := range p.doc {
+				if a := allowsAny(st, "s3:PutObject", "s3:DeleteObject"); a != "" {
+					out = append(out, finding(r, "trusted for pull requests, and %s allows %s", p.r.name, a))
+				}
+				if allowsAny(st, "secretsmanager:GetSecretValue") != "" {
+					for _, res := range st.Resource {
+						if !oneEnvironmentSecrets.MatchString(res) {
+							out = append(out, finding(r, "trusted for pull requests, and %s reads secrets %s (not one environment's path)", p.r.name, res))
+						}
+					}
+				}
+				if st.Effect == "Deny" && len(st.Condition) == 0 && anyGlob(st.Action, "s3:GetObject", true) {
+					onlyState := len(st.NotResource) > 0
+					for _, nr := range st.NotResource {
+						onlyState = onlyState && strings.HasSuffix(nr, "/terraform.tfstate")
+					}
+					deniesObjects = deniesObjects || onlyState || anyIs(toAny(st.Resource), "*")
+				}
+			}
+		}
+		if !deniesObjects {
+			out = append(out, finding(r, "trusted for pull requests without an explicit Deny of s3:GetObject on every object but its Terraform state"))
+		}
+	}
+	return out
+}
+
+// oneEnvironmentSecrets matches a secret ARN pattern confined to one
+// "<project>/<environment>/" path.
+var oneEnvironmentSecrets = regexp.MustCompile(`:secret:[^*?/]+/[^*?/]+/\*$`)
+
+func toAny(l []string) any {
+	out := make([]any, len(l))
+	for i, s := range l {
+		out[i] = s
 	}
 	return out
 }

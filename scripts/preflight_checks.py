@@ -63,6 +63,10 @@ class BadInput(Exception):
     """An AWS answer that does not have the shape the AWS CLI gives."""
 
 
+def plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
 def family(instance_type: str) -> str:
     return instance_type.split(".", 1)[0]
 
@@ -230,7 +234,7 @@ def vcpu_check(w: Work, classes: tuple[str, ...]):
         total = others.get(cls, 0) + need[cls]
         line = (f"{name} ({code}) in {region_of(w)} is {value:g} vCPUs; {f['environment']} needs {need[cls]} "
                 f"({', '.join(detail[cls])}) and {others.get(cls, 0)} are already running outside the stack "
-                f"({others_n.get(cls, 0)} instances)")
+                f"({plural(others_n.get(cls, 0), 'instance')})")
         if own.get(cls):
             line += f"; the stack's own {own[cls]} running vCPUs are part of its need"
         if total > value:
@@ -314,8 +318,8 @@ def check_gpu_zones(w: Work):
         missing = [z for z in used if z not in offered]
         for z in missing:
             problems.append(
-                f"{typ} ({t['name']}, {t['count']} servers) is not offered in zone {z} of {region_of(w)}, where a "
-                f"{t['name']} server would run; it is offered in: {', '.join(sorted(offered)) or 'no zone of the region'}")
+                f"{typ} ({t['name']}, {plural(t['count'], 'server')}) is not offered in zone {z} of {region_of(w)}, "
+                f"where {t['name']} places a server; it is offered in: {', '.join(sorted(offered)) or 'no zone of the region'}")
         if missing:
             good = [z for z in w.facts["zone_ids"] if z in offered]
             more = [z for z in sorted(offered) if z not in good]

@@ -67,7 +67,7 @@ failed_checks() { grep -o '^FAIL [a-z-]*' <<<"$output" | sort -u | cut -d' ' -f2
 	[ "$(failed_checks)" = "gpu-vcpus" ] || { show; return 1; }
 	# 4 (1 × g5.xlarge) + 4 running outside the stack (g4dn.xlarge); the
 	# stopped g5 and the Spot g5 of the fixtures do not count
-	[[ "$output" == *"FAIL gpu-vcpus: Running On-Demand G and VT instances (L-DB2E81BA) in eu-central-1 is 4 vCPUs; staging needs 4 (1 × g5.xlarge (ai, 4 vCPUs)) and 4 are already running outside the stack (1 instances)"* ]] || { show; return 1; }
+	[[ "$output" == *"FAIL gpu-vcpus: Running On-Demand G and VT instances (L-DB2E81BA) in eu-central-1 is 4 vCPUs; staging needs 4 (1 × g5.xlarge (ai, 4 vCPUs)) and 4 are already running outside the stack (1 instance)"* ]] || { show; return 1; }
 	[[ "$output" == *"fix: aws service-quotas request-service-quota-increase --service-code ec2 --quota-code L-DB2E81BA --desired-value 8 --region eu-central-1"* ]] || { show; return 1; }
 	[[ "$stderr" == *"1 check(s) failed: gpu-vcpus"* ]]
 	# production needs 8 of its own: 12
@@ -113,7 +113,7 @@ failed_checks() { grep -o '^FAIL [a-z-]*' <<<"$output" | sort -u | cut -d' ' -f2
 	preflight staging
 	[ "$status" -eq 1 ]
 	[ "$(failed_checks)" = "gpu-zones" ] || { show; return 1; }
-	[[ "$output" == *"FAIL gpu-zones: g5.xlarge (ai, 1 servers) is not offered in zone euc1-az1 of eu-central-1, where a ai server would run; it is offered in: euc1-az2, euc1-az3"* ]] || { show; return 1; }
+	[[ "$output" == *"FAIL gpu-zones: g5.xlarge (ai, 1 server) is not offered in zone euc1-az1 of eu-central-1, where ai places a server; it is offered in: euc1-az2, euc1-az3"* ]] || { show; return 1; }
 	[[ "$output" == *"Account.PrimaryZoneIDs (production, staging) or Account.DevZoneIDs (dev) in environments/account.go, e.g. ['euc1-az2', 'euc1-az3']"* ]]
 	# dev's g6.xlarge is offered everywhere
 	preflight dev

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -15,6 +16,7 @@ import (
 	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/plan"
+	"github.com/influencegen/infrastructure/internal/preflight"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
 
@@ -32,6 +34,9 @@ commands:
   protections ENV        list what in cdktf.out/stacks/ENV-stack survives or blocks a destroy
                          (deletion protection, termination protection, prevent_destroy,
                          final snapshots); run after synth
+  facts ENV              print, as JSON, what scripts/preflight.sh checks in the AWS account
+                         for ENV: account, region, zone IDs, instance types and counts, NAT
+                         gateways (Elastic IPs), hosted zone, secret prefix; writes nothing
   help                   this text
 `
 
@@ -107,6 +112,8 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 			fmt.Fprintln(stdout, p)
 		}
 		return 0
+	case "facts":
+		return factsCommand(args[1:], a, envs, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -160,6 +167,31 @@ func parityCommand(args []string, a environments.Account, envs []environments.Pa
 	if !r.OK() {
 		return 1
 	}
+	return 0
+}
+
+// factsCommand prints preflight.For of one environment as JSON, after
+// validating the whole configuration (the facts index it by Scale).
+func factsCommand(args []string, a environments.Account, envs []environments.ParityConfig, stdout, stderr io.Writer) int {
+	if len(args) != 1 {
+		fmt.Fprintf(stderr, "facts takes one environment\n\n%s", usage)
+		return 2
+	}
+	e, err := environments.Find(envs, args[0])
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 2
+	}
+	if err := environments.Validate(a, envs); err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	out, err := json.MarshalIndent(preflight.For(a, e), "", "  ")
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "%s\n", out)
 	return 0
 }
 

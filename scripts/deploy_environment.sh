@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Deploys one environment end to end: synthesize, plan with Terraform into a
-# saved plan file, show it, confirm, apply exactly that file, write the
-# outputs, then configure the servers with Ansible and check that every
-# server of the stack was configured.
+# Deploys one environment end to end: synthesize, check the account
+# (scripts/preflight.sh), plan with Terraform into a saved plan file, show it,
+# confirm, apply exactly that file, write the outputs, then configure the
+# servers with Ansible and check that every server of the stack was
+# configured.
 #
 # usage: scripts/deploy_environment.sh ENV [--auto-approve [--i-know-this-is-production]]
 #                                          [--plan-only | --apply-plan] [--plan-dir DIR]
 #                                          [--skip-ansible] [--static-inventory]
+#                                          [--skip-check CHECK]...
 #
 #   ENV                          dev, staging or production (`go run . envs`)
 #   --auto-approve               skip the typed confirmation; refused for production
@@ -19,6 +21,15 @@
 #   --skip-ansible               stop after the infrastructure and the inventory
 #   --static-inventory           configure through the generated hosts.ini instead
 #                                of the aws_ec2 dynamic inventory
+#   --skip-check CHECK           skip one preflight check (scripts/preflight.sh
+#                                --help lists them; refused in CI)
+#
+# The preflight (scripts/preflight.sh ENV) runs after synth and before init
+# and plan: quotas (vCPUs, Elastic IPs, VPCs), zones and GPU offerings, the
+# hosted zone, secrets pending deletion and the account, each failure with
+# what to request or change. --apply-plan does not repeat it: the run that
+# made the plan did (in CI the plan job, whose read-only role may read
+# Service Quotas; the deploy role may not).
 #
 # The plan: `terraform plan -out` in cdktf.out/stacks/ENV-stack writes
 # DIR/ENV-stack.tfplan. It holds sensitive values: mode 0600, never printed,
@@ -35,7 +46,7 @@
 # host; after it, every instance must be in the recap with failed=0 and
 # unreachable=0. The dynamic inventory needs boto3 and botocore.
 #
-# Steps: validate, synth, init, plan, confirm, verify-plan, apply, outputs
+# Steps: validate, synth, preflight, init, plan, confirm, verify-plan, apply, outputs
 # (outputs/ENV.json), inventory (ansible/inventories/ENV/hosts.ini),
 # inventory-check, plays-check, ansible, recap-check. Every step is logged
 # with a timestamp to logs/deploy-ENV-<time>.log.
@@ -48,7 +59,7 @@ set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/usage.sh"
 
-env_name="" auto=0 prod_ok=0 skip_ansible=0 static=0 mode=full plan_dir=""
+env_name="" auto=0 prod_ok=0 skip_ansible=0 static=0 mode=full plan_dir="" preflight_skips=()
 while (($#)); do
 	case "$1" in
 	--auto-approve) auto=1 ;;
@@ -58,6 +69,7 @@ while (($#)); do
 	--plan-dir) [[ $# -ge 2 && -n "$2" ]] || usage_error "--plan-dir needs a directory"; plan_dir="$2"; shift ;;
 	--skip-ansible) skip_ansible=1 ;;
 	--static-inventory) static=1 ;;
+	--skip-check) [[ $# -ge 2 && -n "$2" ]] || usage_error "--skip-check needs a check name"; preflight_skips+=(--skip "$2"); shift ;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage_error "unknown option $1" ;;
 	*) [[ -z "$env_name" ]] || usage_error "one environment only (got $env_name and $1)"; env_name="$1" ;;
@@ -170,6 +182,11 @@ write_outputs() {
 
 step validate "${APP[@]}" validate
 step synth "${CDKTF[@]}" synth
+if [[ "$mode" != apply ]]; then
+	step preflight "${PREFLIGHT[@]}" "$env_name" "${preflight_skips[@]}"
+else
+	log "preflight: not repeated for --apply-plan (the --plan-only run checked the account)"
+fi
 step init in_dir "$stack_dir" "${TERRAFORM[@]}" init -input=false -no-color
 # A plan is kept only by --plan-only, for a later --apply-plan.
 [[ "$mode" == plan ]] || trap remove_plan EXIT

@@ -21,6 +21,8 @@ read -r -a ANSIBLE_PLAYBOOK <<<"${ANSIBLE_PLAYBOOK:-ansible-playbook}"
 # shellcheck disable=SC2034 # used by deploy_environment.sh
 read -r -a INVENTORY_CMD <<<"${ANSIBLE_INVENTORY_CMD:-ansible-inventory}"
 read -r -a TERRAFORM <<<"${TERRAFORM:-terraform}"
+# shellcheck disable=SC2034 # used by deploy_environment.sh
+read -r -a PREFLIGHT <<<"${PREFLIGHT:-scripts/preflight.sh}"
 
 log() { printf '[%s] %s\n' "$(date -u +%Y-%m-%dT%H:%M:%SZ)" "$*"; }
 

@@ -27,7 +27,7 @@ export SECRET_VALUE=fake-sensitive-value-4c1d
 setup() {
 	export WORK="$BATS_TEST_TMPDIR/repo"
 	mkdir -p "$WORK/scripts" "$WORK/ansible/scripts" "$WORK/ansible/playbooks" "$WORK/environments" "$WORK/fakes/tf" "$WORK/out"
-	cp "$REPO"/scripts/*.sh "$REPO"/scripts/deploy_checks.py "$WORK/scripts/"
+	cp "$REPO"/scripts/*.sh "$REPO"/scripts/deploy_checks.py "$REPO"/scripts/preflight_checks.py "$WORK/scripts/"
 	cp "$REPO/ansible/scripts/hosts_from_outputs.py" "$WORK/ansible/scripts/"
 	cp "$REPO/ansible/ansible.cfg" "$WORK/ansible/"
 	cp "$REPO/environments/account.go" "$WORK/environments/"
@@ -42,7 +42,7 @@ setup() {
 	: >"$CALLS"
 	export INFLUENCEGEN_APP="$APP_BIN"
 	export INFLUENCEGEN_OUTDIR="$WORK/out"
-	export CDKTF="$WORK/fakes/cdktf" TERRAFORM="$WORK/fakes/terraform"
+	export CDKTF="$WORK/fakes/cdktf" TERRAFORM="$WORK/fakes/terraform" PREFLIGHT="$WORK/fakes/preflight"
 	export ANSIBLE_HOME="$BATS_TEST_TMPDIR/ansible-home" ANSIBLE_LOCAL_TEMP="$BATS_TEST_TMPDIR/ansible-tmp" ANSIBLE_NOCOLOR=1
 	export FAKE_INSTANCES="odoo=$ODOO n8n_main=$MAIN n8n_worker=$WORKER ai=$AI"
 	unset CI FAIL_STEP FAIL_HOST SKIP_ALL FAKE_TF_STALE ANSIBLE_PLAYBOOK ANSIBLE_INVENTORY_CMD PLAN_MAX_AGE_HOURS
@@ -140,6 +140,14 @@ output)
 	printf '{"instance_ids":{"sensitive":false,"type":"object","value":%s},"db_password":{"sensitive":true,"type":"string","value":"%s"}}\n' "$json" "$SECRET_VALUE"
 	;;
 esac
+exit 0
+FAKE
+	# The fake preflight (scripts/preflight.bats tests the real one against
+	# a fake AWS CLI; one test below runs it inside the deploy).
+	cat >"$WORK/fakes/preflight" <<'FAKE'
+#!/usr/bin/env bash
+echo "preflight $*" >>"$CALLS"
+[[ "${FAIL_STEP:-}" == preflight ]] && { echo "FAIL gpu-vcpus: fake preflight failed" >&2; exit 7; }
 exit 0
 FAKE
 	chmod +x "$WORK"/fakes/*
@@ -267,6 +275,7 @@ plan_of() { echo "$WORK/plans/$1/$1-stack.tfplan"; }
 	[ "$status" -eq 0 ] || { echo "$output $stderr"; return 1; }
 	p="$(plan_of dev)"
 	expected="cdktf synth
+preflight dev
 terraform init -input=false -no-color
 terraform state pull
 terraform plan -input=false -no-color -out=$p
@@ -282,7 +291,7 @@ terraform output -json"
 	# the real playbook ran on every instance, and the checks said so
 	[[ "$output" == *"PLAY RECAP"* ]]
 	echo "$output" | grep -Eq "^$AI +: ok=[1-9]"
-	for s in plan verify-plan apply outputs inventory inventory-check plays-check ansible recap-check; do
+	for s in preflight plan verify-plan apply outputs inventory inventory-check plays-check ansible recap-check; do
 		[[ "$output" == *"step $s: done"* ]] || { echo "no step $s"; return 1; }
 	done
 	# the plan was shown, kept in the log, and deleted once applied
@@ -330,6 +339,9 @@ terraform output -json"
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"~ password = (sensitive value)"* ]]
 	[[ "$(calls)" != *"terraform plan"* ]]
+	# the account was checked by the run that made the plan
+	[[ "$(calls)" != *preflight* ]]
+	[[ "$output" == *"preflight: not repeated for --apply-plan"* ]]
 	[ "$(grep -c '^terraform apply' "$CALLS")" -eq 1 ]
 	grep -qx "terraform apply -input=false -no-color $p" "$CALLS"
 	[ ! -e "$p" ]
@@ -471,7 +483,7 @@ FAKE
 # --- failures stop the script -------------------------------------------------
 
 @test "a failing step stops the deploy and names the step" {
-	for failing in synth init plan apply; do
+	for failing in synth preflight init plan apply; do
 		: >"$CALLS"
 		FAIL_STEP=$failing run "$WORK/scripts/deploy_environment.sh" staging --auto-approve
 		[ "$status" -eq 1 ] || { echo "$failing: exit $status"; return 1; }
@@ -480,6 +492,38 @@ FAKE
 		[ ! -e "$(plan_of staging)" ]
 	done
 	[[ "$(calls)" == *"terraform apply"* ]]
+}
+
+@test "a failing preflight stops the deploy before Terraform is initialized or plans" {
+	FAIL_STEP=preflight run "$WORK/scripts/deploy_environment.sh" staging --auto-approve
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAIL gpu-vcpus"*"step 'preflight' failed"* ]]
+	[ "$(calls)" = "cdktf synth
+preflight staging" ]
+}
+
+@test "--skip-check passes --skip to the preflight" {
+	run "$WORK/scripts/deploy_environment.sh" dev --plan-only --skip-check gpu-zones --skip-check secrets
+	[ "$status" -eq 0 ]
+	grep -qx "preflight dev --skip gpu-zones --skip secrets" "$CALLS"
+	run "$WORK/scripts/deploy_environment.sh" dev --plan-only --skip-check
+	[ "$status" -eq 2 ]
+}
+
+@test "the real preflight runs inside the deploy: another account's credentials stop it before the plan" {
+	unset PREFLIGHT
+	export FAKE_AWS_FIXTURES="$REPO/scripts/tests/fixtures/aws" FAKE_AWS_SCENARIOS=wrong-account
+	PATH="$REPO/scripts/tests/fake-aws:$PATH" run "$WORK/scripts/deploy_environment.sh" dev --plan-only
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"FAIL account: the credentials are for account 999999999999"*"step 'preflight' failed with exit code 3"* ]]
+	[ "$(grep -v '^aws ' "$CALLS")" = "cdktf synth" ]
+	grep -qx "aws sts get-caller-identity --region eu-central-1 --output json" "$CALLS"
+	# and with the passing account it plans
+	: >"$CALLS"
+	FAKE_AWS_SCENARIOS="" PATH="$REPO/scripts/tests/fake-aws:$PATH" run "$WORK/scripts/deploy_environment.sh" dev --plan-only
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"preflight of dev: every check passed"* ]]
+	[[ "$(calls)" == *"terraform plan"* ]]
 }
 
 @test "a failing host fails the deploy" {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 
@@ -14,8 +15,9 @@ import (
 
 // TestAnsibleInventoriesMatchEnvironments: each environment's dynamic
 // inventory looks in the environment's region, filters on its Environment
-// tag, and groups on the Role tags the compute construct writes; its
-// group_vars file names the environment.
+// tag, and groups on the AnsibleGroup tag the compute construct writes from
+// the tier table; site.yml configures every tier's group; the group_vars
+// file names the environment.
 func TestAnsibleInventoriesMatchEnvironments(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		name := cfg.Identity.Name
@@ -29,22 +31,20 @@ func TestAnsibleInventoriesMatchEnvironments(t *testing.T) {
 			"regions:\n  - " + cfg.Region + "\n",
 			"tag:Environment: " + name + "\n",
 			"tag:Project: " + account.Project + "\n",
-			"odoo_servers: tags.Role == 'odoo'",
-			"n8n_servers: tags.Role == 'n8n-main'",
-			"n8n_workers: tags.Role == 'n8n-worker'",
-			"ai_servers: tags.Role == 'ai'",
+			"keyed_groups:\n",
+			"  - key: tags.AnsibleGroup\n    prefix: \"\"\n    separator: \"\"\n",
 		} {
 			if !strings.Contains(inv, want) {
 				t.Errorf("inventory lacks %q", want)
 			}
 		}
-		roles := map[string]bool{}
-		for _, in := range s.Resources("aws_instance") {
-			roles[in["tags"].(map[string]any)["Role"].(string)] = true
+		site, err := os.ReadFile(filepath.Join("ansible", "playbooks", "site.yml"))
+		if err != nil {
+			t.Fatal(err)
 		}
-		for role := range roles {
-			if !strings.Contains(inv, "tags.Role == '"+role+"'") {
-				t.Errorf("no inventory group for Role %s", role)
+		for _, tier := range cfg.Tiers {
+			if !regexp.MustCompile(`(?m)^  hosts: .*\b` + tier.AnsibleGroup + `\b`).Match(site) {
+				t.Errorf("site.yml configures no play for %s (tier %s): give the tier its role", tier.AnsibleGroup, tier.Name)
 			}
 		}
 		gv, err := os.ReadFile(filepath.Join("ansible", "group_vars", name+".yml"))

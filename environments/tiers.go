@@ -181,7 +181,10 @@ func DefaultTiers() []Tier {
 			AnsibleGroup: "n8n_servers",
 			FixedCount:   1, // one main: editor, webhooks, scheduler
 			Route: &Route{
-				Subdomain: "n8n", Port: N8nPort, HealthPath: "/healthz", Priority: 30,
+				// /healthz answers while the migrations still run;
+				// readiness waits for the database and Redis
+				// (ansible/tests/README.md, n8n_queue.sh).
+				Subdomain: "n8n", Port: N8nPort, HealthPath: "/healthz/readiness", Priority: 30,
 				WAFExceptions: []WAFException{
 					// Workflow saves carry code, HTML, paths and URLs to IP
 					// addresses; webhooks and forms carry third parties'

@@ -64,8 +64,12 @@ write_vars() {
 		v = {
 		    "db_host": "$PG_HOST",
 		    "db_master_credentials": {"username": "$PG_MASTER_USER", "password": "$PG_MASTER_PASSWORD"},
-		    "odoo_db_password": odoo_password,
-		    "n8n_db_password": "$n8n_password",
+		    # group_vars/all builds this from the stack's app_databases
+		    # output and Secrets Manager; here, the same shape with local values.
+		    "app_databases": [
+		        {"name": "odoo", "owner": "odoo", "password": odoo_password},
+		        {"name": "n8n", "owner": "n8n", "password": "$n8n_password"},
+		    ],
 		    # rds_ca installs this run's CA where the real one goes on a server.
 		    "rds_ca_url": "file://$SERVICES_CA",
 		    "rds_ca_path": "$work/rds-ca-bundle.pem",

@@ -60,8 +60,12 @@ v = {
     "env_name": "test",
     "db_host": "$PG_HOST",
     "db_master_credentials": {"username": "$PG_MASTER_USER", "password": "$PG_MASTER_PASSWORD"},
-    "odoo_db_password": "$(random_secret)",
     "n8n_db_password": "$n8n_db_password",
+    # as group_vars/all builds it from the stack's app_databases output
+    "app_databases": [
+        {"name": "odoo", "owner": "odoo", "password": "$(random_secret)"},
+        {"name": "n8n", "owner": "n8n", "password": "$n8n_db_password"},
+    ],
     "n8n_db_host": "$PG_HOST",
     "n8n_redis_host": "$PG_HOST",
     "n8n_redis_password": "$REDIS_PASSWORD",

@@ -34,7 +34,7 @@ import re
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "ansible", "scripts"))
-from hosts_from_outputs import GROUPS  # noqa: E402  (output key, group, Role tag)
+from hosts_from_outputs import OutputsError, tier_groups  # noqa: E402
 
 
 class CheckError(Exception):
@@ -47,7 +47,11 @@ def expected_hosts(outputs: dict, env: str) -> dict:
     ids = (outputs.get(stack) or {}).get("instance_ids")
     if not isinstance(ids, dict):
         raise CheckError(f"the outputs have no {stack}.instance_ids: the deploy did not write them")
-    return {group: sorted(ids.get(key) or []) for key, group, _ in GROUPS}
+    try:
+        groups = tier_groups(outputs, env)
+    except OutputsError as e:
+        raise CheckError(str(e)) from e
+    return {group: sorted(ids.get(tier) or []) for tier, group in groups}
 
 
 def state_serial(text: str) -> str:

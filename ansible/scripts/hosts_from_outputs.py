@@ -8,22 +8,15 @@ The fallback when the amazon.aws.aws_ec2 dynamic inventory cannot be used:
         -o ansible/inventories/production/hosts.ini
 
 Hosts are instance IDs (the Session Manager connection needs nothing else);
-groups match the dynamic inventory: odoo_servers, n8n_servers, n8n_workers,
-ai_servers, all children of a group named after the environment.
+groups match the dynamic inventory's: each tier's group from the
+ansible_groups output (the tier table's AnsibleGroup), its hosts from
+instance_ids, all children of a group named after the environment.
 """
 
 import argparse
 import json
 import re
 import sys
-
-GROUPS = [
-    # (output key in instance_ids, inventory group, Role tag)
-    ("odoo", "odoo_servers", "odoo"),
-    ("n8n_main", "n8n_servers", "n8n-main"),
-    ("n8n_worker", "n8n_workers", "n8n-worker"),
-    ("ai", "ai_servers", "ai"),
-]
 
 INSTANCE_ID = re.compile(r"^i-[0-9a-f]{8,17}$")
 
@@ -32,26 +25,40 @@ class OutputsError(Exception):
     """The outputs file does not hold what the inventory needs."""
 
 
+def tier_groups(outputs: dict, env: str, source: str = "outputs") -> list:
+    """Return [(tier, group)] from the stack's ansible_groups output, sorted by group."""
+    stack = f"{env}-stack"
+    if stack not in outputs:
+        raise OutputsError(f"{source} has no {stack!r} (it has: {', '.join(sorted(outputs)) or 'nothing'}); "
+                           f"run `npx cdktf output {stack} --outputs-file {source}`")
+    ids, groups = outputs[stack].get("instance_ids"), outputs[stack].get("ansible_groups")
+    if not isinstance(ids, dict):
+        raise OutputsError(f"{stack} has no instance_ids output: deploy the stack first")
+    if not isinstance(groups, dict) or set(groups) != set(ids):
+        raise OutputsError(f"{stack}'s ansible_groups output does not name a group for every tier of instance_ids "
+                           f"({sorted(ids)}): deploy the stack again")
+    return sorted(groups.items(), key=lambda tg: tg[1])
+
+
 def render(outputs: dict, env: str, source: str = "outputs") -> str:
     """Return hosts.ini text for env from parsed cdktf outputs."""
     stack = f"{env}-stack"
     if stack not in outputs:
         raise OutputsError(f"{source} has no {stack!r} (it has: {', '.join(sorted(outputs)) or 'nothing'}); "
                            f"run `npx cdktf output {stack} --outputs-file {source}`")
-    ids = outputs[stack].get("instance_ids")
-    if not isinstance(ids, dict):
-        raise OutputsError(f"{stack} has no instance_ids output: deploy the stack first")
     lines = [f"# Generated from {source} by ansible/scripts/hosts_from_outputs.py; do not edit.", ""]
-    for key, group, role in GROUPS:
-        hosts = ids.get(key) or []
+    groups = tier_groups(outputs, env, source)
+    ids = outputs[stack]["instance_ids"]
+    for role, group in groups:
+        hosts = ids.get(role) or []
         for h in hosts:
             if not INSTANCE_ID.match(str(h)):
-                raise OutputsError(f"{stack}.instance_ids.{key}: {h!r} is not an instance ID")
+                raise OutputsError(f"{stack}.instance_ids.{role}: {h!r} is not an instance ID")
         lines.append(f"[{group}]")
         lines.extend(f"{h} server_role={role}" for h in hosts)
         lines.append("")
     lines.append(f"[{env}:children]")
-    lines.extend(group for _, group, _ in GROUPS)
+    lines.extend(group for _, group in groups)
     lines.append("")
     return "\n".join(lines)
 

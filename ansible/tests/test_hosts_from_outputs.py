@@ -12,13 +12,14 @@ import hosts_from_outputs as hfo  # noqa: E402
 
 OUTPUTS = {
     "staging-stack": {
-        "odoo_url": "https://odoo.staging.influencegen.example.com",
+        "urls": {"odoo": "https://odoo.staging.influencegen.example.com"},
         "instance_ids": {
             "odoo": ["i-0aaaaaaaaaaaaaaa1"],
-            "n8n_main": ["i-0bbbbbbbbbbbbbbb1"],
-            "n8n_worker": ["i-0ccccccccccccccc1", "i-0ccccccccccccccc2"],
+            "n8n-main": ["i-0bbbbbbbbbbbbbbb1"],
+            "n8n-worker": ["i-0ccccccccccccccc1", "i-0ccccccccccccccc2"],
             "ai": ["i-0ddddddddddddddd1"],
         },
+        "ansible_groups": {"odoo": "odoo_servers", "n8n-main": "n8n_servers", "n8n-worker": "n8n_workers", "ai": "ai_servers"},
     }
 }
 
@@ -29,7 +30,7 @@ def test_groups_and_roles():
     assert "[n8n_servers]\ni-0bbbbbbbbbbbbbbb1 server_role=n8n-main\n" in text
     assert "[n8n_workers]\ni-0ccccccccccccccc1 server_role=n8n-worker\ni-0ccccccccccccccc2 server_role=n8n-worker\n" in text
     assert "[ai_servers]\ni-0ddddddddddddddd1 server_role=ai\n" in text
-    assert text.rstrip().endswith("[staging:children]\nodoo_servers\nn8n_servers\nn8n_workers\nai_servers")
+    assert text.rstrip().endswith("[staging:children]\nai_servers\nn8n_servers\nn8n_workers\nodoo_servers")
 
 
 def test_ansible_parses_it(tmp_path):
@@ -47,7 +48,8 @@ def test_ansible_parses_it(tmp_path):
     [
         ({}, "has no 'staging-stack'"),
         ({"staging-stack": {}}, "no instance_ids output"),
-        ({"staging-stack": {"instance_ids": {"odoo": ["not-an-id"]}}}, "is not an instance ID"),
+        ({"staging-stack": {"instance_ids": {"odoo": ["not-an-id"]}, "ansible_groups": {"odoo": "odoo_servers"}}}, "is not an instance ID"),
+        ({"staging-stack": {"instance_ids": {"odoo": [], "metabase": []}, "ansible_groups": {"odoo": "odoo_servers"}}}, "does not name a group for every tier"),
     ],
 )
 def test_bad_outputs(outputs, message):

@@ -44,7 +44,7 @@ setup() {
 	export INFLUENCEGEN_OUTDIR="$WORK/out"
 	export CDKTF="$WORK/fakes/cdktf" TERRAFORM="$WORK/fakes/terraform" PREFLIGHT="$WORK/fakes/preflight"
 	export ANSIBLE_HOME="$BATS_TEST_TMPDIR/ansible-home" ANSIBLE_LOCAL_TEMP="$BATS_TEST_TMPDIR/ansible-tmp" ANSIBLE_NOCOLOR=1
-	export FAKE_INSTANCES="odoo=$ODOO n8n_main=$MAIN n8n_worker=$WORKER ai=$AI"
+	export FAKE_INSTANCES="odoo=$ODOO n8n-main=$MAIN n8n-worker=$WORKER ai=$AI"
 	unset CI FAIL_STEP FAIL_HOST SKIP_ALL FAKE_TF_STALE ANSIBLE_PLAYBOOK ANSIBLE_INVENTORY_CMD PLAN_MAX_AGE_HOURS
 
 	cat >"$WORK/fakes/cdktf" <<'FAKE'
@@ -56,7 +56,7 @@ synth)
 	variant="$(cat "$FAKE_TF/synth-variant" 2>/dev/null || echo 1)"
 	for s in dev-stack staging-stack production-stack state-bootstrap; do
 		mkdir -p "$INFLUENCEGEN_OUTDIR/stacks/$s"
-		printf '{"//":{"outputs":{"%s":{"instance_ids":"instance_ids","db_password":"db_password"}}},"variant":%s,"resource":{"aws_db_instance":{"db":{"deletion_protection":false,"skip_final_snapshot":false}}}}\n' \
+		printf '{"//":{"outputs":{"%s":{"instance_ids":"instance_ids","ansible_groups":"ansible_groups","db_password":"db_password"}}},"variant":%s,"resource":{"aws_db_instance":{"db":{"deletion_protection":false,"skip_final_snapshot":false}}}}\n' \
 			"$s" "$variant" >"$INFLUENCEGEN_OUTDIR/stacks/$s/cdk.tf.json"
 	done
 	[[ -f environments/account.go ]] && grep -q 'StateBootstrapped: true' environments/account.go && echo "synth with the s3 backend" >>"$CALLS"
@@ -137,7 +137,7 @@ output)
 		json="$json\"$key\":[$list],"
 	done
 	json="${json%,}}"
-	printf '{"instance_ids":{"sensitive":false,"type":"object","value":%s},"db_password":{"sensitive":true,"type":"string","value":"%s"}}\n' "$json" "$SECRET_VALUE"
+	printf '{"instance_ids":{"sensitive":false,"type":"object","value":%s},"ansible_groups":{"sensitive":false,"type":"object","value":{"odoo":"odoo_servers","n8n-main":"n8n_servers","n8n-worker":"n8n_workers","ai":"ai_servers"}},"db_password":{"sensitive":true,"type":"string","value":"%s"}}\n' "$json" "$SECRET_VALUE"
 	;;
 esac
 exit 0
@@ -285,7 +285,7 @@ terraform apply -input=false -no-color $p
 terraform output -json"
 	[ "$(calls)" = "$expected" ]
 	# the outputs, as cdktf writes them: no sensitive output
-	/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == {"dev-stack": {"instance_ids": {"odoo": [sys.argv[2]], "n8n_main": [sys.argv[3]], "n8n_worker": [sys.argv[4]], "ai": [sys.argv[5]]}}}, d' \
+	/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == {"dev-stack": {"instance_ids": {"odoo": [sys.argv[2]], "n8n-main": [sys.argv[3]], "n8n-worker": [sys.argv[4]], "ai": [sys.argv[5]]}, "ansible_groups": {"odoo": "odoo_servers", "n8n-main": "n8n_servers", "n8n-worker": "n8n_workers", "ai": "ai_servers"}}}, d' \
 		"$WORK/outputs/dev.json" "$ODOO" "$MAIN" "$WORKER" "$AI"
 	grep -q "^$WORKER server_role=n8n-worker$" "$WORK/ansible/inventories/dev/hosts.ini"
 	# the real playbook ran on every instance, and the checks said so
@@ -314,7 +314,7 @@ terraform output -json"
 }
 
 @test "an environment without servers of a role deploys: its plays may match nothing" {
-	export FAKE_INSTANCES="odoo=$ODOO n8n_main=$MAIN n8n_worker=$WORKER ai="
+	export FAKE_INSTANCES="odoo=$ODOO n8n-main=$MAIN n8n-worker=$WORKER ai="
 	dynamic_inventory dev "$ODOO" "$MAIN" "$WORKER" ""
 	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
 	[ "$status" -eq 0 ]
@@ -449,10 +449,11 @@ for s in dev-stack staging-stack production-stack; do
 	d="$INFLUENCEGEN_OUTDIR/stacks/$s"
 	mkdir -p "$d"
 	cat >"$d/cdk.tf.json" <<EOF
-{"//":{"outputs":{"$s":{"instance_ids":"instance_ids","db_password":"db_password"}}},
+{"//":{"outputs":{"$s":{"instance_ids":"instance_ids","ansible_groups":"ansible_groups","db_password":"db_password"}}},
  "terraform":{"backend":{"local":{"path":"$INFLUENCEGEN_OUTDIR/$s.tfstate"}}},
  "resource":{"terraform_data":{"marker":{"input":"$(cat "$INFLUENCEGEN_OUTDIR/input" 2>/dev/null || echo one)"}}},
- "output":{"instance_ids":{"value":{"odoo":["i-0aaaaaaaaaaaaaaa1"],"n8n_main":[],"n8n_worker":[],"ai":[]}},
+ "output":{"instance_ids":{"value":{"odoo":["i-0aaaaaaaaaaaaaaa1"],"n8n-main":[],"n8n-worker":[],"ai":[]}},
+           "ansible_groups":{"value":{"odoo":"odoo_servers","n8n-main":"n8n_servers","n8n-worker":"n8n_workers","ai":"ai_servers"}},
            "db_password":{"value":"$SECRET_VALUE","sensitive":true}}}
 EOF
 done
@@ -607,7 +608,7 @@ preflight staging" ]
 @test "the plays check reads the real site.yml" {
 	inv="$BATS_TEST_TMPDIR/hosts.ini"
 	outputs="$BATS_TEST_TMPDIR/outputs.json"
-	printf '{"dev-stack":{"instance_ids":{"odoo":["%s"],"n8n_main":["%s"],"n8n_worker":["%s"],"ai":["%s"]}}}' "$ODOO" "$MAIN" "$WORKER" "$AI" >"$outputs"
+	printf '{"dev-stack":{"instance_ids":{"odoo":["%s"],"n8n-main":["%s"],"n8n-worker":["%s"],"ai":["%s"]},"ansible_groups":{"odoo":"odoo_servers","n8n-main":"n8n_servers","n8n-worker":"n8n_workers","ai":"ai_servers"}}}' "$ODOO" "$MAIN" "$WORKER" "$AI" >"$outputs"
 	/usr/bin/python3 "$REPO/ansible/scripts/hosts_from_outputs.py" "$outputs" dev -o "$inv"
 	(cd "$REPO/ansible" && ansible-playbook -i "$inv" playbooks/site.yml --list-hosts) >"$BATS_TEST_TMPDIR/list.txt"
 	run /usr/bin/python3 "$REPO/scripts/deploy_checks.py" plays "$outputs" dev "$BATS_TEST_TMPDIR/list.txt"
@@ -615,7 +616,7 @@ preflight staging" ]
 	[ "$output" = 0 ]
 	[ "$(grep -c 'play #' "$BATS_TEST_TMPDIR/list.txt")" -eq "$(grep -c '^- name:' "$REPO/ansible/playbooks/site.yml")" ]
 	# without AI servers, the GPU play may match none, nothing else
-	printf '{"dev-stack":{"instance_ids":{"odoo":["%s"],"n8n_main":["%s"],"n8n_worker":["%s"],"ai":[]}}}' "$ODOO" "$MAIN" "$WORKER" >"$outputs"
+	printf '{"dev-stack":{"instance_ids":{"odoo":["%s"],"n8n-main":["%s"],"n8n-worker":["%s"],"ai":[]},"ansible_groups":{"odoo":"odoo_servers","n8n-main":"n8n_servers","n8n-worker":"n8n_workers","ai":"ai_servers"}}}' "$ODOO" "$MAIN" "$WORKER" >"$outputs"
 	/usr/bin/python3 "$REPO/ansible/scripts/hosts_from_outputs.py" "$outputs" dev -o "$inv"
 	(cd "$REPO/ansible" && ansible-playbook -i "$inv" playbooks/site.yml --list-hosts) >"$BATS_TEST_TMPDIR/list.txt"
 	run /usr/bin/python3 "$REPO/scripts/deploy_checks.py" plays "$outputs" dev "$BATS_TEST_TMPDIR/list.txt"

@@ -12,10 +12,13 @@ SCRIPT = pathlib.Path(__file__).resolve().parents[1] / "deploy_checks.py"
 sys.path.insert(0, str(SCRIPT.parent))
 import deploy_checks as dc  # noqa: E402
 
-OUTPUTS = {"dev-stack": {"instance_ids": {
-    "odoo": ["i-0aaaaaaaaaaaaaaa1"], "n8n_main": ["i-0bbbbbbbbbbbbbbb1"],
-    "n8n_worker": ["i-0ccccccccccccccc2", "i-0ccccccccccccccc1"], "ai": [],
-}}}
+OUTPUTS = {"dev-stack": {
+    "instance_ids": {
+        "odoo": ["i-0aaaaaaaaaaaaaaa1"], "n8n-main": ["i-0bbbbbbbbbbbbbbb1"],
+        "n8n-worker": ["i-0ccccccccccccccc2", "i-0ccccccccccccccc1"], "ai": [],
+    },
+    "ansible_groups": {"odoo": "odoo_servers", "n8n-main": "n8n_servers", "n8n-worker": "n8n_workers", "ai": "ai_servers"},
+}}
 EXPECTED = dc.expected_hosts(OUTPUTS, "dev")
 
 # ansible-core 2.14's default callback, colours on, profile_tasks after the recap.

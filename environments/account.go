@@ -77,11 +77,37 @@ type Account struct {
 	// overlap them. Default: none.
 	PeeredCIDRs []string
 
-	// AlertEmails maps an environment name to the addresses its alarms notify
-	// (each subscription must be confirmed from the e-mail AWS sends). Only
-	// notification targets may differ between staging and production.
-	// Default: one example address per environment.
+	// AlertEmails maps an environment name to the addresses its alarms and
+	// budget notify (each alarm subscription must be confirmed from the
+	// e-mail AWS sends). Only notification targets may differ between
+	// staging and production. Default: one example address per environment.
 	AlertEmails map[string][]string
+
+	// CostCenter and Owner are cost-allocation tags on every resource
+	// (provider default_tags), so the bill splits by them once they are
+	// activated in the Billing console (docs/runbooks/cost.md). Defaults:
+	// "platform" and "platform-team".
+	CostCenter, Owner string
+
+	// BackupCopyRegion is where AWS Backup copies the recovery points of
+	// every environment whose Scale.BackupCopy is set (production): a
+	// second region in the same data-residency jurisdiction as
+	// PrimaryRegion (Validate checks the pair, see Jurisdiction). Default:
+	// "eu-west-1", the EU partner of eu-central-1.
+	BackupCopyRegion string
+
+	// Timezone is the IANA time zone the patch windows and off-hours
+	// schedules are written in (daylight saving is followed). Default:
+	// "Europe/Berlin".
+	Timezone string
+
+	// PatchWindows maps an environment name to its weekly patch window's
+	// start, in Timezone: "<DAY> <HH:MM>" with DAY one of MON … SUN. The
+	// window lasts Scale.PatchWindowHours. Production and staging must
+	// differ (a bad patch shows in staging first), and a window must fall
+	// while an environment's servers run (Scale.OffHours). Default:
+	// production "SUN 03:00", staging "WED 10:00", dev "TUE 10:00".
+	PatchWindows map[string]string
 }
 
 // DefaultAccount returns the example account that this repository ships
@@ -103,6 +129,15 @@ func DefaultAccount() Account {
 			"production": {"oncall@influencegen.example.com"},
 			"staging":    {"platform@influencegen.example.com"},
 			"dev":        {"platform@influencegen.example.com"},
+		},
+		CostCenter:       "platform",
+		Owner:            "platform-team",
+		BackupCopyRegion: "eu-west-1",
+		Timezone:         "Europe/Berlin",
+		PatchWindows: map[string]string{
+			"production": "SUN 03:00",
+			"staging":    "WED 10:00",
+			"dev":        "TUE 10:00",
 		},
 	}
 }

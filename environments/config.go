@@ -68,6 +68,22 @@ type ParityConfig struct {
 	// Alarms holds every alarm threshold: shared, so staging pages on
 	// exactly what would page in production.
 	Alarms AlarmSettings
+	// Backup holds the AWS Backup plan's schedule; how long recovery
+	// points are kept, and whether they are copied and locked, is Scale.
+	Backup BackupSettings
+}
+
+// BackupSettings are the AWS Backup plan settings shared by production and
+// staging.
+type BackupSettings struct {
+	// Schedule is when the daily backup starts, an AWS cron expression in
+	// UTC: "cron(0 4 * * ? *)". Keep it clear of Database.BackupWindow (RDS
+	// does not snapshot during its own backup) and the Odoo dump timer.
+	Schedule string
+	// StartWindowMinutes is how long after Schedule a job may start before
+	// it is cancelled (≥ 60), CompletionWindowMinutes how long it may run
+	// (≥ StartWindowMinutes + 60).
+	StartWindowMinutes, CompletionWindowMinutes int
 }
 
 // Identity is what makes an environment itself rather than a copy of
@@ -89,6 +105,21 @@ type Identity struct {
 	// Account.AlertEmails: the one thing besides Scale staging's alarms may
 	// do differently from production's.
 	AlertEmails []string
+	// PatchWindow is when the weekly patch window starts, "<DAY> <HH:MM>"
+	// in Account.Timezone, from Account.PatchWindows: staging patches at
+	// another hour than production, so a bad patch shows there first.
+	PatchWindow string
+}
+
+// PatchCron is the patch window's start as an AWS cron expression
+// ("SUN 03:00" → "cron(0 3 ? * SUN *)"), or "" if PatchWindow is not
+// "<DAY> <HH:MM>".
+func (id Identity) PatchCron() string {
+	day, hour, minute, ok := ParseWeeklyTime(id.PatchWindow)
+	if !ok {
+		return ""
+	}
+	return fmt.Sprintf("cron(%d %d ? * %s *)", minute, hour, day)
 }
 
 // NetworkSettings are the VPC settings shared by production and staging.
@@ -310,6 +341,7 @@ func NewIdentity(name, vpcCIDR string, a Account) Identity {
 		Domain:      base,
 		StateKey:    StateKey(name),
 		AlertEmails: append([]string(nil), a.AlertEmails[name]...),
+		PatchWindow: a.PatchWindows[name],
 	}
 }
 

@@ -26,6 +26,12 @@ func Production(a Account) ParityConfig {
 
 			BackupBucketRetentionDays: 365,
 			ModelVolumeGB:             500,
+
+			RecoveryPointRetentionDays: 35,
+			BackupCopy:                 true,
+			BackupVaultLock:            true,
+			MonthlyBudgetUSD:           6500,
+			PatchWindowHours:           4,
 		},
 		Region: a.PrimaryRegion,
 		Network: NetworkSettings{
@@ -76,6 +82,13 @@ func Production(a Account) ParityConfig {
 			// would block; docs/runbooks/waf-rollout.md switches to block.
 			WAFMode: "count",
 		},
+		Backup: BackupSettings{
+			// After RDS's backup window (02:00–03:00) and the Odoo dump
+			// (ansible odoo_backup_on_calendar).
+			Schedule:                "cron(0 4 * * ? *)",
+			StartWindowMinutes:      60,
+			CompletionWindowMinutes: 480,
+		},
 		Alarms: AlarmSettings{
 			PeriodSeconds:            60,
 			EvaluationPeriods:        5,
@@ -122,6 +135,12 @@ func Staging(a Account) ParityConfig {
 
 			BackupBucketRetentionDays: 30,
 			ModelVolumeGB:             200,
+
+			RecoveryPointRetentionDays: 14,
+			MonthlyBudgetUSD:           3000,
+			// Staging's GPU server runs in working hours only.
+			OffHours:         &OffHours{Start: "07:00", Stop: "20:00", Tiers: []string{TierAI}},
+			PatchWindowHours: 2,
 		},
 	)
 }
@@ -159,6 +178,12 @@ func Dev(a Account) ParityConfig {
 
 			BackupBucketRetentionDays: 30,
 			ModelVolumeGB:             100,
+
+			RecoveryPointRetentionDays: 7,
+			MonthlyBudgetUSD:           1500,
+			OffHours: &OffHours{Start: "07:00", Stop: "20:00",
+				Tiers: []string{TierAI, TierN8nWorker, TierN8nMain, TierOdoo}},
+			PatchWindowHours: 2,
 		},
 	)
 	d.Kind = Sandbox

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"maps"
 	"reflect"
+	"slices"
 	"strings"
 )
 
@@ -60,6 +61,47 @@ type Scale struct {
 	// ModelVolumeGB is the size of each GPU server's model volume (Flux
 	// weights ≈ 35 GB plus LoRA adapters; ≥ 50).
 	ModelVolumeGB int
+
+	// RecoveryPointRetentionDays is how long AWS Backup keeps the daily
+	// recovery points of the database, the filestore and the model volumes
+	// (and their copies): 7–365; at least 35 in production.
+	RecoveryPointRetentionDays int
+	// BackupCopy copies every recovery point to Account.BackupCopyRegion,
+	// into a vault under a key of that region. Required in production.
+	BackupCopy bool
+	// BackupVaultLock locks the backup vaults in compliance mode after a
+	// three-day grace period: from then on nobody, root included, can
+	// delete a recovery point before RecoveryPointRetentionDays, nor the
+	// lock itself. Required in production; never in an environment that is
+	// destroyed and re-created (the vault cannot be deleted while it holds
+	// locked recovery points).
+	BackupVaultLock bool
+
+	// MonthlyBudgetUSD is the environment's AWS Budget: e-mails to its
+	// AlertEmails at 80 % of actual and 100 % of forecast spend (≥ 1; `go
+	// run . cost` estimates the on-demand bill, and a test keeps each
+	// estimate under its budget).
+	MonthlyBudgetUSD int
+
+	// OffHours stops the servers of the listed tiers outside working
+	// hours. Default: nil, servers run around the clock; production must.
+	OffHours *OffHours
+
+	// PatchWindowHours is the length of the weekly patch window that
+	// starts at Identity.PatchWindow (2–24): every server of every tier,
+	// one at a time, is patched and, if needed, rebooted within it.
+	PatchWindowHours int
+}
+
+// OffHours is a working-hours schedule, in Account.Timezone. The servers of
+// Tiers run Monday to Friday from Start to Stop and are stopped otherwise;
+// while they are stopped, the alarms that watch them do not notify.
+type OffHours struct {
+	// Start and Stop are "HH:MM" (Start before Stop).
+	Start, Stop string
+	// Tiers are the tiers whose servers stop, stopped in this order and
+	// started in reverse (put the GPU tier first: it costs the most).
+	Tiers []string
 }
 
 // DeletionWindowDays is how long deleted KMS keys and secrets can still be
@@ -87,6 +129,10 @@ const (
 	Redundancy ScaleKind = "redundancy"
 	// Protection guards against deletion.
 	Protection ScaleKind = "protection"
+	// Spend is money: a budget.
+	Spend ScaleKind = "spend"
+	// Schedule is when things run: off-hours, window lengths.
+	Schedule ScaleKind = "schedule"
 )
 
 // ScaleKey is one Scale field and the Terraform arguments it may change.
@@ -104,6 +150,11 @@ type ScaleKey struct {
 	// type). A Count field lists none: it changes how many resources
 	// exist, not their form.
 	Attributes []string
+	// Constructs are the construct paths, as the start of a Terraform
+	// logical name ("offhours_", "backup_copy-"), whose resources exist
+	// only when the field is set: an environment may have them when the
+	// reference does not, or lack them when it has them. Default: none.
+	Constructs []string
 	// Why says why the field is scale and not a *what*.
 	Why string
 }
@@ -162,6 +213,39 @@ var ScaleKeys = []ScaleKey{
 		},
 		Why: "how long Odoo backups are kept"},
 	{Field: "ModelVolumeGB", Kind: Size, Attributes: []string{"aws_ebs_volume.size"}, Why: "each GPU server's model volume"},
+	{Field: "RecoveryPointRetentionDays", Kind: Retention,
+		Attributes: []string{
+			"aws_backup_plan.rule.lifecycle.delete_after",
+			"aws_backup_plan.rule.copy_action.lifecycle.delete_after",
+			"aws_backup_vault_lock_configuration.min_retention_days",
+		},
+		Why: "how long AWS Backup keeps recovery points"},
+	{Field: "BackupCopy", Kind: Redundancy,
+		Attributes: []string{"aws_backup_plan.rule.copy_action"},
+		Constructs: []string{"backup_copy-"},
+		Why:        "a second copy of every recovery point in another region of the same jurisdiction: its vault, key and copy rule"},
+	{Field: "BackupVaultLock", Kind: Protection,
+		Constructs: []string{"backup_vault-lock", "backup_copy-vault-lock"},
+		Why:        "compliance-mode locks on the backup vaults, which outlive any destroy"},
+	{Field: "MonthlyBudgetUSD", Kind: Spend, Attributes: []string{"aws_budgets_budget.limit_amount"}, Why: "how much the environment may cost"},
+	{Field: "OffHours", Kind: Schedule,
+		Constructs: []string{"offhours_"},
+		Why:        "when servers run: the schedules that stop and start them and mute their alarms, and the role the scheduler acts as"},
+	{Field: "PatchWindowHours", Kind: Schedule,
+		Attributes: []string{"aws_ssm_maintenance_window.duration"},
+		Why:        "how long the weekly patch window lasts"},
+}
+
+// ScaleConstructs returns the logical-name prefixes of the constructs that
+// exist only when a Scale field is set, from ScaleKeys, with the fields.
+func ScaleConstructs() map[string]string {
+	out := map[string]string{}
+	for _, k := range ScaleKeys {
+		for _, c := range k.Constructs {
+			out[c] = k.Field
+		}
+	}
+	return out
 }
 
 // ScaleAttributes returns the set of "<type>.<path>" arguments Scale may
@@ -196,16 +280,21 @@ func scaleKeyProblems() []string {
 			out = append(out, fmt.Sprintf("ScaleKeys names %q, which is not a Scale field", k.Field))
 		}
 		switch k.Kind {
-		case Count, Size, Retention, Redundancy, Protection:
+		case Count, Size, Retention, Redundancy, Protection, Spend, Schedule:
 		default:
 			out = append(out, fmt.Sprintf("ScaleKeys[%s]: unknown kind %q", k.Field, k.Kind))
 		}
-		if k.Kind != Count && len(k.Attributes) == 0 {
-			out = append(out, fmt.Sprintf("ScaleKeys[%s]: a %s field must name the arguments it sets", k.Field, k.Kind))
+		if k.Kind != Count && len(k.Attributes) == 0 && len(k.Constructs) == 0 {
+			out = append(out, fmt.Sprintf("ScaleKeys[%s]: a %s field must name the arguments it sets or the constructs it adds", k.Field, k.Kind))
 		}
 		for _, a := range k.Attributes {
 			if typ, _, ok := strings.Cut(a, "."); !ok || !strings.HasPrefix(typ, "aws_") && typ != "*" {
 				out = append(out, fmt.Sprintf("ScaleKeys[%s]: %q is not <resource type>.<argument>", k.Field, a))
+			}
+		}
+		for _, c := range k.Constructs {
+			if c == "" || strings.ContainsAny(c, ". ") {
+				out = append(out, fmt.Sprintf("ScaleKeys[%s]: %q is not the start of a logical name (\"offhours_\")", k.Field, c))
 			}
 		}
 	}
@@ -220,5 +309,10 @@ func scaleKeyProblems() []string {
 // clone returns a copy that shares no map with s.
 func (s Scale) clone() Scale {
 	s.Servers = maps.Clone(s.Servers)
+	if s.OffHours != nil {
+		o := *s.OffHours
+		o.Tiers = slices.Clone(o.Tiers)
+		s.OffHours = &o
+	}
 	return s
 }

@@ -33,7 +33,7 @@ func TestScaleKeys(t *testing.T) {
 			k := append([]ScaleKey{}, orig...)
 			k[len(k)-1] = ScaleKey{Field: "ModelVolumeGB", Kind: Size}
 			return k
-		}, "must name the arguments it sets"},
+		}, "must name the arguments it sets or the constructs it adds"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

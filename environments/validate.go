@@ -76,6 +76,8 @@ func Validate(a Account, envs []ParityConfig) error {
 		}
 	}
 	v.overlaps(a, envs)
+	v.operations(a, envs)
+	v.patchWindows(envs)
 	if len(v.errs) == 0 {
 		return nil
 	}
@@ -212,6 +214,7 @@ func (v *validator) env(a Account, e ParityConfig) {
 	v.tiers(e)
 	v.appTier(e)
 	v.alarms(e)
+	v.dayTwo(a, e)
 }
 
 var (

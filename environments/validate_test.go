@@ -107,6 +107,41 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"alarm threshold unset", func(a *Account, e []ParityConfig) { e[0].Alarms.DatabaseConnections = 0 }, "production", "Alarms.DatabaseConnections", "positive threshold"},
 		{"alarm percentage out of range", func(a *Account, e []ParityConfig) { e[2].Alarms.GPUMemoryPercent = 150 }, "dev", "Alarms.GPUMemoryPercent", "not a percentage"},
 		{"bad alert email", func(a *Account, e []ParityConfig) { a.AlertEmails["staging"] = []string{"oncall"} }, "account", `Account.AlertEmails["staging"][0]`, "not an e-mail"},
+		{"backup copy to the primary region", func(a *Account, e []ParityConfig) { a.BackupCopyRegion = "eu-central-1" }, "account", "Account.BackupCopyRegion", "does not survive the region"},
+		{"backup copy out of the jurisdiction", func(a *Account, e []ParityConfig) { a.BackupCopyRegion = "us-east-1" }, "account", "Account.BackupCopyRegion", "choose one of eu-west-1, eu-west-3"},
+		{"backup copy to Zurich", func(a *Account, e []ParityConfig) { a.BackupCopyRegion = "eu-central-2" }, "account", "Account.BackupCopyRegion", "outside eu-central-1's jurisdiction (EU)"},
+		{"backup copy from a region alone in its country", func(a *Account, e []ParityConfig) {
+			a.PrimaryRegion, a.BackupCopyRegion = "eu-west-2", "eu-west-1"
+		}, "account", "Account.BackupCopyRegion", "has no other region in its jurisdiction"},
+		{"production without a backup copy", func(a *Account, e []ParityConfig) { e[0].Scale.BackupCopy = false }, "production", "Scale.BackupCopy", "stay in one region"},
+		{"production without a vault lock", func(a *Account, e []ParityConfig) { e[0].Scale.BackupVaultLock = false }, "production", "Scale.BackupVaultLock", "can be deleted"},
+		{"production recovery points for a week", func(a *Account, e []ParityConfig) { e[0].Scale.RecoveryPointRetentionDays = 7 }, "production", "Scale.RecoveryPointRetentionDays", "at least 35 days"},
+		{"recovery points beyond the lock's ceiling", func(a *Account, e []ParityConfig) { e[1].Scale.RecoveryPointRetentionDays = 400 }, "staging", "Scale.RecoveryPointRetentionDays", "7 to 365"},
+		{"no budget", func(a *Account, e []ParityConfig) { e[2].Scale.MonthlyBudgetUSD = 0 }, "dev", "Scale.MonthlyBudgetUSD", "every environment has a budget"},
+		{"off-hours in production", func(a *Account, e []ParityConfig) {
+			e[0].Scale.OffHours = &OffHours{Start: "07:00", Stop: "20:00", Tiers: []string{TierAI}}
+		}, "production", "Scale.OffHours", "stopped on a schedule"},
+		{"off-hours backwards", func(a *Account, e []ParityConfig) { e[2].Scale.OffHours.Start = "21:00" }, "dev", "Scale.OffHours", "not before stop"},
+		{"off-hours of no tier", func(a *Account, e []ParityConfig) { e[1].Scale.OffHours.Tiers = []string{"gpu"} }, "staging", "Scale.OffHours.Tiers[0]", `"gpu" is not a tier`},
+		{"patch window while stopped", func(a *Account, e []ParityConfig) {
+			a.PatchWindows["staging"] = "SAT 10:00"
+			e[1].Identity.PatchWindow = "SAT 10:00"
+		}, "staging", "Identity.PatchWindow", "stopped servers are not patched"},
+		{"patch window running past stop", func(a *Account, e []ParityConfig) { e[2].Scale.PatchWindowHours = 12 }, "dev", "Identity.PatchWindow", "outside the servers' working hours"},
+		{"staging patches with production", func(a *Account, e []ParityConfig) {
+			a.PatchWindows["staging"] = "SUN 03:00"
+			e[1].Identity.PatchWindow = "SUN 03:00"
+			e[1].Scale.OffHours = nil
+		}, "staging", "Identity.PatchWindow", "same time as production"},
+		{"patch window in words", func(a *Account, e []ParityConfig) {
+			a.PatchWindows["dev"] = "tuesday 10am"
+			e[2].Identity.PatchWindow = "tuesday 10am"
+		}, "dev", "Identity.PatchWindow", `not "<DAY> <HH:MM>"`},
+		{"one-hour patch window", func(a *Account, e []ParityConfig) { e[0].Scale.PatchWindowHours = 1 }, "production", "Scale.PatchWindowHours", "2 to 24"},
+		{"no such time zone", func(a *Account, e []ParityConfig) { a.Timezone = "Europe/Frankfurt" }, "account", "Account.Timezone", "not an IANA time zone"},
+		{"cost center with a comma", func(a *Account, e []ParityConfig) { a.CostCenter = "platform,ai" }, "account", "Account.CostCenter", "not a cost-allocation tag value"},
+		{"backup schedule in words", func(a *Account, e []ParityConfig) { e[2].Backup.Schedule = "daily" }, "dev", "Backup.Schedule", "not an AWS cron expression"},
+		{"backup completes before it starts", func(a *Account, e []ParityConfig) { e[0].Backup.CompletionWindowMinutes = 90 }, "production", "Backup.CompletionWindowMinutes", "at least 60"},
 	}
 	if len(cases) < 8 {
 		t.Fatal("the issue asks for at least 8 rejected configurations")

@@ -32,6 +32,7 @@ func Probe(ref, env environments.ParityConfig, a environments.Account) environme
 	p.Scale = env.Scale
 	p.Identity = environments.NewIdentity(ProbeName, ref.Identity.VPCCIDR, a)
 	p.Identity.AlertEmails = env.Identity.AlertEmails // notification targets are identity
+	p.Identity.PatchWindow = env.Identity.PatchWindow // so is the patch window's hour
 	return p
 }
 
@@ -100,6 +101,8 @@ func replacer(cfg environments.ParityConfig) *strings.Replacer {
 		{regexp.QuoteMeta("." + id.Domain), `\.{domain}`},
 		{strings.ReplaceAll(regexp.QuoteMeta("."+id.Domain), `\`, `\\`), `\\.{domain}`},
 		{id.VPCCIDR, "{vpc_cidr}"},
+		// the weekly patch window: staging's is another hour on purpose
+		{id.PatchCron(), "{patch_window}"},
 	}
 	if l, err := network.PlanSubnets(id.VPCCIDR, cfg.Scale.AZCount); err == nil {
 		for t, tier := range l.Subnets {

@@ -49,3 +49,50 @@ func TestConstruct(t *testing.T) {
 		t.Errorf("foldRefs = %q", got)
 	}
 }
+
+// TestScaleConstructs: a construct that a Scale field adds
+// (environments.ScaleKeys Constructs) may exist on one side only; any other
+// resource staging has and production lacks, or any type production has
+// and staging lacks, is a violation.
+func TestScaleConstructs(t *testing.T) {
+	res := func(types map[string][]string) map[string]any {
+		out := map[string]any{}
+		for typ, names := range types {
+			named := map[string]any{}
+			for _, n := range names {
+				named[n] = map[string]any{"name": "x"}
+			}
+			out[typ] = named
+		}
+		return map[string]any{"resource": out}
+	}
+	cfg := environments.ParityConfig{Identity: environments.Identity{Name: "staging"}}
+	ref := environments.ParityConfig{Identity: environments.Identity{Name: "production"}}
+	cases := []struct {
+		name     string
+		env, ref map[string][]string
+		want     []string
+	}{
+		{"off-hours schedules only in staging",
+			map[string][]string{"aws_scheduler_schedule": {"offhours_stop-ai_0A1B2C3D"}}, nil, nil},
+		{"a vault lock only in production",
+			nil, map[string][]string{"aws_backup_vault_lock_configuration": {"backup_vault-lock_0A1B2C3D"}}, nil},
+		{"a resource of no Scale construct only in staging",
+			map[string][]string{"aws_scheduler_schedule": {"odoo_stop_0A1B2C3D"}}, nil,
+			[]string{"resource.aws_scheduler_schedule.odoo_stop_0A1B2C3D"}},
+		{"a type production has, staging lacks",
+			nil, map[string][]string{"aws_backup_vault_lock_configuration": {"backup_vault_0A1B2C3D"}},
+			[]string{"resource.aws_backup_vault_lock_configuration"}},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			var got []string
+			for _, v := range CheckWhat(cfg, ref, res(c.env), res(c.ref)) {
+				got = append(got, v.Address)
+			}
+			if len(got) != len(c.want) || len(got) > 0 && got[0] != c.want[0] {
+				t.Errorf("violations %v, want %v", got, c.want)
+			}
+		})
+	}
+}

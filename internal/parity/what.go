@@ -23,7 +23,10 @@ import (
 //     environments.ScaleKeys, after identity is normalised, and where copies
 //     made by a count (server-1, server-2, nat-1 …) are one construct;
 //   - every resource and data-source type of production exists in staging:
-//     a count may remove copies, never a whole kind of thing.
+//     a count may remove copies, never a whole kind of thing;
+//   - except the constructs a Scale field adds when it is set
+//     (ScaleKey.Constructs: the off-hours schedules, the backup copy, the
+//     vault lock): they may exist on one side only.
 //
 // Staging may have fewer copies, and fewer elements in a document that
 // lists them (a dashboard lists every server), but nothing production does
@@ -186,13 +189,18 @@ func mismatches(scale map[string]string, typ string, env, ref map[string]map[str
 // must appear, in the same form, in ref's stack.
 func CheckWhat(env, ref environments.ParityConfig, envStack, refStack map[string]any) []WhatViolation {
 	scale := environments.ScaleAttributes()
+	adds := environments.ScaleConstructs()
 	envBlocks := blocks(Normalise(envStack, env))
 	refBlocks := blocks(Normalise(refStack, ref))
 	byConstruct := map[string][]block{}
 	refTypes := map[string]bool{}
 	for _, b := range refBlocks {
 		byConstruct[b.kind+"."+b.typ+"."+construct(b.name)] = append(byConstruct[b.kind+"."+b.typ+"."+construct(b.name)], b)
-		refTypes[b.kind+"."+b.typ] = true
+		// A type only a Scale field's constructs have (a vault lock) may
+		// be missing from an environment without that field set.
+		if scaleConstruct(adds, b.name) == "" {
+			refTypes[b.kind+"."+b.typ] = true
+		}
 	}
 	envTypes := map[string]bool{}
 	var out []WhatViolation
@@ -201,7 +209,9 @@ func CheckWhat(env, ref environments.ParityConfig, envStack, refStack map[string
 		addr := e.kind + "." + e.typ + "." + e.name
 		candidates := byConstruct[e.kind+"."+e.typ+"."+construct(e.name)]
 		if len(candidates) == 0 {
-			out = append(out, WhatViolation{Address: addr, Env: "exists", Ref: "no resource of this construct"})
+			if field := scaleConstruct(adds, e.name); field == "" {
+				out = append(out, WhatViolation{Address: addr, Env: "exists", Ref: "no resource of this construct"})
+			}
 			continue
 		}
 		// The same copy first (server-1 with server-1), then the others.
@@ -240,6 +250,17 @@ func CheckWhat(env, ref environments.ParityConfig, envStack, refStack map[string
 		out = append(out, WhatViolation{Address: t, Env: "none", Ref: "present"})
 	}
 	return out
+}
+
+// scaleConstruct returns the Scale field whose construct a logical name
+// belongs to (environments.ScaleKeys Constructs), or "".
+func scaleConstruct(adds map[string]string, logical string) string {
+	for prefix, field := range adds {
+		if strings.HasPrefix(logical, prefix) {
+			return field
+		}
+	}
+	return ""
 }
 
 func values(set map[string]bool) string {

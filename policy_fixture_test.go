@@ -3,6 +3,7 @@ package main
 import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/backupvault"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchloggroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/cloudwatchmetricalarm"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dbinstance"
@@ -18,6 +19,7 @@ import (
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/lbtargetgroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/provider"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/schedulerschedule"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/secretsmanagersecret"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/securitygroup"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/snstopic"
@@ -114,6 +116,17 @@ func buildPolicyFixture(app constructs.Construct) {
 		RuleJson:      jsii.String(`[{"Name":"x","Priority":1,"Action":{"Block":{}},"Statement":{"LabelMatchStatement":{"Scope":"LABEL","Key":"awswaf:managed:aws:core-rule-set:CrossSiteScripting_BODY"}},"VisibilityConfig":{"CloudWatchMetricsEnabled":true,"MetricName":"x","SampledRequestsEnabled":true}}]`),
 		VisibilityConfig: &wafv2webacl.Wafv2WebAclVisibilityConfig{
 			CloudwatchMetricsEnabled: jsii.Bool(true), MetricName: jsii.String("fixture"), SampledRequestsEnabled: jsii.Bool(true),
+		},
+	})
+	// A backup vault under AWS's key and unlocked, no budget for the
+	// servers above, and a schedule that stops a server every night.
+	backupvault.NewBackupVault(s, jsii.String("vault"), &backupvault.BackupVaultConfig{Name: jsii.String("fixture")})
+	schedulerschedule.NewSchedulerSchedule(s, jsii.String("nightly-stop"), &schedulerschedule.SchedulerScheduleConfig{
+		Name: jsii.String("fixture-stop"), ScheduleExpression: jsii.String("cron(0 20 ? * MON-FRI *)"),
+		FlexibleTimeWindow: &schedulerschedule.SchedulerScheduleFlexibleTimeWindow{Mode: jsii.String("OFF")},
+		Target: &schedulerschedule.SchedulerScheduleTarget{
+			Arn: jsii.String("arn:aws:scheduler:::aws-sdk:ec2:stopInstances"), RoleArn: jsii.String("arn:aws:iam::123456789012:role/fixture"),
+			Input: jsii.String(`{"InstanceIds":["i-0123456789abcdef0"]}`),
 		},
 	})
 	role := iamrole.NewIamRole(s, jsii.String("role"), &iamrole.IamRoleConfig{

@@ -68,6 +68,9 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 		"IG-IAM-DELEGATION":      `aws_iam_role_policy.old-deploy: statement "ManageOwnIAM" allows iam:CreateRole without an iam:PermissionsBoundary condition`,
 		"IG-STATE-LIST":          `aws_iam_role_policy.old-deploy: statement "ListOwnStatePrefix" lists Terraform state but not the workspace prefix env:/`,
 		"IG-CI-PLAN-ROLE":        "aws_iam_role.old-plan: trusted for pull requests, and old-plan-policy allows s3:PutObject",
+		"IG-BACKUP":              "aws_backup_vault.vault: no customer-managed key",
+		"IG-BUDGET":              "aws_budgets_budget: none in a stack that runs servers",
+		"IG-NO-PROD-SCHEDULE":    "aws_scheduler_schedule.nightly-stop: stops production servers on a schedule",
 	}
 	if len(expect) != len(controls.All) {
 		t.Fatalf("%d controls but %d expectations: every control needs a failing case", len(controls.All), len(expect))
@@ -112,6 +115,8 @@ func TestPolicySuiteCatchesTheBadFixture(t *testing.T) {
 		"IG-IAM-LEAST-PRIVILEGE": "aws_iam_role.role: trusts every principal",
 		"IG-REPLACEABLE":         "aws_lb_target_group.tg: a target group must be replaced create-before-destroy",
 		"IG-WAF":                 `matches label "awswaf:managed:aws:core-rule-set:CrossSiteScripting_BODY", which no managed rule adds`,
+		"IG-BACKUP":              "aws_backup_vault.vault: not locked",
+		"IG-PROD-PROTECT":        "aws_ebs_volume.volume: in no AWS Backup selection",
 	} {
 		if !strings.Contains(strings.Join(found[id], "\n"), also) {
 			t.Errorf("%s did not catch %s; found:\n  %s", id, also, strings.Join(found[id], "\n  "))

@@ -181,6 +181,8 @@ func (v *validator) offHours(e ParityConfig, o *OffHours) (start, stop int) {
 		v.add(n, "Scale.OffHours", fmt.Sprintf("start %q, stop %q: not \"HH:MM\"", o.Start, o.Stop), `write e.g. Start "07:00", Stop "20:00" (Account.Timezone)`)
 	case sh*60+sm >= th*60+tm:
 		v.add(n, "Scale.OffHours", fmt.Sprintf("start %s is not before stop %s", o.Start, o.Stop), "servers run from Start to Stop on the same day")
+	case th*60+tm > 23*60:
+		v.add(n, "Scale.OffHours", fmt.Sprintf("stop %s is after 23:00: the stop schedules run up to half an hour after it and must stay on the same day", o.Stop), "stop at 23:00 or earlier")
 	default:
 		start, stop = sh*60+sm, th*60+tm
 	}

@@ -122,6 +122,7 @@ func TestInvalidConfigurations(t *testing.T) {
 			e[0].Scale.OffHours = &OffHours{Start: "07:00", Stop: "20:00", Tiers: []string{TierAI}}
 		}, "production", "Scale.OffHours", "stopped on a schedule"},
 		{"off-hours backwards", func(a *Account, e []ParityConfig) { e[2].Scale.OffHours.Start = "21:00" }, "dev", "Scale.OffHours", "not before stop"},
+		{"off-hours past midnight", func(a *Account, e []ParityConfig) { e[2].Scale.OffHours.Stop = "23:45" }, "dev", "Scale.OffHours", "after 23:00"},
 		{"off-hours of no tier", func(a *Account, e []ParityConfig) { e[1].Scale.OffHours.Tiers = []string{"gpu"} }, "staging", "Scale.OffHours.Tiers[0]", `"gpu" is not a tier`},
 		{"patch window while stopped", func(a *Account, e []ParityConfig) {
 			a.PatchWindows["staging"] = "SAT 10:00"

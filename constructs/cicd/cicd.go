@@ -86,6 +86,10 @@ type Environment struct {
 	// PlanAccess says who may assume its plan role besides main-branch jobs.
 	// Default (""): PlansFromMainOnly.
 	PlanAccess PlanAccess
+	// CopyRegion is where its backups are copied (Account.BackupCopyRegion
+	// with Scale.BackupCopy): its deploy role manages vaults and keys
+	// there. Default: "", none.
+	CopyRegion string
 }
 
 // Props configures the CI/CD roles.
@@ -152,11 +156,14 @@ var ServiceLinkedRoles = map[string]string{
 	// AWS Backup plans run as AWSServiceRoleForBackup for some resource
 	// types and create it with the first plan or vault.
 	"aws_backup_vault": "backup.amazonaws.com", "aws_backup_plan": "backup.amazonaws.com", "aws_backup_selection": "backup.amazonaws.com",
-	"aws_backup_vault_policy": "", "aws_backup_vault_notifications": "",
+	"aws_backup_vault_policy": "", "aws_backup_vault_notifications": "", "aws_backup_vault_lock_configuration": "",
+	// EventBridge rules (failed backup jobs to the alarm topic) need none.
+	"aws_cloudwatch_event_rule": "", "aws_cloudwatch_event_target": "",
 	// Systems Manager: maintenance-window tasks registered without a
 	// service role run as AWSServiceRoleForAmazonSSM.
 	"aws_ssm_maintenance_window": "ssm.amazonaws.com", "aws_ssm_maintenance_window_target": "ssm.amazonaws.com",
 	"aws_ssm_maintenance_window_task": "ssm.amazonaws.com", "aws_ssm_parameter": "", "aws_ssm_association": "",
+	"aws_ssm_patch_baseline": "", "aws_ssm_patch_group": "",
 	// EventBridge Scheduler and Budgets run with the roles given to them.
 	"aws_scheduler_schedule": "", "aws_scheduler_schedule_group": "", "aws_budgets_budget": "",
 	// Everything else the stacks create needs no service-linked role.
@@ -225,8 +232,12 @@ var AttachableManagedPolicies = []string{
 var deployServices = []string{
 	"ec2:*", "elasticloadbalancing:*", "rds:*", "elasticache:*", "elasticfilesystem:*",
 	"kms:*", "secretsmanager:*", "logs:*", "cloudwatch:*", "sns:*", "wafv2:*", "acm:*",
-	"ssm:*", "backup:*", "backup-storage:MountCapsule", "scheduler:*", "pi:*", "autoscaling:Describe*", "sts:GetCallerIdentity",
+	"ssm:*", "backup:*", "backup-storage:MountCapsule", "scheduler:*", "events:*", "pi:*", "autoscaling:Describe*", "sts:GetCallerIdentity",
 }
+
+// copyServices are what an environment stack manages in its backup copy
+// region: the copy vault, its lock and its key.
+var copyServices = []string{"backup:*", "backup-storage:MountCapsule", "kms:*", "sts:GetCallerIdentity"}
 
 // budgetActions manage AWS Budgets. Budgets is a global service served from
 // us-east-1, so aws:RequestedRegion is us-east-1 for every call (IAM user
@@ -330,6 +341,16 @@ func New(scope constructs.Construct, id string, p Props) Roles {
 				Resources: []string{"*"},
 				Condition: condition{"StringEquals": {"aws:RequestedRegion": {env.Region}}},
 			},
+		}}
+		if env.CopyRegion != "" {
+			doc.Statements = append(doc.Statements, policy.Statement{
+				Sid:       "ManageBackupCopies",
+				Actions:   copyServices,
+				Resources: []string{"*"},
+				Condition: condition{"StringEquals": {"aws:RequestedRegion": {env.CopyRegion}}},
+			})
+		}
+		doc.Statements = append(doc.Statements, []policy.Statement{
 			policy.Allow("ManageOwnBudgets", budgetActions, []string{fmt.Sprintf("arn:%s:budgets::%s:budget/%s*", i.Partition, i.AccountID, envPrefix)}),
 			policy.Allow("ManageOwnBuckets", []string{"s3:*"}, []string{
 				fmt.Sprintf("arn:%s:s3:::%s*", i.Partition, envPrefix),
@@ -404,7 +425,7 @@ func New(scope constructs.Construct, id string, p Props) Roles {
 				Resources:  []string{"*"},
 				Condition:  condition{"StringEquals": {"aws:ResourceTag/Environment": append(append([]string(nil), others...), "shared")}},
 			},
-		}}
+		}...)
 		iamrolepolicy.NewIamRolePolicy(c, jsii.String("deploy-"+env.Name+"-policy"), &iamrolepolicy.IamRolePolicyConfig{
 			Name:   jsii.String("deploy-" + env.Name),
 			Role:   role.Id(),
@@ -543,6 +564,8 @@ var backupServiceActions = []string{
 // AWS-RunPatchBaseline through Run Command needs.
 var startStopAndRunCommand = []string{
 	"ec2:StartInstances", "ec2:StopInstances", "ssm:StartAutomationExecution", "ssm:GetAutomationExecution",
+	// The off-hours schedules mute the stopped servers' alarms.
+	"cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions",
 	"ssm:DescribeAutomation*", "ssm:SendCommand", "ssm:ListCommands", "ssm:ListCommandInvocations",
 	"ssm:GetCommandInvocation", "ssm:CancelCommand", "ssm:DescribeInstanceInformation",
 }

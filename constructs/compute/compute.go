@@ -28,6 +28,7 @@ import (
 
 	"github.com/influencegen/infrastructure/constructs/logs"
 	"github.com/influencegen/infrastructure/constructs/network"
+	"github.com/influencegen/infrastructure/constructs/patching"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
 )
@@ -140,6 +141,12 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 			i.Arn("logs", "log-group:"+logs.RolePrefix(i, tier)+"/*"),
 			i.Arn("logs", "log-group:"+logs.RolePrefix(i, "system")+"/*"),
 		}),
+		// The SSM agent looks a Run Command output group up with
+		// DescribeLogGroups before writing to it (and tries to create it
+		// when the lookup fails): amazon-ssm-agent,
+		// agent/agentlogstocloudwatch/cloudwatchlogspublisher/cloudwatchlogsservice.go,
+		// IsLogGroupPresent. The patch window's output goes there.
+		policy.Allow("FindLogGroups", []string{"logs:DescribeLogGroups"}, []string{i.Arn("logs", "log-group:*")}),
 	}
 	statements = policy.Merge(append(statements, p.Grants...))
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("policy"), &iamrolepolicy.IamRolePolicyConfig{
@@ -198,6 +205,8 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 				"Role":         jsii.String(tier),
 				"AnsibleGroup": jsii.String(p.Tier.AnsibleGroup),
 				"Environment":  jsii.String(i.Env),
+				// The patch baseline Patch Manager applies (constructs/patching).
+				patching.TagKey: jsii.String(i.Prefix),
 			},
 			Lifecycle: lifecycle,
 		})

@@ -87,6 +87,9 @@ type KeyProps struct {
 	Statements []policy.Statement
 	// PreventDestroy makes Terraform refuse to destroy the key. Default: false.
 	PreventDestroy bool
+	// Provider creates the key with another provider configuration (a key
+	// in a second region). Default: nil, the stack's provider.
+	Provider cdktf.TerraformProvider
 }
 
 // NewKey creates a customer-managed key that rotates yearly, with its alias.
@@ -115,10 +118,12 @@ func NewKey(scope constructs.Construct, p KeyProps) Key {
 		Policy:                jsii.String(policy.Document{Statements: append([]policy.Statement{root}, p.Statements...)}.JSON()),
 		Tags:                  i.Tags(p.Alias),
 		Lifecycle:             lifecycle,
+		Provider:              p.Provider,
 	})
 	kmsalias.NewKmsAlias(scope, jsii.String(p.AliasID), &kmsalias.KmsAliasConfig{
 		Name:        jsii.String("alias/" + p.Alias),
 		TargetKeyId: k.KeyId(),
+		Provider:    p.Provider,
 	})
 	return Key{Arn: *k.Arn()}
 }
@@ -150,8 +155,10 @@ func New(scope constructs.Construct, id string, p Props) Keys {
 				},
 			},
 			policy.Statement{
-				Sid:       "AlarmsPublishToEncryptedTopics",
-				Principal: map[string][]string{"Service": {"cloudwatch.amazonaws.com"}},
+				Sid: "AlarmsPublishToEncryptedTopics",
+				// CloudWatch alarms, and EventBridge rules (failed backup
+				// jobs) publishing to the alarm topic.
+				Principal: map[string][]string{"Service": {"cloudwatch.amazonaws.com", "events.amazonaws.com"}},
 				Actions:   []string{"kms:Decrypt", "kms:GenerateDataKey*"},
 				Resources: []string{"*"},
 				Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {i.AccountID}}},

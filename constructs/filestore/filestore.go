@@ -3,7 +3,10 @@
 // the data key, a mount target in every private-app subnet, reachable on
 // NFS only from the Odoo servers, TLS and IAM-authorised access through one
 // access point that makes every client the odoo user (root is squashed),
-// daily AWS Backup, and files moved to Infrequent Access when unread.
+// and files moved to Infrequent Access when unread. Its backups are the
+// environment's AWS Backup plan (constructs/backup), under the data key,
+// copied and locked like the database's: EFS's own automatic backups (into
+// an AWS-managed vault under an AWS-managed key) are turned off.
 package filestore
 
 import (
@@ -103,7 +106,7 @@ func New(scope constructs.Construct, id string, p Props) *Filestore {
 	})
 	efsbackuppolicy.NewEfsBackupPolicy(c, jsii.String("backup"), &efsbackuppolicy.EfsBackupPolicyConfig{
 		FileSystemId: fs.Id(),
-		BackupPolicy: &efsbackuppolicy.EfsBackupPolicyBackupPolicy{Status: jsii.String("ENABLED")},
+		BackupPolicy: &efsbackuppolicy.EfsBackupPolicyBackupPolicy{Status: jsii.String("DISABLED")},
 	})
 	arn := *fs.Arn()
 	ap := efsaccesspoint.NewEfsAccessPoint(c, jsii.String("access-point"), &efsaccesspoint.EfsAccessPointConfig{

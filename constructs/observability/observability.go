@@ -84,20 +84,34 @@ type Observability struct {
 	// AgentParameters maps a tier to the SSM parameter holding its
 	// CloudWatch agent configuration.
 	AgentParameters map[string]string
+	// TierAlarms maps a tier to the names of the alarms that watch its
+	// servers and its target groups: what an off-hours schedule mutes
+	// while it has stopped them.
+	TierAlarms map[string][]string
+	// EdgeAlarms are the names of the load balancer's own alarms (5xx,
+	// latency), which fire when a routed tier is stopped and visited.
+	EdgeAlarms []string
 }
+
+// EventRulePrefix starts the name of every EventBridge rule allowed to
+// publish to the alarm topic: "<prefix>-".
+func EventRulePrefix(i envinfo.Info) string { return i.Prefix + "-" }
 
 type builder struct {
 	c       constructs.Construct
 	p       Props
+	o       *Observability
 	topic   string
 	alarms  []string // ARNs, for the dashboard's alarm widget
 	period  float64
 	periods float64
 }
 
-// alarm is one metric alarm; a zero missing means "notBreaching".
+// alarm is one metric alarm; a zero missing means "notBreaching". tier
+// names the tier whose servers it watches ("edge" for the load balancer's
+// own alarms, "" for the data tier).
 type alarm struct {
-	id, name, description         string
+	id, name, description, tier   string
 	namespace, metric, statistic  string
 	extended                      string
 	dimensions                    map[string]string
@@ -154,6 +168,13 @@ func (b *builder) add(a alarm) {
 	// The ARN follows from the name; building it here saves a jsii round
 	// trip per alarm.
 	b.alarms = append(b.alarms, i.Arn("cloudwatch", "alarm:"+*cfg.AlarmName))
+	switch a.tier {
+	case "":
+	case "edge":
+		b.o.EdgeAlarms = append(b.o.EdgeAlarms, *cfg.AlarmName)
+	default:
+		b.o.TierAlarms[a.tier] = append(b.o.TierAlarms[a.tier], *cfg.AlarmName)
+	}
 }
 
 // New creates the topic, log groups, agent configuration, alarms and
@@ -161,7 +182,7 @@ func (b *builder) add(a alarm) {
 func New(scope constructs.Construct, id string, p Props) *Observability {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	i, al := p.Info, p.Alarms
-	o := &Observability{LogGroups: map[string]string{}, AgentParameters: map[string]string{}}
+	o := &Observability{LogGroups: map[string]string{}, AgentParameters: map[string]string{}, TierAlarms: map[string][]string{}}
 
 	topicName := i.Name("alarms")
 	topic := snstopic.NewSnsTopic(c, jsii.String("topic"), &snstopic.SnsTopicConfig{
@@ -180,6 +201,15 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 				Actions:   []string{"sns:Publish"},
 				Resources: []string{o.TopicArn},
 				Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {i.AccountID}}},
+			},
+			{
+				// The environment's EventBridge rules: failed backup and
+				// copy jobs (constructs/backup).
+				Sid:       "EnvironmentEventRulesPublish",
+				Principal: map[string][]string{"Service": {"events.amazonaws.com"}},
+				Actions:   []string{"sns:Publish"},
+				Resources: []string{o.TopicArn},
+				Condition: map[string]map[string][]string{"ArnLike": {"aws:SourceArn": {i.Arn("events", "rule/"+EventRulePrefix(i)+"*")}}},
 			},
 			policy.DenyInsecureTransport([]string{"sns:Publish", "sns:Subscribe"}, o.TopicArn),
 		}}.JSON()),
@@ -220,7 +250,7 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 		o.AgentParameters[tier] = param
 	}
 
-	b := &builder{c: c, p: p, topic: o.TopicArn, period: float64(al.PeriodSeconds), periods: float64(al.EvaluationPeriods)}
+	b := &builder{c: c, p: p, o: o, topic: o.TopicArn, period: float64(al.PeriodSeconds), periods: float64(al.EvaluationPeriods)}
 	b.edgeAlarms()
 	b.databaseAlarms()
 	b.cacheAlarms()
@@ -246,19 +276,19 @@ func (b *builder) edgeAlarms() {
 	p, al := b.p, b.p.Alarms
 	lb := map[string]string{"LoadBalancer": p.LoadBalancerArnSuffix}
 	b.add(alarm{
-		id: "alb-5xx", name: "alb-5xx",
+		id: "alb-5xx", name: "alb-5xx", tier: "edge",
 		description: "The load balancer itself returns 5xx: no healthy target, or it cannot reach them",
 		namespace:   "AWS/ApplicationELB", metric: "HTTPCode_ELB_5XX_Count", statistic: "Sum", dimensions: lb,
 		comparison: "GreaterThanOrEqualToThreshold", threshold: float64(al.ELB5xxCount),
 	})
 	b.add(alarm{
-		id: "target-5xx", name: "target-5xx",
+		id: "target-5xx", name: "target-5xx", tier: "edge",
 		description: "Odoo or n8n answer with 5xx",
 		namespace:   "AWS/ApplicationELB", metric: "HTTPCode_Target_5XX_Count", statistic: "Sum", dimensions: lb,
 		comparison: "GreaterThanOrEqualToThreshold", threshold: float64(al.Target5xxCount),
 	})
 	b.add(alarm{
-		id: "latency-p95", name: "latency-p95",
+		id: "latency-p95", name: "latency-p95", tier: "edge",
 		description: fmt.Sprintf("p95 response time above %gs", al.TargetResponseP95Seconds),
 		namespace:   "AWS/ApplicationELB", metric: "TargetResponseTime", extended: "p95", dimensions: lb,
 		comparison: "GreaterThanThreshold", threshold: al.TargetResponseP95Seconds,
@@ -267,14 +297,14 @@ func (b *builder) edgeAlarms() {
 		short := tg.Label
 		dims := map[string]string{"LoadBalancer": p.LoadBalancerArnSuffix, "TargetGroup": tg.ArnSuffix}
 		b.add(alarm{
-			id: short + "-unhealthy", name: short + "-unhealthy-hosts",
+			id: short + "-unhealthy", name: short + "-unhealthy-hosts", tier: tg.Label,
 			description: "A " + short + " target fails its health check",
 			namespace:   "AWS/ApplicationELB", metric: "UnHealthyHostCount", statistic: "Maximum", dimensions: dims,
 			comparison: "GreaterThanOrEqualToThreshold", threshold: 1,
 			evaluationPeriods: 3,
 		})
 		b.add(alarm{
-			id: short + "-no-healthy", name: short + "-no-healthy-hosts",
+			id: short + "-no-healthy", name: short + "-no-healthy-hosts", tier: tg.Label,
 			description: "No healthy " + short + " target: the service is down",
 			namespace:   "AWS/ApplicationELB", metric: "HealthyHostCount", statistic: "Minimum", dimensions: dims,
 			comparison: "LessThanThreshold", threshold: 1, missing: "breaching",
@@ -368,21 +398,21 @@ func (b *builder) serverAlarms() {
 				description = "AWS hardware or host problem (" + t.InstanceType + " cannot be recovered automatically): stop and start it onto healthy hardware (docs/runbooks)"
 			}
 			b.add(alarm{
-				id: tag + "-system-check", name: tag + "-system-check",
+				id: tag + "-system-check", name: tag + "-system-check", tier: t.Spec.Name,
 				description: description,
 				namespace:   "AWS/EC2", metric: "StatusCheckFailed_System", statistic: "Maximum", dimensions: dims,
 				comparison: "GreaterThanOrEqualToThreshold", threshold: 1, missing: "breaching",
 				evaluationPeriods: 2, extraActions: actions,
 			})
 			b.add(alarm{
-				id: tag + "-instance-check", name: tag + "-instance-check",
+				id: tag + "-instance-check", name: tag + "-instance-check", tier: t.Spec.Name,
 				description: "The operating system does not answer (kernel, memory, file system): reboot or replace it",
 				namespace:   "AWS/EC2", metric: "StatusCheckFailed_Instance", statistic: "Maximum", dimensions: dims,
 				comparison: "GreaterThanOrEqualToThreshold", threshold: 1, missing: "breaching",
 				evaluationPeriods: 3,
 			})
 			b.add(alarm{
-				id: tag + "-cpu", name: tag + "-cpu", description: "Server CPU high",
+				id: tag + "-cpu", name: tag + "-cpu", tier: t.Spec.Name, description: "Server CPU high",
 				namespace: "AWS/EC2", metric: "CPUUtilization", statistic: "Average", dimensions: dims,
 				comparison: "GreaterThanThreshold", threshold: float64(al.ServerCPUPercent),
 				evaluationPeriods: 2 * b.periods,
@@ -405,7 +435,7 @@ func (b *builder) gpuTierAlarms(t Tier) {
 		tag := fmt.Sprintf("%s-%d-gpu", t.Spec.Name, n+1)
 		dims := map[string]string{"InstanceId": in.ID}
 		b.add(alarm{
-			id: tag + "-utilization", name: tag + "-utilization",
+			id: tag + "-utilization", name: tag + "-utilization", tier: t.Spec.Name,
 			description: "GPU saturated (requests queue, 429s follow) or no GPU metrics at all (driver or agent down)",
 			namespace:   "CWAgent", metric: GPUUtilizationMetric, statistic: "Average", dimensions: dims,
 			comparison: "GreaterThanThreshold", threshold: float64(al.GPUUtilizationPercent), missing: "breaching",
@@ -425,7 +455,7 @@ func (b *builder) gpuTierAlarms(t Tier) {
 			}
 		}
 		b.add(alarm{
-			id: tag + "-memory", name: tag + "-memory",
+			id: tag + "-memory", name: tag + "-memory", tier: t.Spec.Name,
 			description: "GPU memory nearly full: the next LoRA switch or a larger image will fail with out-of-memory",
 			comparison:  "GreaterThanThreshold", threshold: float64(al.GPUMemoryPercent), missing: "breaching",
 			queries: []cloudwatchmetricalarm.CloudwatchMetricAlarmMetricQuery{

@@ -10,7 +10,9 @@ import (
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/aiserver"
+	"github.com/influencegen/infrastructure/constructs/backup"
 	"github.com/influencegen/infrastructure/constructs/bucket"
+	"github.com/influencegen/infrastructure/constructs/budget"
 	"github.com/influencegen/infrastructure/constructs/cache"
 	"github.com/influencegen/infrastructure/constructs/compute"
 	"github.com/influencegen/infrastructure/constructs/database"
@@ -20,6 +22,8 @@ import (
 	"github.com/influencegen/infrastructure/constructs/filestore"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/observability"
+	"github.com/influencegen/infrastructure/constructs/offhours"
+	"github.com/influencegen/infrastructure/constructs/patching"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/constructs/registry"
 	"github.com/influencegen/infrastructure/constructs/secrets"
@@ -69,6 +73,15 @@ type EnvironmentStack struct {
 	ModelVolumeIDs []string
 	// Observability is the alarm topic, log groups, alarms and dashboard.
 	Observability *observability.Observability
+	// Backup is the AWS Backup vault, plan and selection.
+	Backup *backup.Backup
+	// BudgetName is the environment's AWS Budget.
+	BudgetName string
+	// OffHours are the schedules that stop and start servers outside
+	// working hours, in the order they fire (none without Scale.OffHours).
+	OffHours []offhours.Schedule
+	// Patching is the weekly patch window.
+	Patching patching.Window
 
 	info        envinfo.Info
 	account     environments.Account
@@ -145,8 +158,102 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 		CacheNodes:            sc.CacheNodes,
 		FilestoreID:           e.Filestore.ID,
 	})
+	e.buildOperations()
 	e.outputs()
 	return e
+}
+
+// BackupCopyProviderAlias is the alias of the AWS provider of
+// Account.BackupCopyRegion, declared only with Scale.BackupCopy.
+const BackupCopyProviderAlias = "backup_copy"
+
+// buildOperations creates what runs the environment after the first day:
+// backups, the budget, the off-hours schedules and the patch window.
+func (e *EnvironmentStack) buildOperations() {
+	cfg, sc, stack, info := e.Config, e.Config.Scale, e.Stack, e.info
+	resources := []string{
+		info.Arn("rds", "db:"+e.Database.Identifier),
+		e.Filestore.Arn,
+	}
+	for _, v := range e.ModelVolumeIDs {
+		resources = append(resources, info.Arn("ec2", "volume/"+v))
+	}
+	var copyTo *backup.Copy
+	if sc.BackupCopy {
+		copyTo = &backup.Copy{
+			Provider:           awsProvider(stack, "aws-backup-copy", BackupCopyProviderAlias, e.account.BackupCopyRegion, info.Env, e.account),
+			Region:             e.account.BackupCopyRegion,
+			DeletionWindowDays: sc.DeletionWindowDays(),
+		}
+	}
+	e.Backup = backup.New(stack, "backup", backup.Props{
+		Info:          info,
+		Key:           e.Keys.Data,
+		Settings:      cfg.Backup,
+		RetentionDays: sc.RecoveryPointRetentionDays,
+		Resources:     resources,
+		Copy:          copyTo,
+		Lock:          sc.BackupVaultLock,
+		Protected:     sc.DeletionProtection,
+		AlarmTopicArn: e.Observability.TopicArn,
+	})
+	e.BudgetName = budget.New(stack, "budget", budget.Props{Info: info, MonthlyUSD: sc.MonthlyBudgetUSD, Emails: cfg.Identity.AlertEmails})
+
+	if o := sc.OffHours; o != nil {
+		var tiers []offhours.Tier
+		for _, name := range o.Tiers {
+			t := e.Tiers[name]
+			tiers = append(tiers, offhours.Tier{
+				Name:        name,
+				InstanceIDs: t.Servers.IDs(),
+				Alarms:      e.Observability.TierAlarms[name],
+				Routed:      t.Spec.Route != nil,
+			})
+		}
+		e.OffHours = offhours.New(stack, "offhours", offhours.Props{
+			Info:       info,
+			Timezone:   e.account.Timezone,
+			Hours:      *o,
+			Tiers:      tiers,
+			EdgeAlarms: e.Observability.EdgeAlarms,
+			DataKeyArn: e.Keys.Data.Arn,
+		})
+	}
+
+	e.Patching = patching.New(stack, "patching", patching.Props{
+		Info:             info,
+		Schedule:         cfg.Identity.PatchCron(),
+		Timezone:         e.account.Timezone,
+		Hours:            sc.PatchWindowHours,
+		Tiers:            e.patchOrder(),
+		LogsKeyArn:       e.Keys.Logs.Arn,
+		LogRetentionDays: sc.LogRetentionDays,
+	})
+}
+
+// patchOrder lists the tiers in the order the patch window takes them:
+// the tiers nobody reaches directly first (queue workers), then the ones
+// other tiers call, then the routed tiers users see; table order within
+// each.
+func (e *EnvironmentStack) patchOrder() []patching.Tier {
+	rank := func(t environments.Tier) int {
+		switch {
+		case t.Route != nil:
+			return 2
+		case t.Port != 0:
+			return 1
+		}
+		return 0
+	}
+	var out []patching.Tier
+	for r := 0; r <= 2; r++ {
+		for _, name := range e.order {
+			if t := e.Tiers[name]; rank(t.Spec) == r {
+				out = append(out, patching.Tier{Name: name, InstanceIDs: t.Servers.IDs()})
+			}
+		}
+	}
+	return out
 }
 
 // secretNames are the generated secrets the tiers use: each tier's own,
@@ -482,4 +589,14 @@ func (e *EnvironmentStack) outputs() {
 	output(stack, "dashboard_name", "CloudWatch dashboard of the environment's health", e.Observability.DashboardName)
 	output(stack, "log_groups", "CloudWatch log groups by tier", e.Observability.LogGroups)
 	output(stack, "cloudwatch_agent_parameters", "SSM parameters with each tier's CloudWatch agent configuration", e.Observability.AgentParameters)
+	output(stack, "backup_vault", "AWS Backup vault of the daily recovery points (docs/runbooks/restore.md)", e.Backup.VaultName)
+	output(stack, "backup_copy_vault_arn", "Vault in Account.BackupCopyRegion holding the copies (\"\" without Scale.BackupCopy)", e.Backup.CopyVaultArn)
+	output(stack, "backup_role_arn", "Role AWS Backup backs up and restores as (pass it to start-restore-job)", e.Backup.RoleArn)
+	output(stack, "budget_name", "AWS Budget of the environment", e.BudgetName)
+	output(stack, "patch_window", "SSM maintenance window of the weekly patches, and its log group", map[string]string{"name": e.Patching.Name, "log_group": e.Patching.LogGroup})
+	schedules := []string{}
+	for _, s := range e.OffHours {
+		schedules = append(schedules, s.Name)
+	}
+	output(stack, "offhours_schedules", "EventBridge Scheduler schedules that stop and start servers outside working hours, in firing order", schedules)
 }

@@ -44,11 +44,26 @@ func StackNames(envs []environments.ParityConfig) []string {
 // constraint.
 func stackBase(scope constructs.Construct, name, region, environment string, a environments.Account) cdktf.TerraformStack {
 	stack := cdktf.NewTerraformStack(scope, jsii.String(name))
+	awsProvider(stack, "aws", "", region, environment, a)
+	stack.AddOverride(jsii.String("terraform.required_version"), jsii.String(RequiredTerraform))
+	return stack
+}
+
+// awsProvider configures the AWS provider of a stack for one region, with
+// the default tags (Project, Environment, ManagedBy, Repository and the
+// cost-allocation tags CostCenter and Owner) and the allowed-account guard.
+// alias "" is the stack's default provider.
+func awsProvider(stack constructs.Construct, id, alias, region, environment string, a environments.Account) provider.AwsProvider {
 	var allowed *[]*string
 	if a.ID != "" {
 		allowed = jsii.Strings(a.ID)
 	}
-	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{
+	var aliasName *string
+	if alias != "" {
+		aliasName = jsii.String(alias)
+	}
+	return provider.NewAwsProvider(stack, jsii.String(id), &provider.AwsProviderConfig{
+		Alias:             aliasName,
 		Region:            jsii.String(region),
 		AllowedAccountIds: allowed,
 		DefaultTags: []provider.AwsProviderDefaultTags{{
@@ -57,11 +72,11 @@ func stackBase(scope constructs.Construct, name, region, environment string, a e
 				"Environment": jsii.String(environment),
 				"ManagedBy":   jsii.String("cdktf"),
 				"Repository":  jsii.String(a.Repository),
+				"CostCenter":  jsii.String(a.CostCenter),
+				"Owner":       jsii.String(a.Owner),
 			},
 		}},
 	})
-	stack.AddOverride(jsii.String("terraform.required_version"), jsii.String(RequiredTerraform))
-	return stack
 }
 
 // s3Backend points a stack's state at key in the state bucket: encrypted

@@ -61,7 +61,11 @@ func NewSharedStack(scope constructs.Construct, a environments.Account, envs []e
 	repos := registry.New(stack, "ecr", registry.Props{Info: info, Repositories: specs})
 	var cenvs []cicd.Environment
 	for _, e := range envs {
-		cenvs = append(cenvs, cicd.Environment{Name: e.Identity.Name, Region: e.Region, StateKey: e.Identity.StateKey, PlanAccess: PlanAccess(e.Kind)})
+		ce := cicd.Environment{Name: e.Identity.Name, Region: e.Region, StateKey: e.Identity.StateKey, PlanAccess: PlanAccess(e.Kind)}
+		if e.Scale.BackupCopy {
+			ce.CopyRegion = a.BackupCopyRegion
+		}
+		cenvs = append(cenvs, ce)
 	}
 	roles := cicd.New(stack, "github", cicd.Props{
 		Info:            info,

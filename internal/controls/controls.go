@@ -59,6 +59,9 @@ var All = []Control{
 	{"IG-EFS-ACCESS", "CKV_AWS_184 (custom extension)", "EFS is mounted through an access point with a fixed POSIX user; no policy grants root access", efsAccess},
 	{"IG-IAM-DELEGATION", "CKV_AWS_286, CKV_AWS_289 / custom", "Role writes are delegated only with a permissions boundary: iam:PermissionsBoundary on CreateRole/Put*/AttachRolePolicy, iam:PolicyARN on AttachRolePolicy, boundary removal and edits denied", iamBoundaryDelegation},
 	{"IG-STATE-LIST", "custom (Terraform S3 backend)", "A role that lists its Terraform state may also list the backend's workspace prefix env:/", stateListing},
+	{"IG-BACKUP", "CKV_AWS_166 / AVD-AWS-0179 (custom extension)", "Backup vaults are encrypted with a CMK; production's are locked, and its plan keeps recovery points 35 days or more and copies them to another region", backupControl},
+	{"IG-BUDGET", "custom (AWS Well-Architected COST02-BP05)", "Every stack that runs servers has a monthly cost budget that notifies someone", budgetControl},
+	{"IG-NO-PROD-SCHEDULE", "custom (Scale.OffHours)", "No schedule stops production's servers", noProductionSchedule},
 	{"IG-CI-PLAN-ROLE", "CKV_AWS_358 / custom", "GitHub OIDC roles pin audience and exact subjects; a role pull requests can assume writes no object and reads no object but state and no secret outside one environment", githubPlanRoles},
 }
 
@@ -421,6 +424,15 @@ func productionProtection(s synth.Stack, production bool) []string {
 			out = append(out, finding(r, "no termination protection"))
 		}
 	}
+	// Every file system, database and model volume is in an AWS Backup
+	// selection (or, for a file system, EFS's own automatic backups).
+	selected := fmt.Sprint(func() []any {
+		var all []any
+		for _, sel := range each(s, "aws_backup_selection") {
+			all = append(all, sel.attrs["resources"])
+		}
+		return all
+	}())
 	backedUp := map[string]bool{}
 	for _, b := range each(s, "aws_efs_backup_policy") {
 		if strings.Contains(fmt.Sprint(b.attrs["backup_policy"]), "ENABLED") {
@@ -428,8 +440,18 @@ func productionProtection(s synth.Stack, production bool) []string {
 		}
 	}
 	for _, r := range each(s, "aws_efs_file_system") {
-		if !backedUp[r.name] {
-			out = append(out, finding(r, "no backup policy"))
+		if !backedUp[r.name] && !strings.Contains(selected, "aws_efs_file_system."+r.name+".") {
+			out = append(out, finding(r, "not backed up: in no AWS Backup selection, and no EFS backup policy"))
+		}
+	}
+	for _, r := range each(s, "aws_db_instance") {
+		if r.attrs["replicate_source_db"] == nil && !strings.Contains(selected, fmt.Sprintf(":db:%v", r.attrs["identifier"])) {
+			out = append(out, finding(r, "in no AWS Backup selection"))
+		}
+	}
+	for _, r := range each(s, "aws_ebs_volume") {
+		if !strings.Contains(selected, "aws_ebs_volume."+r.name+".") {
+			out = append(out, finding(r, "in no AWS Backup selection"))
 		}
 	}
 	for _, r := range each(s, "aws_elasticache_replication_group") {
@@ -1074,6 +1096,79 @@ func toAny(l []string) any {
 	out := make([]any, len(l))
 	for i, s := range l {
 		out[i] = s
+	}
+	return out
+}
+
+func backupControl(s synth.Stack, production bool) []string {
+	var out []string
+	locked := map[string]bool{}
+	for _, l := range each(s, "aws_backup_vault_lock_configuration") {
+		locked[synth.ReferencedName(l.attrs["backup_vault_name"])] = true
+	}
+	for _, r := range each(s, "aws_backup_vault") {
+		if !isCMK(r.attrs["kms_key_arn"]) {
+			out = append(out, finding(r, "no customer-managed key"))
+		}
+		if production && !locked[r.name] {
+			out = append(out, finding(r, "not locked: anyone with backup:DeleteRecoveryPoint can delete production's backups"))
+		}
+	}
+	if !production {
+		return out
+	}
+	for _, r := range each(s, "aws_backup_plan") {
+		for _, rule := range asList(r.attrs["rule"]) {
+			for _, lc := range asList(rule["lifecycle"]) {
+				if d, _ := lc["delete_after"].(float64); d < 35 {
+					out = append(out, finding(r, "recovery points kept %v days (< 35)", d))
+				}
+			}
+			if len(asList(rule["copy_action"])) == 0 {
+				out = append(out, finding(r, "rule %v copies nothing to another region", rule["rule_name"]))
+			}
+		}
+	}
+	return out
+}
+
+func budgetControl(s synth.Stack, _ bool) []string {
+	if len(each(s, "aws_instance")) == 0 {
+		return nil
+	}
+	budgets := each(s, "aws_budgets_budget")
+	if len(budgets) == 0 {
+		return []string{"aws_budgets_budget: none in a stack that runs servers"}
+	}
+	var out []string
+	for _, r := range budgets {
+		notified := false
+		for _, n := range asList(r.attrs["notification"]) {
+			if list, _ := n["subscriber_email_addresses"].([]any); len(list) > 0 {
+				notified = true
+			}
+			if list, _ := n["subscriber_sns_topic_arns"].([]any); len(list) > 0 {
+				notified = true
+			}
+		}
+		if !notified {
+			out = append(out, finding(r, "notifies nobody"))
+		}
+	}
+	return out
+}
+
+func noProductionSchedule(s synth.Stack, production bool) []string {
+	if !production {
+		return nil
+	}
+	var out []string
+	for _, r := range each(s, "aws_scheduler_schedule") {
+		for _, t := range asList(r.attrs["target"]) {
+			if a := str(t["arn"]); strings.HasSuffix(a, ":ec2:stopInstances") {
+				out = append(out, finding(r, "stops production servers on a schedule (%s)", a))
+			}
+		}
 	}
 	return out
 }

@@ -459,10 +459,21 @@ func scenarioFile(stack map[string]any, scenarios []Scenario) (string, error) {
 			name, strings.Join(elems, ",\n        ")))
 	}
 	b.WriteString("}\n")
-	if len(targets) > 0 {
-		fmt.Fprintf(&b, "\nrun \"certificates\" {\n  command   = apply\n  providers = { aws = aws.fake }\n  plan_options {\n    target = [%s]\n  }\n%s}\n", strings.Join(targets, ", "), strings.Join(overrides, ""))
+	// Every provider configuration of the stack (the default one and any
+	// alias, e.g. the backup copy region's) is the mock in the mock runs.
+	fake := []string{"aws = aws.fake"}
+	providers, _ := stack["provider"].(map[string]any)
+	configs, _ := providers["aws"].([]any)
+	for _, c := range configs {
+		if alias, ok := c.(map[string]any)["alias"].(string); ok && alias != "" {
+			fake = append(fake, fmt.Sprintf("aws.%s = aws.fake", alias))
+		}
 	}
-	b.WriteString("\nrun \"deployed\" {\n  command   = apply\n  providers = { aws = aws.fake }\n}\n")
+	mocked := strings.Join(fake, ", ")
+	if len(targets) > 0 {
+		fmt.Fprintf(&b, "\nrun \"certificates\" {\n  command   = apply\n  providers = { %s }\n  plan_options {\n    target = [%s]\n  }\n%s}\n", mocked, strings.Join(targets, ", "), strings.Join(overrides, ""))
+	}
+	fmt.Fprintf(&b, "\nrun \"deployed\" {\n  command   = apply\n  providers = { %s }\n}\n", mocked)
 	for _, sc := range scenarios {
 		fmt.Fprintf(&b, "\nrun %q {\n  command = plan\n  plan_options {\n    refresh = false\n    replace = [%s]\n  }\n}\n", sc.Name, strings.Join(sc.Replace, ", "))
 	}

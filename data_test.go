@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -183,8 +184,14 @@ func TestFilestore(t *testing.T) {
 				t.Errorf("mount target outside the private-app subnets: %v", mt["subnet_id"])
 			}
 		}
-		if !strings.Contains(fmt.Sprint(only(t, s, "aws_efs_backup_policy")["backup_policy"]), "ENABLED") {
-			t.Error("EFS backups off")
+		// Backed up by the environment's AWS Backup plan (under the data
+		// key, copied and locked like the rest), not by EFS's automatic
+		// backups into an AWS-managed vault: one backup, not two.
+		if !strings.Contains(fmt.Sprint(only(t, s, "aws_efs_backup_policy")["backup_policy"]), "DISABLED") {
+			t.Error("EFS automatic backups on, beside the AWS Backup plan")
+		}
+		if tags, _ := fs["tags"].(map[string]any); tags[envinfo.BackupTagKey] != account.Project+"-"+cfg.Identity.Name+"-daily" {
+			t.Errorf("the file system is not tagged for the backup plan: %v", fs["tags"])
 		}
 		if !strings.Contains(only(t, s, "aws_efs_file_system_policy")["policy"].(string), `"aws:SecureTransport":["false"]`) {
 			t.Error("EFS does not require TLS")

@@ -36,6 +36,7 @@ func scaleVariants() []scaleVariant {
 			v := base.Derive(environments.NewIdentity(fmt.Sprintf("scale%d", n), base.Identity.VPCCIDR, account), base.Scale)
 			v.Kind = base.Kind
 			v.Identity.AlertEmails = base.Identity.AlertEmails
+			v.Identity.PatchWindow = base.Identity.PatchWindow
 			f(&v.Scale)
 			out = append(out, scaleVariant{base: base, cfg: v, count: count, inPlace: inPlace})
 		}
@@ -45,7 +46,9 @@ func scaleVariants() []scaleVariant {
 				continue
 			}
 			t := tier.Name
-			raise("Servers["+t+"]", []string{dashboard}, func(s *environments.Scale) { s.Servers[t]++ })
+			// The off-hours schedules name the servers they stop and
+			// the alarms they mute (the scheduler's API takes IDs).
+			raise("Servers["+t+"]", []string{dashboard, "aws_scheduler_schedule.target"}, func(s *environments.Scale) { s.Servers[t]++ })
 		}
 		raise("DatabaseReplicas", []string{dashboard}, func(s *environments.Scale) { s.DatabaseReplicas++ })
 		raise("CacheNodes", []string{dashboard, "aws_elasticache_replication_group.num_cache_clusters"}, func(s *environments.Scale) { s.CacheNodes++ })

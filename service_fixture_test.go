@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -19,7 +20,9 @@ import (
 // the synthesized stack.
 func serviceFixture() environments.ParityConfig {
 	base, _ := environments.Find(envs, "staging")
-	cfg := base.Derive(environments.NewIdentity("svcfixture", "10.40.0.0/16", account), base.Scale)
+	id := environments.NewIdentity("svcfixture", "10.40.0.0/16", account)
+	id.PatchWindow = base.Identity.PatchWindow
+	cfg := base.Derive(id, base.Scale)
 	cfg.Kind = environments.Sandbox
 	// The row.
 	cfg.Tiers = append(cfg.Tiers, environments.Tier{
@@ -49,7 +52,12 @@ func buildServiceFixture(app constructs.Construct, cfg environments.ParityConfig
 // dashboard widgets, logs, agent configuration and outputs.
 func TestAddAServiceIsOneDeclaration(t *testing.T) {
 	cfg := fixtureService
-	if err := environments.Validate(account, append(append([]environments.ParityConfig(nil), envs...), cfg)); err != nil {
+	// The account of a team that added the environment: with its patch
+	// window.
+	a := account
+	a.PatchWindows = maps.Clone(account.PatchWindows)
+	a.PatchWindows[cfg.Identity.Name] = cfg.Identity.PatchWindow
+	if err := environments.Validate(a, append(append([]environments.ParityConfig(nil), envs...), cfg)); err != nil {
 		t.Fatalf("the fixture is not valid configuration: %v", err)
 	}
 	s := stacks[cfg.StackName()]

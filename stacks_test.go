@@ -181,9 +181,24 @@ func TestNetwork(t *testing.T) {
 
 func TestKMSKeys(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
-		keys := s.Resources("aws_kms_key")
+		keys := map[string]map[string]any{}
+		copies := 0
+		for name, k := range s.Resources("aws_kms_key") {
+			if k["provider"] == nil {
+				keys[name] = k
+				continue
+			}
+			// The backup copy region's key, with that region's provider.
+			copies++
+			if k["provider"] != "aws."+platform.BackupCopyProviderAlias || !cfg.Scale.BackupCopy {
+				t.Errorf("%s: provider %v in an environment with BackupCopy %v", name, k["provider"], cfg.Scale.BackupCopy)
+			}
+		}
 		if len(keys) != 3 {
 			t.Fatalf("%d KMS keys, want data, logs and secrets", len(keys))
+		}
+		if want := map[bool]int{true: 1}[cfg.Scale.BackupCopy]; copies != want {
+			t.Errorf("%d keys in the backup copy region, want %d", copies, want)
 		}
 		window := map[bool]float64{true: 30, false: 7}[cfg.Scale.DeletionProtection]
 		for name, k := range keys {

@@ -184,8 +184,9 @@ var ScaleKeys = []ScaleKey{
 			"aws_secretsmanager_secret.recovery_window_in_days",
 			// prevent_destroy on every stateful resource of production
 			"*.lifecycle.prevent_destroy",
-			// dev and staging buckets may be emptied by destroy
+			// dev and staging buckets and backup vaults may be emptied by destroy
 			"aws_s3_bucket.force_destroy",
+			"aws_backup_vault.force_destroy",
 		},
 		Why: "what refuses or outlives a destroy, and how long deleted keys and secrets can be restored"},
 	{Field: "DatabaseAllocatedGB", Kind: Size, Attributes: []string{"aws_db_instance.allocated_storage"}, Why: "initial database storage"},

@@ -68,8 +68,11 @@ func AddModelVolumes(scope constructs.Construct, id string, p Props) []string {
 			Encrypted:        jsii.Bool(true),
 			KmsKeyId:         jsii.String(p.DataKey.Arn),
 			FinalSnapshot:    jsii.Bool(p.FinalSnapshot),
-			Tags:             &map[string]*string{"Name": jsii.String(name), "Role": jsii.String(p.Servers.Tier + "-models")},
-			Lifecycle:        &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(p.PreventDestroy)},
+			Tags: &map[string]*string{
+				"Name": jsii.String(name), "Role": jsii.String(p.Servers.Tier + "-models"),
+				envinfo.BackupTagKey: jsii.String(p.Info.BackupPlanName()),
+			},
+			Lifecycle: &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(p.PreventDestroy)},
 		})
 		volumeattachment.NewVolumeAttachment(c, jsii.String(fmt.Sprintf("models-%d-attachment", n+1)), &volumeattachment.VolumeAttachmentConfig{
 			DeviceName:                  jsii.String(ModelDevice),

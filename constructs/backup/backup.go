@@ -1,7 +1,8 @@
 // Package backup is the environment's AWS Backup: a vault under the data
 // key, a daily plan whose recovery points are kept Scale.RecoveryPointRetentionDays,
-// a selection of the data that cannot be rebuilt from code (the RDS primary,
-// the EFS filestore, the GPU servers' model volumes), optionally a copy of
+// a selection, by the tag envinfo.BackedUpTags sets, of the data that
+// cannot be rebuilt from code (the RDS primary, the EFS filestore, the GPU
+// servers' model volumes), optionally a copy of
 // every recovery point to a vault in a second region of the same
 // jurisdiction under a key of that region, and optionally compliance-mode
 // vault locks. Failed backup and copy jobs notify the alarm topic.
@@ -59,8 +60,6 @@ type Props struct {
 	Settings environments.BackupSettings
 	// RetentionDays is how long recovery points, and their copies, are kept.
 	RetentionDays int
-	// Resources are the ARNs of what is backed up.
-	Resources []string
 	// Copy copies every recovery point to another region. Default: nil, no copy.
 	Copy *Copy
 	// Lock locks the vaults in compliance mode. Default: false.
@@ -133,9 +132,9 @@ func New(scope constructs.Construct, id string, p Props) *Backup {
 		}}
 	}
 	plan := backupplan.NewBackupPlan(c, jsii.String("plan"), &backupplan.BackupPlanConfig{
-		Name: jsii.String(i.Name("daily")),
+		Name: jsii.String(i.BackupPlanName()),
 		Rule: []backupplan.BackupPlanRule{rule},
-		Tags: i.Tags(i.Name("daily")),
+		Tags: i.Tags(i.BackupPlanName()),
 	})
 	b.PlanID = *plan.Id()
 
@@ -153,11 +152,20 @@ func New(scope constructs.Construct, id string, p Props) *Backup {
 		})
 	}
 	b.RoleArn = *role.Arn()
+	// By tag: every resource the constructs tag with the plan
+	// (envinfo.BackedUpTags: the RDS primary, the EFS file system, the
+	// model volumes), however many there are, so a new server's volume is
+	// backed up without the selection changing (its arguments are all
+	// ForceNew).
 	backupselection.NewBackupSelection(c, jsii.String("selection"), &backupselection.BackupSelectionConfig{
 		Name:       jsii.String(i.Name("data")),
 		PlanId:     plan.Id(),
 		IamRoleArn: role.Arn(),
-		Resources:  jsii.Strings(p.Resources...),
+		SelectionTag: []backupselection.BackupSelectionSelectionTag{{
+			Type:  jsii.String("STRINGEQUALS"),
+			Key:   jsii.String(envinfo.BackupTagKey),
+			Value: jsii.String(i.BackupPlanName()),
+		}},
 	})
 	failures(c, i, p.AlarmTopicArn)
 	return b

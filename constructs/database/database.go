@@ -171,7 +171,7 @@ func New(scope constructs.Construct, id string, p Props) *Database {
 		DeleteAutomatedBackups:   jsii.Bool(!p.DeletionProtection),
 		SkipFinalSnapshot:        jsii.Bool(!p.FinalSnapshot),
 		FinalSnapshotIdentifier:  finalSnapshot(p.FinalSnapshot, identifier),
-		Tags:                     i.Tags(identifier),
+		Tags:                     i.BackedUpTags(identifier),
 	}))
 	if p.FinalSnapshot {
 		// The name is fixed when the database is created and never

@@ -66,6 +66,21 @@ func (i Info) Tags(name string) *map[string]*string {
 	return &map[string]*string{"Name": jsii.String(name)}
 }
 
+// BackupTagKey is the tag AWS Backup selects the environment's data by: its
+// value is BackupPlanName. Tagged resources are backed up however many
+// there are (a new GPU server's model volume included).
+const BackupTagKey = "Backup"
+
+// BackupPlanName is the name of the environment's AWS Backup plan,
+// "<prefix>-daily", and the value of its BackupTagKey tag.
+func (i Info) BackupPlanName() string { return i.Name("daily") }
+
+// BackedUpTags returns the Name tag and the BackupTagKey tag: the tags of a
+// resource holding data AWS Backup must back up (constructs/backup).
+func (i Info) BackedUpTags(name string) *map[string]*string {
+	return &map[string]*string{"Name": jsii.String(name), BackupTagKey: jsii.String(i.BackupPlanName())}
+}
+
 // BoundaryArn is the permissions boundary every IAM role of the
 // environment carries: the managed policy "<project>-<env>-boundary" that
 // the shared stack creates, and the only boundary the environment's deploy

@@ -101,7 +101,7 @@ func New(scope constructs.Construct, id string, p Props) *Filestore {
 			{TransitionToIa: jsii.String(p.TransitionToIA)},
 			{TransitionToPrimaryStorageClass: jsii.String("AFTER_1_ACCESS")},
 		},
-		Tags:      i.Tags(name),
+		Tags:      i.BackedUpTags(name),
 		Lifecycle: &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(p.PreventDestroy)},
 	})
 	efsbackuppolicy.NewEfsBackupPolicy(c, jsii.String("backup"), &efsbackuppolicy.EfsBackupPolicyConfig{

@@ -86,11 +86,10 @@ func New(scope constructs.Construct, id string, p Props) []Schedule {
 	startMin := minutes(p.Hours.Start)
 	stopMin := minutes(p.Hours.Stop)
 
-	var alarms, instances []string
+	var alarms []string
 	routed := false
 	for _, t := range p.Tiers {
 		alarms = append(alarms, t.Alarms...)
-		instances = append(instances, t.InstanceIDs...)
 		routed = routed || t.Routed
 	}
 	if routed {
@@ -103,12 +102,9 @@ func New(scope constructs.Construct, id string, p Props) []Schedule {
 	}
 
 	roleName := i.Name("offhours")
-	var alarmArns, instanceArns []string
-	for _, a := range alarms {
-		alarmArns = append(alarmArns, i.Arn("cloudwatch", "alarm:"+a))
-	}
-	for _, in := range instances {
-		instanceArns = append(instanceArns, i.Arn("ec2", "instance/"+in))
+	var tierNames []string
+	for _, t := range p.Tiers {
+		tierNames = append(tierNames, t.Name)
 	}
 	role := iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:                jsii.String(roleName),
@@ -117,8 +113,18 @@ func New(scope constructs.Construct, id string, p Props) []Schedule {
 		PermissionsBoundary: jsii.String(i.BoundaryArn()),
 		Tags:                i.Tags(roleName),
 	})
+	// By tag rather than by instance: the servers of the scheduled tiers
+	// of this environment, however many (constructs/compute tags them).
 	statements := []policy.Statement{
-		policy.Allow("StartAndStopTheScheduledServers", []string{"ec2:StartInstances", "ec2:StopInstances"}, instanceArns),
+		{
+			Sid:       "StartAndStopTheScheduledTiers",
+			Actions:   []string{"ec2:StartInstances", "ec2:StopInstances"},
+			Resources: []string{i.Arn("ec2", "instance/*")},
+			Condition: map[string]map[string][]string{"StringEquals": {
+				"aws:ResourceTag/Environment": {i.Env},
+				"aws:ResourceTag/Role":        tierNames,
+			}},
+		},
 		{
 			// Starting an instance whose volumes are under a customer
 			// managed key makes EBS create a grant on it for the caller
@@ -132,9 +138,8 @@ func New(scope constructs.Construct, id string, p Props) []Schedule {
 				"StringEquals": {"kms:ViaService": {i.ServiceHost("ec2")}},
 			},
 		},
-	}
-	if len(alarmArns) > 0 {
-		statements = append(statements, policy.Allow("MuteTheirAlarms", []string{"cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"}, alarmArns))
+		// The environment's own alarms (their names start with its prefix).
+		policy.Allow("MuteItsAlarms", []string{"cloudwatch:DisableAlarmActions", "cloudwatch:EnableAlarmActions"}, []string{i.Arn("cloudwatch", "alarm:"+i.Prefix+"-*")}),
 	}
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name:   jsii.String("start-stop"),

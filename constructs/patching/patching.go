@@ -13,8 +13,6 @@
 package patching
 
 import (
-	"fmt"
-
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/ssmmaintenancewindow"
@@ -31,12 +29,12 @@ import (
 // patch baseline (the patch group); its value is the environment prefix.
 const TagKey = "PatchGroup"
 
-// Tier is one tier the window patches.
+// Tier is one tier the window patches: its servers are those tagged Role
+// with its name and PatchGroup with the environment's prefix
+// (constructs/compute tags every server so).
 type Tier struct {
 	// Name is the tier.
 	Name string
-	// InstanceIDs are its servers (at most 50: a window target's limit).
-	InstanceIDs []string
 }
 
 // Props configures the window.
@@ -117,19 +115,20 @@ func New(scope constructs.Construct, id string, p Props) Window {
 		Tags:                     i.Tags(w.Name),
 	})
 	for n, t := range p.Tiers {
-		if len(t.InstanceIDs) > 50 {
-			panic(fmt.Sprintf("patching: tier %s has %d servers; a window target takes at most 50 instance IDs", t.Name, len(t.InstanceIDs)))
-		}
 		target := ssmmaintenancewindowtarget.NewSsmMaintenanceWindowTarget(c, jsii.String("target-"+t.Name), &ssmmaintenancewindowtarget.SsmMaintenanceWindowTargetConfig{
 			WindowId: window.Id(),
 			// 3 to 128 of [0-9A-Za-z_.-] (a tier can be called "ai").
 			Name:         jsii.String("servers-" + t.Name),
 			Description:  jsii.String("The " + t.Name + " servers"),
 			ResourceType: jsii.String("INSTANCE"),
-			Targets: []ssmmaintenancewindowtarget.SsmMaintenanceWindowTargetTargets{{
-				Key:    jsii.String("InstanceIds"),
-				Values: jsii.Strings(t.InstanceIDs...),
-			}},
+			// By tags, both required: the environment's patch group and the
+			// tier (a Role tag alone would also match another environment's
+			// servers in the account). A new server is a target without
+			// the target changing.
+			Targets: []ssmmaintenancewindowtarget.SsmMaintenanceWindowTargetTargets{
+				{Key: jsii.String("tag:" + TagKey), Values: jsii.Strings(i.Prefix)},
+				{Key: jsii.String("tag:Role"), Values: jsii.Strings(t.Name)},
+			},
 		})
 		ssmmaintenancewindowtask.NewSsmMaintenanceWindowTask(c, jsii.String("task-"+t.Name), &ssmmaintenancewindowtask.SsmMaintenanceWindowTaskConfig{
 			WindowId:    window.Id(),

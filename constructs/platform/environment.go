@@ -171,13 +171,6 @@ const BackupCopyProviderAlias = "backup_copy"
 // backups, the budget, the off-hours schedules and the patch window.
 func (e *EnvironmentStack) buildOperations() {
 	cfg, sc, stack, info := e.Config, e.Config.Scale, e.Stack, e.info
-	resources := []string{
-		info.Arn("rds", "db:"+e.Database.Identifier),
-		e.Filestore.Arn,
-	}
-	for _, v := range e.ModelVolumeIDs {
-		resources = append(resources, info.Arn("ec2", "volume/"+v))
-	}
 	var copyTo *backup.Copy
 	if sc.BackupCopy {
 		copyTo = &backup.Copy{
@@ -191,7 +184,6 @@ func (e *EnvironmentStack) buildOperations() {
 		Key:           e.Keys.Data,
 		Settings:      cfg.Backup,
 		RetentionDays: sc.RecoveryPointRetentionDays,
-		Resources:     resources,
 		Copy:          copyTo,
 		Lock:          sc.BackupVaultLock,
 		Protected:     sc.DeletionProtection,
@@ -249,7 +241,7 @@ func (e *EnvironmentStack) patchOrder() []patching.Tier {
 	for r := 0; r <= 2; r++ {
 		for _, name := range e.order {
 			if t := e.Tiers[name]; rank(t.Spec) == r {
-				out = append(out, patching.Tier{Name: name, InstanceIDs: t.Servers.IDs()})
+				out = append(out, patching.Tier{Name: name})
 			}
 		}
 	}

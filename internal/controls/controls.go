@@ -425,14 +425,29 @@ func productionProtection(s synth.Stack, production bool) []string {
 		}
 	}
 	// Every file system, database and model volume is in an AWS Backup
-	// selection (or, for a file system, EFS's own automatic backups).
-	selected := fmt.Sprint(func() []any {
-		var all []any
-		for _, sel := range each(s, "aws_backup_selection") {
-			all = append(all, sel.attrs["resources"])
+	// selection, by ARN or by tag (or, for a file system, EFS's own
+	// automatic backups).
+	var selected string
+	selectedTags := map[string]bool{}
+	for _, sel := range each(s, "aws_backup_selection") {
+		selected += fmt.Sprint(sel.attrs["resources"])
+		for _, t := range asList(sel.attrs["selection_tag"]) {
+			if str(t["type"]) == "STRINGEQUALS" {
+				selectedTags[str(t["key"])+"="+str(t["value"])] = true
+			}
 		}
-		return all
-	}())
+	}
+	inSelection := func(r resource) bool {
+		if strings.Contains(selected, r.typ+"."+r.name+".") {
+			return true
+		}
+		for k, v := range block(r.attrs["tags"]) {
+			if selectedTags[k+"="+fmt.Sprint(v)] {
+				return true
+			}
+		}
+		return false
+	}
 	backedUp := map[string]bool{}
 	for _, b := range each(s, "aws_efs_backup_policy") {
 		if strings.Contains(fmt.Sprint(b.attrs["backup_policy"]), "ENABLED") {
@@ -440,17 +455,17 @@ func productionProtection(s synth.Stack, production bool) []string {
 		}
 	}
 	for _, r := range each(s, "aws_efs_file_system") {
-		if !backedUp[r.name] && !strings.Contains(selected, "aws_efs_file_system."+r.name+".") {
+		if !backedUp[r.name] && !inSelection(r) {
 			out = append(out, finding(r, "not backed up: in no AWS Backup selection, and no EFS backup policy"))
 		}
 	}
 	for _, r := range each(s, "aws_db_instance") {
-		if r.attrs["replicate_source_db"] == nil && !strings.Contains(selected, fmt.Sprintf(":db:%v", r.attrs["identifier"])) {
+		if r.attrs["replicate_source_db"] == nil && !inSelection(r) {
 			out = append(out, finding(r, "in no AWS Backup selection"))
 		}
 	}
 	for _, r := range each(s, "aws_ebs_volume") {
-		if !strings.Contains(selected, "aws_ebs_volume."+r.name+".") {
+		if !inSelection(r) {
 			out = append(out, finding(r, "in no AWS Backup selection"))
 		}
 	}
@@ -1119,10 +1134,8 @@ func backupControl(s synth.Stack, production bool) []string {
 	}
 	for _, r := range each(s, "aws_backup_plan") {
 		for _, rule := range asList(r.attrs["rule"]) {
-			for _, lc := range asList(rule["lifecycle"]) {
-				if d, _ := lc["delete_after"].(float64); d < 35 {
-					out = append(out, finding(r, "recovery points kept %v days (< 35)", d))
-				}
+			if d, _ := block(rule["lifecycle"])["delete_after"].(float64); d < 35 {
+				out = append(out, finding(r, "recovery points kept %v days (< 35)", d))
 			}
 			if len(asList(rule["copy_action"])) == 0 {
 				out = append(out, finding(r, "rule %v copies nothing to another region", rule["rule_name"]))
@@ -1164,10 +1177,8 @@ func noProductionSchedule(s synth.Stack, production bool) []string {
 	}
 	var out []string
 	for _, r := range each(s, "aws_scheduler_schedule") {
-		for _, t := range asList(r.attrs["target"]) {
-			if a := str(t["arn"]); strings.HasSuffix(a, ":ec2:stopInstances") {
-				out = append(out, finding(r, "stops production servers on a schedule (%s)", a))
-			}
+		if a := str(block(r.attrs["target"])["arn"]); strings.HasSuffix(a, ":ec2:stopInstances") {
+			out = append(out, finding(r, "stops production servers on a schedule (%s)", a))
 		}
 	}
 	return out

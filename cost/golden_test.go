@@ -195,8 +195,12 @@ func TestCountsFollowTheConfiguration(t *testing.T) {
 		{"one NAT gateway", func(e *environments.ParityConfig) { e.Scale.NATGatewayPerAZ = false },
 			func(c Counts) bool { return c.NATGateways == 1 && c.PublicIPv4 == base.PublicIPv4-2 }},
 		{"no replica", func(e *environments.ParityConfig) { e.Scale.DatabaseReplicas = 0 },
-			func(c Counts) bool { return c.Alarms == base.Alarms-5 && c.DatabaseInstances == 2 && c.DatabaseStorageGB == 200 }},
-		{"a fourth endpoint", func(e *environments.ParityConfig) { e.Network.InterfaceEndpoints = append(e.Network.InterfaceEndpoints, "logs") },
+			func(c Counts) bool {
+				return c.Alarms == base.Alarms-5 && c.DatabaseInstances == 2 && c.DatabaseStorageGB == 200
+			}},
+		{"a fourth endpoint", func(e *environments.ParityConfig) {
+			e.Network.InterfaceEndpoints = append(e.Network.InterfaceEndpoints, "logs")
+		},
 			func(c Counts) bool { return c.InterfaceEndpointAZs == base.InterfaceEndpointAZs+3 }},
 		{"WAF block mode relaxes rules", func(e *environments.ParityConfig) { e.Edge.WAFMode = "block" },
 			func(c Counts) bool { return c.WAFRules == base.WAFRules+6 }},

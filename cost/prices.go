@@ -68,6 +68,8 @@ type Item struct {
 	// on-demand term's effectiveDate, for fetched prices.
 	SKU           string `json:"sku,omitempty"`
 	EffectiveDate string `json:"effective_date,omitempty"`
+	// Description is the Price List's own description of a fetched price.
+	Description string `json:"description,omitempty"`
 	// Note says anything else a reviewer should know. Default: "".
 	Note string `json:"note,omitempty"`
 }

@@ -100,6 +100,11 @@ func TestQueriesCoverTheShippedTable(t *testing.T) {
 		if _, err := tab.Price(q.Region, q.Section, q.Key); err != nil {
 			t.Errorf("query %s %s %s: the shipped table lacks it: %v", q.Region, q.Section, q.Key, err)
 		}
+		// scripts/update_prices.py reads the first two filters as the
+		// region and the item's own attribute, the rest as the section's.
+		if len(q.Filters) < 3 || q.Filters[0].Field != "regionCode" || q.Filters[1].Value != q.Key {
+			t.Errorf("query %+v: filters are not regionCode, the key's attribute, then the section's", q)
+		}
 		fields := map[string]string{}
 		for _, f := range q.Filters {
 			fields[f.Field] = f.Value

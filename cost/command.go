@@ -24,7 +24,11 @@ const Usage = `  cost [--prices FILE] [ENV]
 
 // Write prints one estimate as a table.
 func Write(w io.Writer, e Estimate, source string) {
-	fmt.Fprintf(w, "%s (%s): on-demand estimate, USD a month, prices as of %s (%s)\n", e.Environment, e.Region, e.AsOf, source)
+	asOf := e.AsOf
+	if e.Newest != e.AsOf {
+		asOf += " to " + e.Newest
+	}
+	fmt.Fprintf(w, "%s (%s): on-demand estimate, USD a month, prices as of %s (%s)\n", e.Environment, e.Region, asOf, source)
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	estimated := 0
 	fmt.Fprintln(tw, "COMPONENT\t QUANTITY\tUNIT\tUNIT PRICE\t   MONTHLY\tASSUMPTION")

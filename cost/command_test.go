@@ -52,6 +52,20 @@ func TestCommandPrintsATablePerEnvironment(t *testing.T) {
 		}
 	}
 
+	// A refreshed section brings its own date.
+	tab := shipped(t)
+	sec := tab.Regions["eu-central-1"]["ec2_instances"]
+	sec.AsOf = "2026-02-03"
+	tab.Regions["eu-central-1"]["ec2_instances"] = sec
+	b, _ := json.Marshal(tab)
+	refreshed := filepath.Join(t.TempDir(), "refreshed.json")
+	if err := os.WriteFile(refreshed, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, out, _ := runCost(t, envs, "--prices", refreshed, "dev"); !strings.Contains(out, "prices as of "+tab.AsOf+" to 2026-02-03 ("+refreshed+")") {
+		t.Errorf("the header does not give the range of dates:\n%s", out)
+	}
+
 	code, out, _ = runCost(t, envs, "staging")
 	if m := header.FindAllStringSubmatch(out, -1); code != 0 || len(m) != 1 || m[0][1] != "staging" {
 		t.Errorf("cost staging: exit %d, tables %v", code, m)

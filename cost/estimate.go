@@ -94,8 +94,9 @@ type Estimate struct {
 	TotalUSD float64
 	// BudgetUSD is Scale.MonthlyBudgetUSD.
 	BudgetUSD int
-	// AsOf is the table's date.
-	AsOf string
+	// AsOf is the date of the oldest price the lines use, Newest of the
+	// newest (a section refreshed by scripts/update-prices.sh has its own).
+	AsOf, Newest string
 }
 
 // BudgetPercent is the estimate as a percentage of the budget (0 when there
@@ -128,6 +129,7 @@ type builder struct {
 	t       *Table
 	lines   []Line
 	missing []error
+	dates   []string // each line's section's as_of
 }
 
 // add prices quantity units of region/section/key.
@@ -142,6 +144,7 @@ func (b *builder) add(region, section, key, component string, quantity float64, 
 		Price:      region + " " + section + " " + key,
 		MonthlyUSD: cents(quantity * it.USD), Assumption: assumption,
 	})
+	b.dates = append(b.dates, b.t.SectionAsOf(region, section))
 }
 
 // usage adds a usage-priced line: quantity 0, the unit price shown.
@@ -445,7 +448,9 @@ func For(a environments.Account, e environments.ParityConfig, t *Table) (Estimat
 	if len(b.missing) > 0 {
 		return Estimate{}, fmt.Errorf("%s: %w", e.Identity.Name, errors.Join(b.missing...))
 	}
-	est := Estimate{Environment: e.Identity.Name, Region: r, Lines: b.lines, BudgetUSD: s.MonthlyBudgetUSD, AsOf: t.AsOf}
+	// "2025-01" sorts before "2025-01-15": dates compare as strings.
+	est := Estimate{Environment: e.Identity.Name, Region: r, Lines: b.lines, BudgetUSD: s.MonthlyBudgetUSD,
+		AsOf: slices.Min(b.dates), Newest: slices.Max(b.dates)}
 	for _, l := range est.Lines {
 		est.TotalUSD += l.MonthlyUSD
 	}

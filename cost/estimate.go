@@ -3,7 +3,7 @@
 // price table in cost/prices.json: one line per billed component, with its
 // quantity, unit price and the assumption behind it. Nothing is
 // synthesized: the estimate counts resources the way the constructs create
-// them, and cost_test.go holds the counts to the golden stacks in testdata/.
+// them, and golden_test.go holds the counts to the golden stacks in testdata/.
 //
 // It is a list-price, on-demand estimate: no free tier, Savings Plans,
 // reserved instances, taxes or support plan. What is priced by use (data

@@ -76,6 +76,18 @@ func TestCLI(t *testing.T) {
 	if code := run([]string{"parity", "qa"}, account, envs, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "unknown environment") {
 		t.Errorf("parity qa: code %d, %s", code, stderr.String())
 	}
+	stdout.Reset()
+	if code := run([]string{"help"}, account, envs, &stdout, &stderr); !strings.Contains(stdout.String(), "cost [--prices FILE] [ENV]") {
+		t.Errorf("help: code %d, no cost command in the usage", code)
+	}
+	stdout.Reset()
+	if code := run([]string{"cost", "staging"}, account, envs, &stdout, &stderr); code != 0 || !strings.Contains(stdout.String(), "staging (eu-central-1): on-demand estimate") {
+		t.Errorf("cost staging: code %d, %s%s", code, stdout.String(), stderr.String())
+	}
+	stderr.Reset()
+	if code := run([]string{"cost", "qa"}, account, envs, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "unknown environment") {
+		t.Errorf("cost qa: code %d, %s", code, stderr.String())
+	}
 	stderr.Reset()
 	if code := run([]string{"deploy"}, account, envs, &stdout, &stderr); code != 2 {
 		t.Errorf("unknown command: code %d", code)

@@ -13,6 +13,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 
 	"github.com/influencegen/infrastructure/constructs/platform"
+	"github.com/influencegen/infrastructure/cost"
 	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/plan"
@@ -37,7 +38,7 @@ commands:
   facts ENV              print, as JSON, what scripts/preflight.sh checks in the AWS account
                          for ENV: account, region, zone IDs, instance types and counts, NAT
                          gateways (Elastic IPs), hosted zone, secret prefix; writes nothing
-  help                   this text
+` + cost.Usage + `  help                   this text
 `
 
 func main() {
@@ -114,6 +115,8 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 		return 0
 	case "facts":
 		return factsCommand(args[1:], a, envs, stdout, stderr)
+	case "cost":
+		return cost.Command(args[1:], a, envs, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

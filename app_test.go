@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"sort"
 	"strings"
@@ -327,6 +328,12 @@ func TestEdge(t *testing.T) {
 					t.Errorf("WAF lacks %s", group)
 				}
 			}
+			// The WAFV2 API model's pattern for a description (tflint-ruleset-aws
+			// aws_wafv2_web_acl_invalid_description): no parentheses, so a
+			// description AWS would refuse at apply fails here first.
+			if d, _ := acl["description"].(string); !wafDescription.MatchString(d) {
+				t.Errorf("WAF description %q does not match the API pattern %s", d, wafDescription)
+			}
 			if len(s.Resources("aws_wafv2_web_acl_association")) != 1 {
 				t.Error("WAF not associated with the load balancer")
 			}
@@ -335,6 +342,9 @@ func TestEdge(t *testing.T) {
 		}
 	})
 }
+
+// wafDescription is the WAFV2 API's pattern for EntityDescription.
+var wafDescription = regexp.MustCompile(`^[\w+=:#@/\-,\.][\w+=:#@/\-,\.\s]+[\w+=:#@/\-,\.]$`)
 
 // TestAIServers: the GPU tier's servers have a GPU large enough, and each
 // a model volume in its subnet's zone, never in its instance's: replacing

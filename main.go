@@ -39,6 +39,8 @@ commands:
                          for ENV: account, region, zone IDs, instance types and counts, NAT
                          gateways (Elastic IPs), hosted zone, secret prefix; writes nothing
 ` + cost.Usage + `  help                   this text
+
+operations (deploy, restore, patching, off hours, budget): docs/runbooks/README.md
 `
 
 func main() {

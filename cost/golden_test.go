@@ -194,9 +194,9 @@ func TestCountsFollowTheConfiguration(t *testing.T) {
 	}{
 		{"one NAT gateway", func(e *environments.ParityConfig) { e.Scale.NATGatewayPerAZ = false },
 			func(c Counts) bool { return c.NATGateways == 1 && c.PublicIPv4 == base.PublicIPv4-2 }},
-		{"no replica", func(e *environments.ParityConfig) { e.Scale.DatabaseReplicas = 0 },
+		{"a replica", func(e *environments.ParityConfig) { e.Scale.DatabaseReplicas = 1 },
 			func(c Counts) bool {
-				return c.Alarms == base.Alarms-5 && c.DatabaseInstances == 2 && c.DatabaseStorageGB == 200
+				return c.Alarms == base.Alarms+5 && c.DatabaseInstances == 3 && c.DatabaseStorageGB == 300
 			}},
 		{"a fourth endpoint", func(e *environments.ParityConfig) {
 			e.Network.InterfaceEndpoints = append(e.Network.InterfaceEndpoints, "logs")

@@ -16,9 +16,11 @@ func Production(a Account) ParityConfig {
 			DatabaseAllocatedGB:    100,
 			DatabaseMaxAllocatedGB: 500,
 			DatabaseMultiAZ:        true,
-			DatabaseReplicas:       1,
-			BackupRetentionDays:    14,
-			FinalSnapshot:          true,
+			// No read replica: RDS cannot create one of an instance whose
+			// master password it manages in Secrets Manager (Validate).
+			DatabaseReplicas:    0,
+			BackupRetentionDays: 14,
+			FinalSnapshot:       true,
 
 			CacheNodes:                 2,
 			CacheMultiAZ:               true,
@@ -137,7 +139,7 @@ func Staging(a Account) ParityConfig {
 			ModelVolumeGB:             200,
 
 			RecoveryPointRetentionDays: 14,
-			MonthlyBudgetUSD:           3000,
+			MonthlyBudgetUSD:           1700,
 			// Staging's GPU server runs in working hours only.
 			OffHours:         &OffHours{Start: "07:00", Stop: "20:00", Tiers: []string{TierAI}},
 			PatchWindowHours: 2,
@@ -180,7 +182,7 @@ func Dev(a Account) ParityConfig {
 			ModelVolumeGB:             100,
 
 			RecoveryPointRetentionDays: 7,
-			MonthlyBudgetUSD:           1500,
+			MonthlyBudgetUSD:           850,
 			OffHours: &OffHours{Start: "07:00", Stop: "20:00",
 				Tiers: []string{TierAI, TierN8nWorker, TierN8nMain, TierOdoo}},
 			PatchWindowHours: 2,

@@ -236,8 +236,17 @@ func (v *validator) dataTier(e ParityConfig) {
 	if s.BackupRetentionDays < 1 || s.BackupRetentionDays > 35 {
 		v.add(n, "Scale.BackupRetentionDays", fmt.Sprintf("%d days: RDS keeps automated backups for 1 to 35 days", s.BackupRetentionDays), "set it between 1 and 35; keep longer history with snapshots or the backup bucket")
 	}
-	if s.DatabaseReplicas < 0 || s.DatabaseReplicas > 5 {
+	switch {
+	case s.DatabaseReplicas < 0 || s.DatabaseReplicas > 5:
 		v.add(n, "Scale.DatabaseReplicas", fmt.Sprintf("%d read replicas: RDS PostgreSQL allows 0 to 5 per source here", s.DatabaseReplicas), "set it between 0 and 5")
+	case s.DatabaseReplicas > 0:
+		// RDS User Guide, "Limitations for Secrets Manager integration
+		// with Amazon RDS": creating a read replica is not supported when
+		// the source manages its master credentials with Secrets Manager
+		// (all engines but SQL Server). constructs/database does
+		// (manage_master_user_password), so the apply would fail.
+		v.add(n, "Scale.DatabaseReplicas", fmt.Sprintf("%d read replica(s): RDS cannot create a read replica of a database whose master password Secrets Manager manages, as this one's is", s.DatabaseReplicas),
+			"set it to 0 (Scale.DatabaseMultiAZ gives the standby; no application reads from a replica)")
 	}
 	if e.Kind == Reference {
 		if !s.DatabaseMultiAZ {

@@ -81,6 +81,7 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"production backups under 14 days", func(a *Account, e []ParityConfig) { e[0].Scale.BackupRetentionDays = 7 }, "production", "Scale.BackupRetentionDays", "at least 14 days"},
 		{"unsupported engine version", func(a *Account, e []ParityConfig) { e[2].Database.EngineVersion = "9.6" }, "dev", "Database.EngineVersion", "not a supported PostgreSQL"},
 		{"six replicas", func(a *Account, e []ParityConfig) { e[0].Scale.DatabaseReplicas = 6 }, "production", "Scale.DatabaseReplicas", "0 to 5"},
+		{"a replica of a managed-password database", func(a *Account, e []ParityConfig) { e[0].Scale.DatabaseReplicas = 1 }, "production", "Scale.DatabaseReplicas", "cannot create a read replica"},
 		{"production without standby", func(a *Account, e []ParityConfig) { e[0].Scale.DatabaseMultiAZ = false }, "production", "Scale.DatabaseMultiAZ", "without a standby"},
 		{"cache failover without replica", func(a *Account, e []ParityConfig) { e[1].Scale.CacheMultiAZ = true }, "staging", "Scale.CacheMultiAZ", "needs a replica"},
 		{"unsupported Redis", func(a *Account, e []ParityConfig) { e[2].Cache.EngineVersion = "5.0.6" }, "dev", "Cache.EngineVersion", "not a supported Redis"},

@@ -368,7 +368,7 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 	if s.WAF {
 		acl := wafv2webacl.NewWafv2WebAcl(c, jsii.String("waf"), &wafv2webacl.Wafv2WebAclConfig{
 			Name:          jsii.String(i.Name("web")),
-			Description:   jsii.String("InfluenceGen " + i.Env + ": managed rules (" + s.WAFMode + " mode) in front of the routed tiers"),
+			Description:   jsii.String("InfluenceGen " + i.Env + ": managed rules in " + s.WAFMode + " mode, in front of the routed tiers"),
 			Scope:         jsii.String("REGIONAL"),
 			DefaultAction: &wafv2webacl.Wafv2WebAclDefaultAction{Allow: &wafv2webacl.Wafv2WebAclDefaultActionAllow{}},
 			RuleJson:      jsii.String(WAFRules(i.Prefix, s, p.WAFRoutes)),

@@ -56,6 +56,7 @@ DEBIAN_PACKAGES=(
 	python3-pytest python3-yaml    # Python tests (the model server's run in a Debian 13 root: docker/ai_model_server/tests/run.sh)
 	nginx-light python3-werkzeug   # Odoo's local proxy, run for real (ansible/tests/test_odoo_proxy.py)
 	postgresql redis-server python3-psycopg2 sudo git openssl curl  # roles against real services (ansible/tests/README.md)
+	awscli jq                      # Odoo's backup and restore scripts (ansible/tests/odoo_backup.sh)
 )
 # The commands the packages above provide, checked where there is no apt.
 TEST_COMMANDS=(ansible-playbook ansible-lint yamllint shellcheck bats)

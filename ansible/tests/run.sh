@@ -4,7 +4,7 @@
 # inventory script's and playbook layout tests, then, as root, the chroot
 # idempotence test and the roles against real services: app_databases on
 # RDS-like PostgreSQL, odoo_setup's checkout on a local git repository, n8n
-# main + worker in queue mode (tests/README.md).
+# main + worker in queue mode, Odoo's backup and restore (tests/README.md).
 #
 # usage: tests/run.sh [--no-converge]     (from anywhere)
 #   --no-converge   skip the root-only tests (chroot, real services)
@@ -53,4 +53,6 @@ if ((converge)); then
 	tests/odoo_checkout.sh
 	step "n8n main + worker in queue mode (PostgreSQL 16 over TLS, Redis TLS + AUTH)"
 	tests/n8n_queue.sh
+	step "Odoo backup and restore (PostgreSQL over TLS, an S3 stand-in with the servers' grant, the AWS CLI)"
+	tests/odoo_backup.sh
 fi

@@ -392,6 +392,7 @@ func TestOutputsContract(t *testing.T) {
 		"db_master_secret_arn", "app_databases", "redis_endpoint", "efs_id", "efs_access_point_id", "model_bucket", "backup_bucket", "secret_arns",
 		"ai_model_volume_ids", "vpc_id", "app_subnet_ids", "kms_key_arns",
 		"ansible_transfer_bucket", "alarm_topic_arn", "dashboard_name", "log_groups", "cloudwatch_agent_parameters",
+		"backup_vault", "backup_copy_vault_arn", "backup_role_arn", "budget_name", "patch_window", "offhours_schedules",
 	}
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		outputs := s["output"].(map[string]any)

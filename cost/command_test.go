@@ -46,7 +46,7 @@ func TestCommandPrintsATablePerEnvironment(t *testing.T) {
 		}
 	}
 	for _, want := range []string{"COMPONENT", "QUANTITY", "UNIT PRICE", "MONTHLY", "ASSUMPTION", "servers: ai (g5.xlarge)", "servers: ai (g6.xlarge)",
-		"BUDGET", "6500.00", "% of Scale.MonthlyBudgetUSD", "usage, not estimated"} {
+		"BUDGET", "5000.00", "% of Scale.MonthlyBudgetUSD", "usage, not estimated"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the output lacks %q", want)
 		}

@@ -32,8 +32,10 @@ func Production(a Account) ParityConfig {
 			RecoveryPointRetentionDays: 35,
 			BackupCopy:                 true,
 			BackupVaultLock:            true,
-			MonthlyBudgetUSD:           6500,
-			PatchWindowHours:           4,
+			// About 1.35 × `go run . cost`, which leaves usage out (NAT and
+			// S3 traffic, stored files, requests): each environment alike.
+			MonthlyBudgetUSD: 5000,
+			PatchWindowHours: 4,
 		},
 		Region: a.PrimaryRegion,
 		Network: NetworkSettings{

@@ -15,6 +15,7 @@ import (
 	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/cost"
 	"github.com/influencegen/infrastructure/environments"
+	"github.com/influencegen/infrastructure/internal/jsiiruntime"
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/plan"
 	"github.com/influencegen/infrastructure/internal/preflight"
@@ -48,13 +49,13 @@ func main() {
 	os.Exit(runAndClose(os.Args[1:], a, environments.All(a), os.Stdout, os.Stderr))
 }
 
-// runAndClose is run, then synth.CloseRuntime, even when run panics (a
+// runAndClose is run, then jsiiruntime.Close, even when run panics (a
 // jsii error surfaces as a panic): without it the jsii runtime's Node.js
 // process may outlive the app, and its jsii-runtime.* and jsii-kernel-*
 // temporary directories stay in TMPDIR. Commands that never touch jsii
 // (validate, envs, help) have nothing to close.
 func runAndClose(args []string, a environments.Account, envs []environments.ParityConfig, stdout, stderr io.Writer) int {
-	defer synth.CloseRuntime()
+	defer jsiiruntime.Close()
 	return run(args, a, envs, stdout, stderr)
 }
 

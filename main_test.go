@@ -9,6 +9,7 @@ import (
 
 	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/environments"
+	"github.com/influencegen/infrastructure/internal/jsiiruntime"
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
@@ -67,7 +68,7 @@ func TestMain(m *testing.M) {
 		}
 		code := m.Run()
 		// Stop the jsii runtime this process started, as main does.
-		synth.CloseRuntime()
+		jsiiruntime.Close()
 		return code
 	}())
 }

@@ -16,7 +16,7 @@ func main() {
 	provider.NewAwsProvider(stack, jsii.String("aws"), &provider.AwsProviderConfig{Region: jsii.String("eu-west-1")})
 	s3bucket.NewS3Bucket(stack, jsii.String("bucket"), &s3bucket.S3BucketConfig{Bucket: jsii.String("floor-bucket")})
 	app.Synth()
-	// As the real app does (synth.CloseRuntime): stop Node.js and remove the
+	// As the real app does (jsiiruntime.Close): stop Node.js and remove the
 	// jsii temporary directories, so both sides of the ratio pay for it.
 	jsii.Close()
 }

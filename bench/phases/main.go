@@ -32,7 +32,7 @@ import (
 
 	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/environments"
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/jsiiruntime"
 )
 
 func main() {
@@ -67,7 +67,7 @@ func main() {
 	app.Synth()
 	phase("synth")
 	final := cpuNow() // the runtime's processes are gone after close
-	synth.CloseRuntime()
+	jsiiruntime.Close()
 	now := time.Now()
 	fmt.Printf("%-6s %6.2fs\n", "close", now.Sub(last).Seconds())
 	fmt.Printf("%-6s %6.2fs   %5.2fs / %5.2fs / %5.2fs\n", "total", now.Sub(start).Seconds(), final.goSelf, final.relay, final.kernel)

@@ -1,17 +1,10 @@
 package edge
 
 import (
-	"os"
 	"testing"
 
-	"github.com/aws/jsii-runtime-go"
+	"github.com/influencegen/infrastructure/internal/jsiiruntime"
 )
 
-// TestMain closes the jsii runtime the tests started, so that neither its
-// Node.js process nor its jsii-runtime.* directory in TMPDIR outlives the
-// test binary (main.go's runAndClose does the same for the app).
-func TestMain(m *testing.M) {
-	code := m.Run()
-	jsii.Close()
-	os.Exit(code)
-}
+// TestMain closes the jsii runtime the tests start.
+func TestMain(m *testing.M) { jsiiruntime.RunTests(m) }

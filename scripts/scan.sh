@@ -22,11 +22,7 @@
 set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/usage.sh"
-case "${1:-}" in
-"") ;;
--h | --help) usage; exit 0 ;;
-*) usage_error "unknown argument $1 (scan.sh takes none)" ;;
-esac
+no_arguments "$@"
 cd "$(dirname "$0")/.."
 
 TOOLS_DIR="${TOOLS_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/influencegen-tools}"

@@ -7,6 +7,7 @@
 #   source "$(dirname "$0")/usage.sh"         (path relative to the script)
 #   -h | --help) usage; exit 0 ;;              clean usage on stdout, exit 0
 #   -*) usage_error "unknown option $1" ;;     message and usage on stderr, exit 2
+#   no_arguments "$@"                          the whole parse of a script that takes none
 
 # The script's absolute path, resolved now: scripts cd to the repository
 # root afterwards, which would break a relative $0.
@@ -23,4 +24,14 @@ usage_error() {
 		usage
 	} >&2
 	exit 2
+}
+
+# no_arguments "$@": the argument parse of a script that takes none:
+# -h/--help prints the help text and exits 0, anything else is a usage error.
+no_arguments() {
+	case "${1:-}" in
+	"") ;;
+	-h | --help) usage; exit 0 ;;
+	*) usage_error "unknown argument $1 (${USAGE_SCRIPT##*/} takes none)" ;;
+	esac
 }

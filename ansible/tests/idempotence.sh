@@ -9,11 +9,7 @@
 set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/../../scripts/usage.sh"
-case "${1:-}" in
-"") ;;
--h | --help) usage; exit 0 ;;
-*) usage_error "unknown argument $1 (idempotence.sh takes none)" ;;
-esac
+no_arguments "$@"
 cd "$(dirname "$0")/.."
 
 suite="${DEBIAN_SUITE:-bookworm}"

@@ -33,19 +33,12 @@
 set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/../../scripts/usage.sh"
-case "${1:-}" in
-"") ;;
--h | --help) usage; exit 0 ;;
-*) usage_error "unknown argument $1 (odoo_backup.sh takes none)" ;;
-esac
+no_arguments "$@"
 cd "$(dirname "$0")/.."
 # shellcheck source=ansible/tests/services.sh
 source tests/services.sh
 
-if [[ "$(id -u)" -ne 0 ]]; then
-	echo "odoo_backup: needs root (PostgreSQL runs as postgres, the backup as a user standing for odoo)" >&2
-	exit 1
-fi
+require_root "PostgreSQL runs as postgres, the backup as a user standing for odoo"
 started=$(date +%s)
 user="igodoo$$"
 standin_pid=""

@@ -12,19 +12,12 @@
 set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/../../scripts/usage.sh"
-case "${1:-}" in
-"") ;;
--h | --help) usage; exit 0 ;;
-*) usage_error "unknown argument $1 (odoo_checkout.sh takes none)" ;;
-esac
+no_arguments "$@"
 cd "$(dirname "$0")/.."
 # shellcheck source=ansible/tests/services.sh
 source tests/services.sh
 
-if [[ "$(id -u)" -ne 0 ]]; then
-	echo "odoo_checkout: needs root (becomes the odoo user)" >&2
-	exit 1
-fi
+require_root "becomes the odoo user"
 started=$(date +%s)
 work="$(mktemp -d /tmp/influencegen-odoo-checkout.XXXXXX)"
 user="igodoo$$"

@@ -28,11 +28,16 @@ free_port() {
 
 random_secret() { head -c 24 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32; }
 
+# require_root WHY: exit 1 with WHY unless this is root.
+require_root() {
+	[[ "$(id -u)" -eq 0 ]] || {
+		echo "${0##*/}: needs root ($1)" >&2
+		exit 1
+	}
+}
+
 services_init() {
-	if [[ "$(id -u)" -ne 0 ]]; then
-		echo "services: needs root (initdb and the servers run as the postgres and redis users)" >&2
-		return 1
-	fi
+	require_root "initdb and the servers run as the postgres and redis users"
 	SERVICES_DIR="$(mktemp -d /tmp/influencegen-services.XXXXXX)"
 	chmod 0755 "$SERVICES_DIR"
 	local tls="$SERVICES_DIR/tls"

@@ -44,7 +44,7 @@ test-python: ## model server app (fake GPU stack, the image's web stack in a Deb
 
 test-scripts: ## deploy/destroy/bootstrap scripts (bats, fake cdktf), shellcheck
 	bats scripts/tests
-	shellcheck -x .ci/run scripts/*.sh ansible/tests/*.sh docker/ai_model_server/tests/*.sh ansible/roles/*/files/*.sh
+	shellcheck -x .ci/run scripts/*.sh scripts/tests/*.bash ansible/tests/*.sh docker/ai_model_server/tests/*.sh ansible/roles/*/files/*.sh
 
 test-ansible: ## Ansible: lint, syntax, templates, idempotence, roles against real PostgreSQL/Redis/n8n/git
 	@if [[ "$$(id -u)" -eq 0 ]]; then ansible/tests/run.sh; \

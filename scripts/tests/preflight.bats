@@ -12,24 +12,11 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	export REPO="$BATS_TEST_DIRNAME/../.."
-	export APP_BIN="$BATS_FILE_TMPDIR/app"
-	(cd "$REPO" && go build -o "$APP_BIN" .)
-}
+load fake_aws
 
-setup() {
-	export INFLUENCEGEN_APP="$APP_BIN"
-	export FAKE_AWS_FIXTURES="$REPO/scripts/tests/fixtures/aws"
-	export CALLS="$BATS_TEST_TMPDIR/calls"
-	: >"$CALLS"
-	# The project's Python is /usr/bin/python3 (README); a pyenv shim first
-	# on PATH would only make every call slower.
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	[[ -x /usr/bin/python3 ]] && ln -sf /usr/bin/python3 "$BATS_TEST_TMPDIR/bin/python3"
-	export PATH="$REPO/scripts/tests/fake-aws:$BATS_TEST_TMPDIR/bin:$PATH"
-	unset CI FAKE_AWS_SCENARIOS AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE
-}
+setup_file() { fake_aws_setup_file; }
+
+setup() { fake_aws_setup; }
 
 preflight() { run --separate-stderr "$REPO/scripts/preflight.sh" "$@"; }
 show() { printf '%s\n--- stderr\n%s\n' "$output" "$stderr"; }

@@ -12,21 +12,12 @@
 
 bats_require_minimum_version 1.5.0
 
-setup_file() {
-	export REPO="$BATS_TEST_DIRNAME/../.."
-	export APP_BIN="$BATS_FILE_TMPDIR/app"
-	(cd "$REPO" && go build -o "$APP_BIN" .)
-}
+load fake_aws
+
+setup_file() { fake_aws_setup_file; }
 
 setup() {
-	export INFLUENCEGEN_APP="$APP_BIN"
-	export FAKE_AWS_FIXTURES="$REPO/scripts/tests/fixtures/aws"
-	export CALLS="$BATS_TEST_TMPDIR/calls"
-	: >"$CALLS"
-	mkdir -p "$BATS_TEST_TMPDIR/bin"
-	[[ -x /usr/bin/python3 ]] && ln -sf /usr/bin/python3 "$BATS_TEST_TMPDIR/bin/python3"
-	export PATH="$REPO/scripts/tests/fake-aws:$BATS_TEST_TMPDIR/bin:$PATH"
-	unset CI FAKE_AWS_SCENARIOS AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE
+	fake_aws_setup
 	TABLE="$BATS_TEST_TMPDIR/prices.json"
 	cp "$REPO/cost/prices.json" "$TABLE"
 	REPO_SUM="$(sha256sum "$REPO/cost/prices.json")"

@@ -110,6 +110,24 @@ func (v *validator) operations(a Account, envs []ParityConfig) {
 	}
 }
 
+// Vault lock limits (constructs/backup). Every argument of
+// aws_backup_vault_lock_configuration forces a new lock (terraform-provider-aws,
+// internal/service/backup/vault_lock_configuration.go: all ForceNew), and a
+// compliance-mode lock can no longer be removed once its grace period has
+// passed: so the limits are constants that no retention change touches.
+const (
+	// VaultLockGraceDays is how long after the first apply the lock can
+	// still be removed (compliance mode starts then).
+	VaultLockGraceDays = 3
+	// VaultLockMinRetentionDays is the shortest retention a recovery point
+	// in a locked vault may have: no one can shorten a recovery point's
+	// life below it, or delete it earlier.
+	VaultLockMinRetentionDays = 7
+	// VaultLockMaxRetentionDays is the longest; Validate keeps
+	// Scale.RecoveryPointRetentionDays within both.
+	VaultLockMaxRetentionDays = 365
+)
+
 var tagValueRE = regexp.MustCompile(`^[\p{L}\p{N} _.:/=+@-]{1,256}$`)
 
 // dayTwo checks an environment's backups, budget, off-hours and patch
@@ -117,8 +135,10 @@ var tagValueRE = regexp.MustCompile(`^[\p{L}\p{N} _.:/=+@-]{1,256}$`)
 func (v *validator) dayTwo(a Account, e ParityConfig) {
 	n, s := e.Identity.Name, e.Scale
 	ref := e.Kind == Reference
-	if s.RecoveryPointRetentionDays < 7 || s.RecoveryPointRetentionDays > 365 {
-		v.add(n, "Scale.RecoveryPointRetentionDays", fmt.Sprintf("%d days: keep recovery points 7 to 365 days (the vault lock's ceiling)", s.RecoveryPointRetentionDays), "set it between 7 and 365")
+	if s.RecoveryPointRetentionDays < VaultLockMinRetentionDays || s.RecoveryPointRetentionDays > VaultLockMaxRetentionDays {
+		v.add(n, "Scale.RecoveryPointRetentionDays",
+			fmt.Sprintf("%d days: keep recovery points %d to %d days (the vault lock's ceiling)", s.RecoveryPointRetentionDays, VaultLockMinRetentionDays, VaultLockMaxRetentionDays),
+			fmt.Sprintf("set it between %d and %d", VaultLockMinRetentionDays, VaultLockMaxRetentionDays))
 	}
 	if ref {
 		if s.RecoveryPointRetentionDays < 35 {

@@ -32,24 +32,6 @@ import (
 	"github.com/influencegen/infrastructure/environments"
 )
 
-// Vault lock limits. Every argument of aws_backup_vault_lock_configuration
-// forces a new lock (terraform-provider-aws,
-// internal/service/backup/vault_lock_configuration.go: all ForceNew), and a
-// compliance-mode lock can no longer be removed once its grace period has
-// passed: so the limits are constants that no retention change touches.
-const (
-	// LockGraceDays is how long after the first apply the lock can still be
-	// removed (compliance mode starts then).
-	LockGraceDays = 3
-	// LockMinRetentionDays is the shortest retention a recovery point in a
-	// locked vault may have: no one can shorten a recovery point's life
-	// below it, or delete it earlier.
-	LockMinRetentionDays = 7
-	// LockMaxRetentionDays is the longest (environments.Validate keeps
-	// Scale.RecoveryPointRetentionDays within it).
-	LockMaxRetentionDays = 365
-)
-
 // Props configures the environment's backups.
 type Props struct {
 	// Info is the environment.
@@ -89,8 +71,6 @@ type Backup struct {
 	VaultName string
 	// CopyVaultArn is the vault in the copy region ("" without a copy).
 	CopyVaultArn string
-	// PlanID is the backup plan.
-	PlanID string
 	// RoleArn is the role AWS Backup backs up and restores as.
 	RoleArn string
 }
@@ -136,7 +116,6 @@ func New(scope constructs.Construct, id string, p Props) *Backup {
 		Rule: []backupplan.BackupPlanRule{rule},
 		Tags: i.Tags(i.BackupPlanName()),
 	})
-	b.PlanID = *plan.Id()
 
 	role := iamrole.NewIamRole(c, jsii.String("role"), &iamrole.IamRoleConfig{
 		Name:                jsii.String(i.Name("backup")),
@@ -175,9 +154,9 @@ func New(scope constructs.Construct, id string, p Props) *Backup {
 func lock(scope constructs.Construct, id string, vault *string, provider cdktf.TerraformProvider) {
 	backupvaultlockconfiguration.NewBackupVaultLockConfiguration(scope, jsii.String(id), &backupvaultlockconfiguration.BackupVaultLockConfigurationConfig{
 		BackupVaultName:   vault,
-		ChangeableForDays: jsii.Number(LockGraceDays),
-		MinRetentionDays:  jsii.Number(LockMinRetentionDays),
-		MaxRetentionDays:  jsii.Number(LockMaxRetentionDays),
+		ChangeableForDays: jsii.Number(environments.VaultLockGraceDays),
+		MinRetentionDays:  jsii.Number(environments.VaultLockMinRetentionDays),
+		MaxRetentionDays:  jsii.Number(environments.VaultLockMaxRetentionDays),
 		Provider:          provider,
 	})
 }

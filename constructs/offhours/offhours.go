@@ -74,8 +74,6 @@ type Schedule struct {
 	Name string
 	// Expression is its cron expression (in Props.Timezone).
 	Expression string
-	// Action is the API it calls, e.g. "ec2:stopInstances".
-	Action string
 }
 
 // New creates the scheduler's role and the schedules, and returns them in
@@ -150,7 +148,7 @@ func New(scope constructs.Construct, id string, p Props) []Schedule {
 	var out []Schedule
 	add := func(sid, what string, at int, action string, input map[string][]string) {
 		name := i.Name("offhours-" + sid)
-		s := Schedule{Name: name, Expression: weekdays(at), Action: action}
+		s := Schedule{Name: name, Expression: weekdays(at)}
 		body, err := json.Marshal(input)
 		if err != nil {
 			panic(err)

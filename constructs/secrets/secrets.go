@@ -54,8 +54,6 @@ type Props struct {
 type Secret struct {
 	// Name is the secret's short name, e.g. "odoo/db-password".
 	Name string
-	// FullName is "<project>/<env>/<Name>".
-	FullName string
 	// Arn is the secret's ARN: the only thing outputs and IAM policies use.
 	Arn string
 
@@ -146,7 +144,7 @@ func New(scope constructs.Construct, id string, p Props) *Secrets {
 			SecretString: pw.RandomPassword(),
 			Lifecycle:    &cdktf.TerraformResourceLifecycle{IgnoreChanges: &[]*string{jsii.String("secret_string")}},
 		})
-		out.byName[name] = Secret{Name: name, FullName: full, Arn: *sec.Arn(), info: p.Info, keyArn: p.Key.Arn, value: *v.SecretString()}
+		out.byName[name] = Secret{Name: name, Arn: *sec.Arn(), info: p.Info, keyArn: p.Key.Arn, value: *v.SecretString()}
 		out.order = append(out.order, name)
 	}
 	return out

@@ -78,8 +78,6 @@ type TargetGroup struct {
 	Arn string
 	// ArnSuffix is the CloudWatch dimension value.
 	ArnSuffix string
-	// Port is the port targets listen on.
-	Port int
 }
 
 // Edge is what the rest of the platform needs from the load balancer.
@@ -95,12 +93,12 @@ type Edge struct {
 	// TargetGroups are the routes' target groups, in the order routed.
 	TargetGroups []TargetGroup
 
-	scope                         constructs.Construct
-	info                          envinfo.Info
-	vpcID, httpsArn, zoneID       string
-	albDNSName, albZoneID         *string
-	hosts, routed, dnsDone, rules map[string]bool
-	priorities                    map[int]string
+	scope                   constructs.Construct
+	info                    envinfo.Info
+	vpcID, httpsArn, zoneID string
+	albDNSName, albZoneID   *string
+	hosts                   map[string]bool
+	priorities              map[int]string
 }
 
 // RouteProps is one service behind the load balancer.
@@ -108,8 +106,6 @@ type RouteProps struct {
 	// Host is the public name requests are routed by; it must be one of
 	// Props.Hosts.
 	Host string
-	// Paths limits the route to these path patterns. Default: every path.
-	Paths []string
 	// Priority orders the listener rules: unique, lower first.
 	Priority int
 	// Port is the port the servers listen on for the load balancer.
@@ -127,22 +123,19 @@ type RouteProps struct {
 }
 
 // Route sends requests for a host to a group of servers: it creates the
-// target group, the listener rule, the DNS alias (once per host), the rule
+// target group, the listener rule, the DNS alias, the rule
 // admitting the load balancer into the servers' security group, and the
 // registration of every server. Every construct ID comes from the route's
 // id and the server's index, so a new server only adds its registration.
-func (e *Edge) Route(id string, r RouteProps) TargetGroup {
+func (e *Edge) Route(id string, r RouteProps) {
 	i := e.info
 	if !e.hosts[r.Host] {
 		panic(fmt.Sprintf("edge: route %s: host %s is not among Props.Hosts, so the certificate does not cover it", id, r.Host))
 	}
-	if e.routed[id] {
-		panic(fmt.Sprintf("edge: route %s is declared twice", id))
-	}
 	if other, taken := e.priorities[r.Priority]; taken {
 		panic(fmt.Sprintf("edge: routes %s and %s have the same priority %d", other, id, r.Priority))
 	}
-	e.routed[id], e.priorities[r.Priority] = true, id
+	e.priorities[r.Priority] = id
 	name := i.Name(id)
 	var stickiness *lbtargetgroup.LbTargetGroupStickiness
 	if r.Sticky {
@@ -178,44 +171,31 @@ func (e *Edge) Route(id string, r RouteProps) TargetGroup {
 		Tags:       i.Tags(name),
 		Lifecycle:  &cdktf.TerraformResourceLifecycle{CreateBeforeDestroy: jsii.Bool(true)},
 	})
-	tg := TargetGroup{Label: id, Arn: *t.Arn(), ArnSuffix: *t.ArnSuffix(), Port: r.Port}
+	tg := TargetGroup{Label: id, Arn: *t.Arn(), ArnSuffix: *t.ArnSuffix()}
 
-	cond := []lblistenerrule.LbListenerRuleCondition{{
-		HostHeader: &lblistenerrule.LbListenerRuleConditionHostHeader{Values: jsii.Strings(r.Host)},
-	}}
-	if len(r.Paths) > 0 {
-		cond = append(cond, lblistenerrule.LbListenerRuleCondition{
-			PathPattern: &lblistenerrule.LbListenerRuleConditionPathPattern{Values: jsii.Strings(r.Paths...)},
-		})
-	}
 	lblistenerrule.NewLbListenerRule(e.scope, jsii.String(id+"-rule"), &lblistenerrule.LbListenerRuleConfig{
 		ListenerArn: jsii.String(e.httpsArn),
 		Priority:    jsii.Number(float64(r.Priority)),
-		Condition:   cond,
+		Condition: []lblistenerrule.LbListenerRuleCondition{{
+			HostHeader: &lblistenerrule.LbListenerRuleConditionHostHeader{Values: jsii.Strings(r.Host)},
+		}},
 		Action: []lblistenerrule.LbListenerRuleAction{{
 			Type:           jsii.String("forward"),
 			TargetGroupArn: jsii.String(tg.Arn),
 		}},
 		Tags: i.Tags(name),
 	})
-	if !e.dnsDone[r.Host] {
-		e.dnsDone[r.Host] = true
-		route53record.NewRoute53Record(e.scope, jsii.String(id+"-dns"), &route53record.Route53RecordConfig{
-			ZoneId: jsii.String(e.zoneID),
-			Name:   jsii.String(r.Host),
-			Type:   jsii.String("A"),
-			Alias: &route53record.Route53RecordAlias{
-				Name:                 e.albDNSName,
-				ZoneId:               e.albZoneID,
-				EvaluateTargetHealth: jsii.Bool(true),
-			},
-		})
-	}
-	rule := fmt.Sprintf("%s:%d", r.SecurityGroup.Label, r.Port)
-	if !e.rules[rule] {
-		e.rules[rule] = true
-		r.SecurityGroup.AllowFrom(e.SecurityGroup, r.Port, fmt.Sprintf("%s (%s) from the load balancer", r.Host, id))
-	}
+	route53record.NewRoute53Record(e.scope, jsii.String(id+"-dns"), &route53record.Route53RecordConfig{
+		ZoneId: jsii.String(e.zoneID),
+		Name:   jsii.String(r.Host),
+		Type:   jsii.String("A"),
+		Alias: &route53record.Route53RecordAlias{
+			Name:                 e.albDNSName,
+			ZoneId:               e.albZoneID,
+			EvaluateTargetHealth: jsii.Bool(true),
+		},
+	})
+	r.SecurityGroup.AllowFrom(e.SecurityGroup, r.Port, fmt.Sprintf("%s (%s) from the load balancer", r.Host, id))
 	for n, server := range r.Servers.Instances {
 		lbtargetgroupattachment.NewLbTargetGroupAttachment(e.scope, jsii.String(fmt.Sprintf("%s-server-%d", id, n+1)), &lbtargetgroupattachment.LbTargetGroupAttachmentConfig{
 			TargetGroupArn: jsii.String(tg.Arn),
@@ -224,7 +204,6 @@ func (e *Edge) Route(id string, r RouteProps) TargetGroup {
 		})
 	}
 	e.TargetGroups = append(e.TargetGroups, tg)
-	return tg
 }
 
 // New creates the load balancer and everything in front of it.
@@ -234,7 +213,7 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 	name := i.Name(id)
 	e := &Edge{
 		scope: c, info: i, vpcID: p.Network.VPCID,
-		hosts: map[string]bool{}, routed: map[string]bool{}, dnsDone: map[string]bool{}, rules: map[string]bool{}, priorities: map[int]string{},
+		hosts: map[string]bool{}, priorities: map[int]string{},
 	}
 	for _, h := range p.Hosts {
 		e.hosts[h] = true

@@ -97,8 +97,6 @@ type TierServers struct {
 	SecurityGroup *network.SecurityGroup
 	// Servers are its servers.
 	Servers *compute.Group
-	// TargetGroup is its load-balancer target group (routed tiers only).
-	TargetGroup *edge.TargetGroup
 }
 
 // tierExtensions add to a tier what its row cannot say, keyed by tier
@@ -395,7 +393,7 @@ func (e *EnvironmentStack) buildTiers() {
 		}
 		t := &TierServers{Spec: spec, SecurityGroup: sg, Servers: compute.New(stack, spec.Name, props)}
 		if r := spec.Route; r != nil {
-			tg := e.Edge.Route(spec.Name, edge.RouteProps{
+			e.Edge.Route(spec.Name, edge.RouteProps{
 				Host:          cfg.Hostname(*r),
 				Priority:      r.Priority,
 				Port:          r.Port,
@@ -404,7 +402,6 @@ func (e *EnvironmentStack) buildTiers() {
 				Servers:       t.Servers,
 				SecurityGroup: sg,
 			})
-			t.TargetGroup = &tg
 		}
 		if extend := tierExtensions[spec.Name]; extend != nil {
 			extend(e, t)

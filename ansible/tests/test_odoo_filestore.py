@@ -15,7 +15,8 @@ import yaml
 ANSIBLE = pathlib.Path(__file__).resolve().parents[1]
 ROLE = ANSIBLE / "roles" / "odoo_setup"
 DEFAULTS = yaml.safe_load((ROLE / "defaults" / "main.yml").read_text())
-FS, AP = "fs-0123456789abcdef0", "fsap-0123456789abcdef0"
+INPUTS = yaml.safe_load((ANSIBLE / "tests" / "vars" / "odoo_inputs.yml").read_text())
+FS, AP = INPUTS["odoo_efs_id"], INPUTS["odoo_efs_access_point_id"]
 
 
 def ansible(args, **kw):
@@ -95,10 +96,8 @@ def test_a_missing_access_point_stops_the_role_with_the_fix(tmp_path):
     }]))
     for value, ok in (("", False), ("fs-0123456789abcdef0", False), (AP, True)):
         r = ansible(["ansible-playbook", "-i", "localhost,", "-c", "local", str(play),
-                     "-e", f"odoo_efs_id={FS}", "-e", f"odoo_git_ref={'0' * 40}", "-e", f"odoo_efs_access_point_id={value}",
-                     # the backup's settings, which the preflight checks too (test_odoo_backup_role.py)
-                     "-e", "odoo_backup_bucket=influencegen-staging-backups-123456789012", "-e", "aws_region=eu-central-1",
-                     "-e", "odoo_backup_kms_key_arn=arn:aws:kms:eu-central-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"])
+                     # what the preflight also checks, then the value under test
+                     "-e", "@tests/vars/odoo_inputs.yml", "-e", f"odoo_efs_access_point_id={value}"])
         assert (r.returncode == 0) == ok, (value, r.stdout)
         if not ok:
             assert "efs_access_point_id" in r.stdout and "outputs" in r.stdout, r.stdout

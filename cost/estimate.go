@@ -55,9 +55,6 @@ const (
 	// Account.BackupCopyRegion (environments.ScaleKeys, BackupCopy: "its
 	// vault, key and copy rule").
 	BackupCopyKMSKeys = 1
-	// cacheAuthSecret is platform.CacheAuthSecret (the platform package is
-	// not imported: it loads jsii); the golden-count test keeps them equal.
-	cacheAuthSecret = "redis/auth-token"
 )
 
 // Line is one billed component.
@@ -250,7 +247,7 @@ func CountsOf(e environments.ParityConfig) Counts {
 	if s.BackupCopy {
 		c.CopyKMSKeys = BackupCopyKMSKeys
 	}
-	c.Secrets = len(secretNames(e.Tiers)) + 1
+	c.Secrets = len(environments.SecretNames(e.Tiers)) + 1
 
 	// constructs/observability/observability.go, New: edgeAlarms (3 on the
 	// load balancer, 2 per target group = routed tier), databaseAlarms (4
@@ -270,20 +267,6 @@ func CountsOf(e environments.ParityConfig) Counts {
 		c.DatabaseStorageGB += s.DatabaseAllocatedGB
 	}
 	return c
-}
-
-// secretNames mirrors platform.secretNames: the cache's AUTH token, each
-// tier's secrets and each database's password, once each.
-func secretNames(tiers []environments.Tier) []string {
-	names := []string{cacheAuthSecret}
-	for _, t := range tiers {
-		names = append(names, t.Secrets...)
-		if t.Database != "" {
-			names = append(names, t.Database+"/db-password")
-		}
-	}
-	slices.Sort(names)
-	return slices.Compact(names)
 }
 
 // WAFRuleCount is the number of rules constructs/edge.WAFRules writes: the

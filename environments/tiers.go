@@ -1,5 +1,7 @@
 package environments
 
+import "slices"
+
 // Tier is one kind of server of the platform, declared once. The platform
 // builds a tier from this row alone: its servers and IAM role, security
 // group and the rules to and from its neighbours, its grants on secrets,
@@ -56,6 +58,42 @@ type Tier struct {
 	// LogFiles are the application logs the CloudWatch agent ships to
 	// "/<project>-<env>/<Name>/app".
 	LogFiles []string
+}
+
+// CacheAuthSecret is the generated ElastiCache AUTH token: every tier that
+// reaches the cache may read it.
+const CacheAuthSecret = "redis/auth-token"
+
+// DatabaseSecret is the generated password secret of a tier's database.
+func DatabaseSecret(database string) string { return database + "/db-password" }
+
+// SecretNames are the generated secrets the tier's servers may read: its
+// own, its database's password, and the cache's AUTH token when it reaches
+// the cache.
+func (t Tier) SecretNames() []string {
+	names := append([]string(nil), t.Secrets...)
+	if t.Database != "" {
+		names = append(names, DatabaseSecret(t.Database))
+	}
+	if slices.Contains(t.Reaches, ReachCache) {
+		names = append(names, CacheAuthSecret)
+	}
+	return names
+}
+
+// SecretNames are the generated secrets of an environment with these
+// tiers, sorted, once each: the cache's AUTH token, each tier's own
+// secrets and each database's password.
+func SecretNames(tiers []Tier) []string {
+	names := []string{CacheAuthSecret}
+	for _, t := range tiers {
+		names = append(names, t.Secrets...)
+		if t.Database != "" {
+			names = append(names, DatabaseSecret(t.Database))
+		}
+	}
+	slices.Sort(names)
+	return slices.Compact(names)
 }
 
 // Route is how the load balancer reaches a tier.

@@ -634,7 +634,7 @@ func (v *validator) tiers(e ParityConfig) {
 			v.add(n, f+".Database", fmt.Sprintf("%q is not a PostgreSQL database name", t.Database), `use lower case, digits and "_", e.g. "metabase"`)
 		}
 		for _, sec := range t.Secrets {
-			if !secretRE.MatchString(sec) || strings.HasSuffix(sec, "/db-password") {
+			if !secretRE.MatchString(sec) || strings.HasSuffix(sec, DatabaseSecret("")) {
 				v.add(n, f+".Secrets", fmt.Sprintf("%q is not a generated secret name, or is a database password (those come with Database)", sec), `use "<service>/<name>", e.g. "metabase/encryption-key"`)
 			}
 		}

@@ -2,6 +2,7 @@ package platform
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 
 	"github.com/aws/constructs-go/constructs/v10"
@@ -29,10 +30,6 @@ import (
 	"github.com/influencegen/infrastructure/constructs/secrets"
 	"github.com/influencegen/infrastructure/environments"
 )
-
-// CacheAuthSecret is the generated ElastiCache AUTH token: every tier that
-// reaches the cache may read it.
-const CacheAuthSecret = "redis/auth-token"
 
 // OdooUID is the POSIX user and group every Odoo server acts as on the EFS
 // filestore, through its access point. The odoo_setup role creates the
@@ -246,19 +243,6 @@ func (e *EnvironmentStack) patchOrder() []patching.Tier {
 	return out
 }
 
-// secretNames are the generated secrets the tiers use: each tier's own,
-// each distinct database's password, and the cache's AUTH token.
-func secretNames(tiers []environments.Tier) []string {
-	names := []string{CacheAuthSecret}
-	for _, t := range tiers {
-		names = append(names, t.Secrets...)
-		if t.Database != "" {
-			names = append(names, t.Database+"/db-password")
-		}
-	}
-	return names
-}
-
 // buildDataTier creates the secrets, database, cache, filestore and buckets.
 func (e *EnvironmentStack) buildDataTier() {
 	cfg, sc, stack, net, info := e.Config, e.Config.Scale, e.Stack, e.Network, e.info
@@ -267,7 +251,7 @@ func (e *EnvironmentStack) buildDataTier() {
 		window = sc.DeletionWindowDays()
 	}
 	e.Secrets = secrets.New(stack, "secrets", secrets.Props{
-		Info: info, Key: e.Keys.Secrets, Names: secretNames(cfg.Tiers),
+		Info: info, Key: e.Keys.Secrets, Names: environments.SecretNames(cfg.Tiers),
 		RecoveryWindowDays: window, PreventDestroy: sc.DeletionProtection,
 	})
 	e.Database = database.New(stack, "database", database.Props{
@@ -292,7 +276,7 @@ func (e *EnvironmentStack) buildDataTier() {
 		Nodes:                 sc.CacheNodes,
 		MultiAZ:               sc.CacheMultiAZ,
 		SnapshotRetentionDays: sc.CacheSnapshotRetentionDays,
-		AuthToken:             e.Secrets.Get(CacheAuthSecret).Value(),
+		AuthToken:             e.Secrets.Get(environments.CacheAuthSecret).Value(),
 		LogRetentionDays:      sc.LogRetentionDays,
 		PreventDestroy:        sc.DeletionProtection,
 	})
@@ -438,17 +422,9 @@ func describeTier(t environments.Tier) string {
 // thing: secrets, buckets, the filestore, image repositories.
 func (e *EnvironmentStack) grants(t environments.Tier) []policy.Statement {
 	var out []policy.Statement
-	names := append([]string(nil), t.Secrets...)
-	if t.Database != "" {
-		names = append(names, t.Database+"/db-password")
-	}
-	for _, r := range t.Reaches {
-		switch r {
-		case environments.ReachCache:
-			names = append(names, CacheAuthSecret)
-		case environments.ReachFilestore:
-			out = append(out, e.Filestore.GrantMount()...)
-		}
+	names := t.SecretNames()
+	if slices.Contains(t.Reaches, environments.ReachFilestore) {
+		out = append(out, e.Filestore.GrantMount()...)
 	}
 	sort.Strings(names)
 	for _, n := range names {
@@ -549,7 +525,7 @@ func (e *EnvironmentStack) outputs() {
 	for _, t := range cfg.Tiers {
 		if t.Database != "" && !seen[t.Database] {
 			seen[t.Database] = true
-			dbs = append(dbs, appDatabase{Name: t.Database, Owner: t.Database, PasswordSecret: secrets.OutputKey(t.Database + "/db-password")})
+			dbs = append(dbs, appDatabase{Name: t.Database, Owner: t.Database, PasswordSecret: secrets.OutputKey(environments.DatabaseSecret(t.Database))})
 		}
 	}
 	output(stack, "app_databases", "Application databases and their owners (the app_databases role creates them); password_secret is a key of secret_arns", dbs)

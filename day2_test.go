@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"slices"
 	"sort"
@@ -134,14 +133,4 @@ func replacedByType(t *testing.T, raw json.RawMessage) map[string][]string {
 		}
 	}
 	return out
-}
-
-func requireTerraformHere(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		if os.Getenv("INFLUENCEGEN_REQUIRE_TERRAFORM") != "" {
-			t.Fatal("terraform is not on PATH and INFLUENCEGEN_REQUIRE_TERRAFORM is set")
-		}
-		t.Skip("terraform is not on PATH")
-	}
 }

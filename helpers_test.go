@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"os"
+	"os/exec"
 	"sort"
 	"strings"
 	"testing"
@@ -124,4 +126,16 @@ func checkSecureBucket(t *testing.T, s synth.Stack, prefix, keyRef string) (sse,
 		t.Errorf("%s is not TLS-only: %s", prefix, bucketPolicy)
 	}
 	return sse, bucketPolicy
+}
+
+// requireTerraformHere skips a test that runs Terraform where there is none,
+// and fails it instead where INFLUENCEGEN_REQUIRE_TERRAFORM is set (CI).
+func requireTerraformHere(t *testing.T) {
+	t.Helper()
+	if _, err := exec.LookPath("terraform"); err != nil {
+		if os.Getenv("INFLUENCEGEN_REQUIRE_TERRAFORM") != "" {
+			t.Fatal("terraform is not on PATH and INFLUENCEGEN_REQUIRE_TERRAFORM is set")
+		}
+		t.Skip("terraform is not on PATH: install Terraform ≥ 1.10 to plan the stacks")
+	}
 }

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"os"
-	"os/exec"
 	"testing"
 
 	"github.com/influencegen/infrastructure/constructs/platform"
@@ -18,12 +16,7 @@ import (
 // objects where Terraform needs FQDN strings, and the validation records'
 // for_each keyed through tolist(), unknown at plan.
 func TestTerraformPlan(t *testing.T) {
-	if _, err := exec.LookPath("terraform"); err != nil {
-		if os.Getenv("INFLUENCEGEN_REQUIRE_TERRAFORM") != "" {
-			t.Fatal("terraform is not on PATH and INFLUENCEGEN_REQUIRE_TERRAFORM is set")
-		}
-		t.Skip("terraform is not on PATH: install Terraform ≥ 1.10 to plan the stacks")
-	}
+	requireTerraformHere(t)
 	setup, results, err := plan.Run(context.Background(), plan.Options{Outdir: synthDir, Stacks: platform.StackNames(envs)})
 	if err != nil {
 		t.Fatal(err)

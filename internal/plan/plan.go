@@ -31,10 +31,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -384,7 +386,7 @@ func overrideFile(stack map[string]any, mirrorVersions []string) ([]byte, []stri
 			}
 		}
 	}
-	if pinned != "" && len(mirrorVersions) > 0 && !contains(mirrorVersions, pinned) {
+	if pinned != "" && len(mirrorVersions) > 0 && !slices.Contains(mirrorVersions, pinned) {
 		newest := mirrorVersions[0]
 		pv, ok1 := parseVersion(pinned)
 		nv, ok2 := parseVersion(newest)
@@ -424,7 +426,7 @@ func scenarioFile(stack map[string]any, scenarios []Scenario) (string, error) {
 		return "", err
 	}
 	b.WriteString("\nmock_provider \"aws\" {\n  alias = \"fake\"\n")
-	for _, typ := range sortedKeysS(mockResourceDefaults) {
+	for _, typ := range sortedKeys(mockResourceDefaults) {
 		fmt.Fprintf(&b, "\n  mock_resource %q {\n    defaults = {%s\n    }\n  }\n", typ, mockResourceDefaults[typ])
 	}
 	// A mock knows a computed value wholly or not at all, so the
@@ -553,15 +555,6 @@ func defaultsOverride(stack map[string]any) ([]byte, error) {
 		}
 	}
 	return json.MarshalIndent(map[string]any{"resource": out}, "", "  ")
-}
-
-func sortedKeysS(m map[string]string) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }
 
 // terraform runs one terraform command in dir.
@@ -736,23 +729,8 @@ func Failed(results []Result) bool {
 	return false
 }
 
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
-func sortedKeys(m map[string]any) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
-}
+// sortedKeys returns a map's keys in order.
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // parseVersion parses "MAJOR.MINOR.PATCH".
 func parseVersion(v string) ([3]int, bool) {

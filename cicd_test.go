@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/influencegen/infrastructure/constructs/cicd"
+	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/controls"
@@ -106,8 +107,8 @@ func TestDeployRoleDelegatesIAMOnlyWithTheBoundary(t *testing.T) {
 		name := e.Identity.Name
 		t.Run(name, func(t *testing.T) {
 			doc := deployPolicy(t, name)
-			own := cicd.BoundaryArn("aws", testAccountID, project, name)
-			if got := resolved(named(t, stacks["shared-stack"], "aws_iam_policy", "github_boundary-"+name)["name"].(string), "aws"); got != cicd.BoundaryName(project, name) || !strings.HasSuffix(own, ":policy/"+got) {
+			own := envinfo.BoundaryArn("aws", testAccountID, project, name)
+			if got := resolved(named(t, stacks["shared-stack"], "aws_iam_policy", "github_boundary-"+name)["name"].(string), "aws"); got != envinfo.BoundaryName(project, name) || !strings.HasSuffix(own, ":policy/"+got) {
 				t.Errorf("boundary policy name %s, ARN %s", got, own)
 			}
 			role := fmt.Sprintf("arn:aws:iam::%s:role/%s-%s-anything", testAccountID, project, name)
@@ -123,7 +124,7 @@ func TestDeployRoleDelegatesIAMOnlyWithTheBoundary(t *testing.T) {
 				expect(t, doc, controls.ImplicitDeny, action, role, nil)
 				for _, o := range envs {
 					if o.Identity.Name != name {
-						other := cicd.BoundaryArn("aws", testAccountID, project, o.Identity.Name)
+						other := envinfo.BoundaryArn("aws", testAccountID, project, o.Identity.Name)
 						expect(t, doc, controls.ImplicitDeny, action, role, with(other))
 						otherRole := fmt.Sprintf("arn:aws:iam::%s:role/%s-%s-anything", testAccountID, project, o.Identity.Name)
 						expect(t, doc, controls.ImplicitDeny, action, otherRole, with(other))
@@ -148,7 +149,7 @@ func TestDeployRoleDelegatesIAMOnlyWithTheBoundary(t *testing.T) {
 	}
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		doc := deployPolicy(t, cfg.Identity.Name)
-		own := cicd.BoundaryArn("aws", testAccountID, project, cfg.Identity.Name)
+		own := envinfo.BoundaryArn("aws", testAccountID, project, cfg.Identity.Name)
 		role := fmt.Sprintf("arn:aws:iam::%s:role/%s-%s-anything", testAccountID, project, cfg.Identity.Name)
 		for _, typ := range s.ResourceTypes() {
 			if strings.HasPrefix(typ, "aws_iam_") && !supported[typ] {

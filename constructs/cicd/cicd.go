@@ -116,17 +116,6 @@ type Roles struct {
 	Boundary map[string]string
 }
 
-// BoundaryName is the name of an environment's permissions-boundary managed
-// policy: "<project>-<env>-boundary".
-func BoundaryName(project, env string) string { return project + "-" + env + "-boundary" }
-
-// BoundaryArn is the ARN of an environment's permissions boundary. Every IAM
-// role an environment stack creates must set it as permissions_boundary:
-// the deploy role may create and change roles only with it (D6).
-func BoundaryArn(partition, accountID, project, env string) string {
-	return fmt.Sprintf("arn:%s:iam::%s:policy/%s", partition, accountID, BoundaryName(project, env))
-}
-
 // ServiceLinkedRoles maps every resource type an environment stack may
 // create to the AWS service whose service-linked role AWS creates, with the
 // caller's permission (iam:CreateServiceLinkedRole), when that resource is
@@ -302,12 +291,12 @@ func New(scope constructs.Construct, id string, p Props) Roles {
 			}
 		}
 		boundary := iampolicy.NewIamPolicy(c, jsii.String("boundary-"+env.Name), &iampolicy.IamPolicyConfig{
-			Name:        jsii.String(BoundaryName(i.Project, env.Name)),
+			Name:        jsii.String(envinfo.BoundaryName(i.Project, env.Name)),
 			Description: jsii.String("Permissions boundary of every IAM role of " + env.Name + ": the most its roles may ever do"),
 			Policy:      jsii.String(boundaryDocument(i, env, others, p.StateBucket).JSON()),
-			Tags:        i.Tags(BoundaryName(i.Project, env.Name)),
+			Tags:        i.Tags(envinfo.BoundaryName(i.Project, env.Name)),
 		})
-		boundaryArn := BoundaryArn(i.Partition, i.AccountID, i.Project, env.Name)
+		boundaryArn := envinfo.BoundaryArn(i.Partition, i.AccountID, i.Project, env.Name)
 		roles.Boundary[env.Name] = *boundary.Arn()
 
 		name := fmt.Sprintf("%s-deploy-%s", i.Project, env.Name)
@@ -416,7 +405,7 @@ func New(scope constructs.Construct, id string, p Props) Roles {
 					"iam:CreatePolicy", "iam:CreatePolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion",
 					"iam:SetDefaultPolicyVersion", "iam:TagPolicy", "iam:UntagPolicy",
 				},
-				Resources: []string{iamArn("policy", BoundaryName(i.Project, "*"))},
+				Resources: []string{iamArn("policy", envinfo.BoundaryName(i.Project, "*"))},
 			},
 			{
 				Sid:        "NothingOfOtherEnvironments",

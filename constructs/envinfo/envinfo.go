@@ -87,5 +87,17 @@ func (i Info) BackedUpTags(name string) *map[string]*string {
 // role may create roles with (constructs/cicd), so a pipeline cannot mint
 // a role more powerful than the boundary.
 func (i Info) BoundaryArn() string {
-	return fmt.Sprintf("arn:%s:iam::%s:policy/%s-%s-boundary", i.Partition, i.AccountID, i.Project, i.Env)
+	return BoundaryArn(i.Partition, i.AccountID, i.Project, i.Env)
+}
+
+// BoundaryName is the name of an environment's permissions-boundary managed
+// policy: "<project>-<env>-boundary".
+func BoundaryName(project, env string) string { return project + "-" + env + "-boundary" }
+
+// BoundaryArn is the ARN of an environment's permissions boundary. Every IAM
+// role an environment stack creates must set it as permissions_boundary:
+// the deploy role may create and change roles only with it (D6); the shared
+// stack's cicd construct creates the policies.
+func BoundaryArn(partition, accountID, project, env string) string {
+	return fmt.Sprintf("arn:%s:iam::%s:policy/%s", partition, accountID, BoundaryName(project, env))
 }

@@ -42,8 +42,7 @@ func TestMain(m *testing.M) {
 		staging, _ := environments.Find(envs, "staging")
 		probe = parity.Probe(prod, staging, account)
 		drift = staging
-		drift.Identity = environments.NewIdentity("paritydrift", staging.Identity.VPCCIDR, account)
-		drift.Identity.AlertEmails = staging.Identity.AlertEmails
+		drift.Identity = staging.Identity.Renamed("paritydrift", staging.Identity.VPCCIDR, account)
 		drift.Network.FlowLogTrafficType = "REJECT"
 		variants = scaleVariants()
 		fixtureService = serviceFixture()

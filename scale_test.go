@@ -33,10 +33,8 @@ func scaleVariants() []scaleVariant {
 		base, _ := environments.Find(envs, name)
 		raise := func(count string, inPlace []string, f func(s *environments.Scale)) {
 			n++
-			v := base.Derive(environments.NewIdentity(fmt.Sprintf("scale%d", n), base.Identity.VPCCIDR, account), base.Scale)
+			v := base.Derive(base.Identity.Renamed(fmt.Sprintf("scale%d", n), base.Identity.VPCCIDR, account), base.Scale)
 			v.Kind = base.Kind
-			v.Identity.AlertEmails = base.Identity.AlertEmails
-			v.Identity.PatchWindow = base.Identity.PatchWindow
 			f(&v.Scale)
 			out = append(out, scaleVariant{base: base, cfg: v, count: count, inPlace: inPlace})
 		}

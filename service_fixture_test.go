@@ -20,9 +20,7 @@ import (
 // the synthesized stack.
 func serviceFixture() environments.ParityConfig {
 	base, _ := environments.Find(envs, "staging")
-	id := environments.NewIdentity("svcfixture", "10.40.0.0/16", account)
-	id.PatchWindow = base.Identity.PatchWindow
-	cfg := base.Derive(id, base.Scale)
+	cfg := base.Derive(base.Identity.Renamed("svcfixture", "10.40.0.0/16", account), base.Scale)
 	cfg.Kind = environments.Sandbox
 	// The row.
 	cfg.Tiers = append(cfg.Tiers, environments.Tier{

@@ -345,6 +345,17 @@ func NewIdentity(name, vpcCIDR string, a Account) Identity {
 	}
 }
 
+// Renamed is the identity of an environment called name with the given VPC
+// block (NewIdentity) that notifies the same addresses and patches in the
+// same window as id: for the environments the tests and the parity proof
+// derive from a real one, which Account knows nothing of.
+func (id Identity) Renamed(name, vpcCIDR string, a Account) Identity {
+	out := NewIdentity(name, vpcCIDR, a)
+	out.AlertEmails = id.AlertEmails
+	out.PatchWindow = id.PatchWindow
+	return out
+}
+
 // String summarises the environment for logs and error messages.
 func (c ParityConfig) String() string {
 	return fmt.Sprintf("%s (%s, %s, %s)", c.Identity.Name, c.Kind, c.Region, c.Identity.VPCCIDR)

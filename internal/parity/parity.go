@@ -30,9 +30,8 @@ const ProbeName = "parityprobe"
 func Probe(ref, env environments.ParityConfig, a environments.Account) environments.ParityConfig {
 	p := ref
 	p.Scale = env.Scale
-	p.Identity = environments.NewIdentity(ProbeName, ref.Identity.VPCCIDR, a)
-	p.Identity.AlertEmails = env.Identity.AlertEmails // notification targets are identity
-	p.Identity.PatchWindow = env.Identity.PatchWindow // so is the patch window's hour
+	// Notification targets and the patch window's hour are identity.
+	p.Identity = env.Identity.Renamed(ProbeName, ref.Identity.VPCCIDR, a)
 	return p
 }
 

@@ -64,11 +64,10 @@ TEST_COMMANDS=(ansible-playbook ansible-lint yamllint shellcheck bats)
 if ! command -v dpkg-query >/dev/null || ! command -v apt-get >/dev/null; then
 	missing=()
 	for c in "${TEST_COMMANDS[@]}"; do command -v "$c" >/dev/null || missing+=("$c"); done
-	# python3-NAME packages: the module NAME for /usr/bin/python3 (python3-pil: PIL).
+	# python3-NAME packages: the module NAME for /usr/bin/python3.
 	for p in "${DEBIAN_PACKAGES[@]}"; do
 		[[ "$p" == python3-* ]] || continue
 		module="${p#python3-}"
-		[[ "$module" == pil ]] && module=PIL
 		/usr/bin/python3 -c "import $module" 2>/dev/null || missing+=("python3 module $module")
 	done
 	((${#missing[@]} == 0)) || die "not a Debian system, so the test tools are not installed for you; missing: ${missing[*]} (README.md, \"Test tools\", lists them)"

@@ -135,11 +135,19 @@ aws() {
 sha256_b64() { openssl dgst -sha256 -binary "$1" | base64 -w0; }
 sha256_hex() { sha256sum "$1" | cut -d' ' -f1; }
 
-# s3_verify KEY SIZE SHA256_B64: the object is there, with that size and
-# checksum, encrypted with the data key (HeadObject; S3 computed the
-# checksum from what it received).
-s3_verify() {
-	local key="$1" size="$2" sum="$3" got
+# s3_put KEY FILE [PUT-OBJECT OPTIONS…]: uploads FILE with one PutObject,
+# SSE-KMS with the data key named explicitly and its SHA-256, which S3
+# checks against what it received; then HeadObject must show the size, the
+# checksum and the key.
+s3_put() {
+	local key="$1" file="$2" size sum got
+	shift 2
+	size="$(stat -c %s "$file")"
+	sum="$(sha256_b64 "$file")"
+	aws s3api put-object --bucket "$ODOO_BACKUP_BUCKET" --key "$key" --body "$file" "$@" \
+		--server-side-encryption aws:kms --ssekms-key-id "$ODOO_BACKUP_KMS_KEY_ARN" \
+		--checksum-sha256 "$sum" --output text >/dev/null ||
+		die "upload of s3://$ODOO_BACKUP_BUCKET/$key failed"
 	got="$(aws s3api head-object --bucket "$ODOO_BACKUP_BUCKET" --key "$key" --checksum-mode ENABLED \
 		--query '[ContentLength, ChecksumSHA256, ServerSideEncryption, SSEKMSKeyId]' --output text)" ||
 		die "s3://$ODOO_BACKUP_BUCKET/$key: HeadObject failed after the upload"

@@ -92,19 +92,12 @@ tar --create --gzip --file="$work/filestore.tar.gz" --directory="$DATA_DIR/files
 # upload NAME: splits $work/NAME into parts, puts and verifies each; prints
 # the manifest entry (JSON).
 upload() {
-	local name="$1" path="$work/$1" parts=() part key size sum entries=()
+	local name="$1" path="$work/$1" parts=() part entries=()
 	split --bytes="${ODOO_BACKUP_PART_MB}M" --numeric-suffixes --suffix-length=3 "$path" "$path.part-"
 	mapfile -t parts < <(find "$work" -maxdepth 1 -name "$name.part-*" -printf '%f\n' | sort)
 	for part in "${parts[@]}"; do
-		key="$prefix/$part"
-		size="$(stat -c %s "$work/$part")"
-		sum="$(sha256_b64 "$work/$part")"
-		aws s3api put-object --bucket "$ODOO_BACKUP_BUCKET" --key "$key" --body "$work/$part" \
-			--server-side-encryption aws:kms --ssekms-key-id "$ODOO_BACKUP_KMS_KEY_ARN" \
-			--checksum-sha256 "$sum" --output text >/dev/null ||
-			die "upload of s3://$ODOO_BACKUP_BUCKET/$key failed"
-		s3_verify "$key" "$size" "$sum"
-		entries+=("$(jq -cn --arg key "$part" --argjson size "$size" --arg sha256 "$(sha256_hex "$work/$part")" '$ARGS.named')")
+		s3_put "$prefix/$part" "$work/$part"
+		entries+=("$(jq -cn --arg key "$part" --argjson size "$(stat -c %s "$work/$part")" --arg sha256 "$(sha256_hex "$work/$part")" '$ARGS.named')")
 		rm -f "$work/$part"
 	done
 	jq -cn --arg name "$name" --argjson size "$(stat -c %s "$path")" --arg sha256 "$(sha256_hex "$path")" \
@@ -124,12 +117,7 @@ jq -n --arg id "$backup_id" --arg prefix "$ODOO_BACKUP_PREFIX" --arg database "$
 	  postgresql: {pg_dump: $pg_dump, server: $server, tables: $tables},
 	  filestore_files: $files, filestore_changed_while_archived: $tar_warning,
 	  files: [$dump, $filestore]}' >"$work/manifest.json"
-size="$(stat -c %s "$work/manifest.json")"
-sum="$(sha256_b64 "$work/manifest.json")"
-aws s3api put-object --bucket "$ODOO_BACKUP_BUCKET" --key "$prefix/manifest.json" --body "$work/manifest.json" \
-	--content-type application/json --server-side-encryption aws:kms --ssekms-key-id "$ODOO_BACKUP_KMS_KEY_ARN" \
-	--checksum-sha256 "$sum" --output text >/dev/null || die "upload of the manifest failed"
-s3_verify "$prefix/manifest.json" "$size" "$sum"
+s3_put "$prefix/manifest.json" "$work/manifest.json" --content-type application/json
 
 log "done: s3://$ODOO_BACKUP_BUCKET/$prefix/ ($tables tables, $files files;" \
 	"dump $(jq -r .size <<<"$dump_entry") bytes, filestore $(jq -r .size <<<"$filestore_entry") bytes) in $(($(date +%s) - started))s"

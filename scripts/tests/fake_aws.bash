@@ -24,3 +24,8 @@ fake_aws_setup() {
 	export PATH="$REPO/scripts/tests/fake-aws:$BATS_TEST_TMPDIR/bin:$PATH"
 	unset CI FAKE_AWS_SCENARIOS AWS_REGION AWS_DEFAULT_REGION AWS_PROFILE
 }
+
+# show: a `run --separate-stderr` result (bats sets output and stderr), for
+# a failed assertion's message.
+# shellcheck disable=SC2154
+show() { printf '%s\n--- stderr\n%s\n' "$output" "$stderr"; }

@@ -19,7 +19,6 @@ setup_file() { fake_aws_setup_file; }
 setup() { fake_aws_setup; }
 
 preflight() { run --separate-stderr "$REPO/scripts/preflight.sh" "$@"; }
-show() { printf '%s\n--- stderr\n%s\n' "$output" "$stderr"; }
 failed_checks() { grep -o '^FAIL [a-z-]*' <<<"$output" | sort -u | cut -d' ' -f2 | paste -sd' '; }
 
 @test "a passing account: every check of every environment passes" {

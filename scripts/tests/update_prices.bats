@@ -29,7 +29,6 @@ teardown() {
 }
 
 update() { run --separate-stderr "$REPO/scripts/update-prices.sh" --file "$TABLE" "$@"; }
-show() { printf '%s\n--- stderr\n%s\n' "$output" "$stderr"; }
 unchanged() { cmp -s "$TABLE" "$REPO/cost/prices.json"; }
 # item REGION SECTION KEY FIELD: one field of one price of the refreshed table.
 item() { /usr/bin/python3 -c 'import json,sys; print(json.load(open(sys.argv[1]))["regions"][sys.argv[2]][sys.argv[3]]["items"][sys.argv[4]][sys.argv[5]])' "$TABLE" "$@"; }

@@ -135,6 +135,13 @@ aws() {
 sha256_b64() { openssl dgst -sha256 -binary "$1" | base64 -w0; }
 sha256_hex() { sha256sum "$1" | cut -d' ' -f1; }
 
+# odoo_base_version DB: the installed base module's version in DB (as the
+# odoo role): empty when Odoo is not initialised there, failing when DB is
+# no Odoo database at all.
+odoo_base_version() {
+	psql_as "$DB_USER" "$1" -tAc "SELECT latest_version FROM ir_module_module WHERE name = 'base' AND state = 'installed'"
+}
+
 # s3_put KEY FILE [PUT-OBJECT OPTIONS…]: uploads FILE with one PutObject,
 # SSE-KMS with the data key named explicitly and its SHA-256, which S3
 # checks against what it received; then HeadObject must show the size, the

@@ -57,7 +57,7 @@ server_major=$((server_num / 10000))
 ((client_major >= server_major)) ||
 	die "$pg_dump_version cannot dump PostgreSQL $server_major: install the PostgreSQL $server_major client (odoo_system_packages: postgresql-client-$server_major)"
 server_version="$(psql_as "$DB_USER" "$DB_NAME" -tAc 'SHOW server_version')"
-base_version="$(psql_as "$DB_USER" "$DB_NAME" -tAc "SELECT latest_version FROM ir_module_module WHERE name = 'base' AND state = 'installed'")" ||
+base_version="$(odoo_base_version "$DB_NAME")" ||
 	die "$DB_NAME has no ir_module_module: not an Odoo database"
 [[ -n "$base_version" ]] || die "$DB_NAME: the base module is not installed: not an initialised Odoo database"
 

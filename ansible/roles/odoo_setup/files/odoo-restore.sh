@@ -192,7 +192,7 @@ want_tables="$(jq -r .postgresql.tables "$work/manifest.json")"
 got_tables="$(psql_as "$DB_USER" "$new_db" -tAc "SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
 	WHERE c.relkind = 'r' AND n.nspname NOT IN ('pg_catalog', 'information_schema') AND n.nspname NOT LIKE 'pg_toast%'")"
 [[ "$got_tables" == "$want_tables" ]] || die "$new_db has $got_tables tables, the dump $want_tables"
-base="$(psql_as "$DB_USER" "$new_db" -tAc "SELECT latest_version FROM ir_module_module WHERE name = 'base' AND state = 'installed'")"
+base="$(odoo_base_version "$new_db")"
 [[ -n "$base" ]] || die "$new_db has no installed base module: not an Odoo database"
 log "$new_db: $got_tables tables, base $base"
 

@@ -105,7 +105,7 @@ func New(scope constructs.Construct, id string, p Props) *Backup {
 		RecoveryPointTags: &map[string]*string{"Project": jsii.String(i.Project), "Environment": jsii.String(i.Env)},
 	}
 	if cp := p.Copy; cp != nil {
-		b.CopyVaultArn = copyVault(c, i, cp, p)
+		b.CopyVaultArn = copyVault(c, i, p, lifecycle)
 		rule.CopyAction = []backupplan.BackupPlanRuleCopyAction{{
 			DestinationVaultArn: jsii.String(b.CopyVaultArn),
 			Lifecycle:           &backupplan.BackupPlanRuleCopyActionLifecycle{DeleteAfter: jsii.Number(float64(p.RetentionDays))},
@@ -161,8 +161,10 @@ func lock(scope constructs.Construct, id string, vault *string, provider cdktf.T
 	})
 }
 
-// copyVault creates the copy region's key and vault, and returns the vault ARN.
-func copyVault(c constructs.Construct, i envinfo.Info, cp *Copy, p Props) string {
+// copyVault creates the copy region's (p.Copy) key and vault, with the
+// primary vault's lifecycle, and returns the vault ARN.
+func copyVault(c constructs.Construct, i envinfo.Info, p Props, lifecycle *cdktf.TerraformResourceLifecycle) string {
+	cp := p.Copy
 	there := i
 	there.Region = cp.Region
 	key := encryption.NewKey(c, encryption.KeyProps{
@@ -177,10 +179,6 @@ func copyVault(c constructs.Construct, i envinfo.Info, cp *Copy, p Props) string
 		PreventDestroy: p.Protected,
 		Provider:       cp.Provider,
 	})
-	var lifecycle *cdktf.TerraformResourceLifecycle
-	if p.Protected {
-		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
-	}
 	name := i.Name("backup-copy")
 	vault := backupvault.NewBackupVault(c, jsii.String("copy-vault"), &backupvault.BackupVaultConfig{
 		Name:         jsii.String(name),

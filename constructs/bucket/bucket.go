@@ -49,14 +49,12 @@ type Props struct {
 	// deny. Default: none.
 	ExtraStatements []policy.Statement
 	// PreventDestroy makes Terraform refuse to destroy the bucket (state,
-	// backups). Default: false.
+	// production's data). Without it the bucket is force_destroy: `terraform
+	// destroy` empties it (every version and delete marker) first, since
+	// DeleteBucket fails BucketNotEmpty otherwise (provider
+	// internal/service/s3/bucket.go), so dev and staging survive destroy and
+	// re-deploy. Default: false.
 	PreventDestroy bool
-	// ForceDestroy lets `terraform destroy` empty the bucket (every version
-	// and delete marker) first; without it, DeleteBucket fails
-	// BucketNotEmpty (provider internal/service/s3/bucket.go). For dev and
-	// staging, which must survive destroy and re-deploy; never with
-	// PreventDestroy. Default: false.
-	ForceDestroy bool
 	// Tags are added to the bucket. Default: a Name tag.
 	Tags map[string]string
 }
@@ -134,12 +132,9 @@ func New(scope constructs.Construct, id string, p Props) Bucket {
 	if p.PreventDestroy {
 		lifecycle = &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(true)}
 	}
-	if p.PreventDestroy && p.ForceDestroy {
-		panic("bucket " + p.Name + ": PreventDestroy and ForceDestroy contradict each other")
-	}
 	b := s3bucket.NewS3Bucket(c, jsii.String("bucket"), &s3bucket.S3BucketConfig{
 		Bucket:       jsii.String(p.Name),
-		ForceDestroy: jsii.Bool(p.ForceDestroy),
+		ForceDestroy: jsii.Bool(!p.PreventDestroy),
 		Tags:         &tags,
 		Lifecycle:    lifecycle,
 	})

@@ -231,7 +231,6 @@ func New(scope constructs.Construct, id string, p Props) *Edge {
 		Info:                  i,
 		Name:                  logBucket,
 		Label:                 "AccessLogs",
-		ForceDestroy:          !p.DeletionProtection,
 		PreventDestroy:        p.DeletionProtection,
 		ExpireAfterDays:       p.LogRetentionDays,
 		NoncurrentVersionDays: 7,

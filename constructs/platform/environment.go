@@ -298,7 +298,6 @@ func (e *EnvironmentStack) buildDataTier() {
 			KMSKeyArn:             e.Keys.Data.Arn,
 			NoncurrentVersionDays: 30,
 			PreventDestroy:        sc.DeletionProtection,
-			ForceDestroy:          !sc.DeletionProtection,
 			Tags:                  map[string]string{"Purpose": "Flux weights and LoRA adapters"},
 		}),
 		"backups": bucket.New(stack, "backup-bucket", bucket.Props{
@@ -310,7 +309,6 @@ func (e *EnvironmentStack) buildDataTier() {
 			ExpireAfterDays:       sc.BackupBucketRetentionDays,
 			TransitionToIADays:    cfg.Storage.BackupTransitionToIADays,
 			PreventDestroy:        sc.DeletionProtection,
-			ForceDestroy:          !sc.DeletionProtection,
 			Tags:                  map[string]string{"Purpose": "Odoo database dumps and filestore archives"},
 		}),
 	}
@@ -321,8 +319,9 @@ func (e *EnvironmentStack) buildDataTier() {
 		KMSKeyArn:             e.Keys.Data.Arn,
 		NoncurrentVersionDays: 1,
 		ExpireAfterDays:       1,
-		ForceDestroy:          true, // a day's staging area, never data
-		Tags:                  map[string]string{"Purpose": "Ansible file transfer over Session Manager (community.aws.aws_ssm)"},
+		// A day's staging area, never data: destroyed with its environment.
+		PreventDestroy: false,
+		Tags:           map[string]string{"Purpose": "Ansible file transfer over Session Manager (community.aws.aws_ssm)"},
 	})
 }
 

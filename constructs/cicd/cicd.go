@@ -46,6 +46,8 @@ import (
 
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/policy"
+	"github.com/influencegen/infrastructure/constructs/registry"
+	"github.com/influencegen/infrastructure/constructs/secrets"
 )
 
 // GitHubOIDC is the issuer of GitHub Actions tokens.
@@ -478,7 +480,7 @@ func newPlanRole(c constructs.Construct, p Props, env Environment, trust func(..
 		PolicyArn: jsii.String("arn:" + i.Partition + ":iam::aws:policy/ReadOnlyAccess"),
 	})
 	stateObject := bucketArn + "/" + env.StateKey
-	secrets := fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s/%s/*", i.Partition, env.Region, i.AccountID, i.Project, env.Name)
+	ownSecrets := fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s/%s/*", i.Partition, env.Region, i.AccountID, i.Project, env.Name)
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("plan-"+env.Name+"-policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name: jsii.String("plan-" + env.Name),
 		Role: role.Id(),
@@ -491,7 +493,7 @@ func newPlanRole(c constructs.Construct, p Props, env Environment, trust func(..
 				Resources: []string{stateKeyArn},
 				Condition: stateKeyAlias,
 			},
-			policy.Allow("RefreshOwnSecrets", []string{"secretsmanager:GetSecretValue"}, []string{secrets}),
+			policy.Allow("RefreshOwnSecrets", []string{"secretsmanager:GetSecretValue"}, []string{ownSecrets}),
 			policy.Allow("GenerateRandomPassword", []string{"secretsmanager:GetRandomPassword"}, []string{"*"}),
 			{
 				Sid:       "DecryptOwnSecretsViaSecretsManager",
@@ -510,7 +512,7 @@ func newPlanRole(c constructs.Construct, p Props, env Environment, trust func(..
 			},
 		}},
 			notResourceDeny{"NoObjectReadsButOwnState", []string{"s3:GetObject*"}, []string{stateObject}},
-			notResourceDeny{"NoOtherSecretValues", []string{"secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"}, []string{secrets}},
+			notResourceDeny{"NoOtherSecretValues", []string{"secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"}, []string{ownSecrets}},
 		)),
 	})
 	return *role.Arn()
@@ -598,7 +600,7 @@ func boundaryDocument(i envinfo.Info, env Environment, others []string, stateBuc
 			arn("logs", "*", "log-group:RDS*"),
 		}),
 		policy.Allow("DescribeLogGroups", []string{"logs:DescribeLogGroups"}, []string{arn("logs", "*", "log-group:*")}),
-		policy.Allow("ReadOwnSecrets", []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, []string{
+		policy.Allow("ReadOwnSecrets", secrets.ReadActions, []string{
 			arn("secretsmanager", "*", fmt.Sprintf("secret:%s/%s/*", i.Project, env.Name)),
 		}),
 		policy.Allow("UseKeys", []string{
@@ -615,7 +617,7 @@ func boundaryDocument(i envinfo.Info, env Environment, others []string, stateBuc
 		policy.Allow("MountFileSystems", []string{
 			"elasticfilesystem:ClientMount", "elasticfilesystem:ClientWrite", "elasticfilesystem:ClientRootAccess",
 		}, []string{arn("elasticfilesystem", "*", "file-system/*")}),
-		policy.Allow("PullImages", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, []string{
+		policy.Allow("PullImages", registry.PullActions, []string{
 			arn("ecr", "*", "repository/"+i.Project+"/*"),
 		}),
 		{

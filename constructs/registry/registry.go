@@ -93,12 +93,16 @@ func New(scope constructs.Construct, id string, p Props) []Repository {
 	return out
 }
 
+// PullActions are the layer reads a pull needs on a repository (GrantPull;
+// the deploy roles' permissions boundary allows no more).
+var PullActions = []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}
+
 // GrantPull returns the statements that let a role pull images from the
 // repositories: the registry login (GetAuthorizationToken has no resource
 // ARN) and the layer reads on these repositories only.
 func GrantPull(repositoryArns ...string) []policy.Statement {
 	return []policy.Statement{
 		policy.Allow("EcrLogin", []string{"ecr:GetAuthorizationToken"}, []string{"*"}),
-		policy.Allow("PullImages", []string{"ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer", "ecr:BatchCheckLayerAvailability"}, repositoryArns),
+		policy.Allow("PullImages", PullActions, repositoryArns),
 	}
 }

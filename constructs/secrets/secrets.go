@@ -73,11 +73,15 @@ func (s Secret) OutputKey() string { return OutputKey(s.Name) }
 // OutputKey is the secret_arns output key of a secret name.
 func OutputKey(name string) string { return strings.NewReplacer("/", "_", "-", "_").Replace(name) }
 
+// ReadActions are what reading a secret takes (GrantRead; the deploy roles'
+// permissions boundary allows no more).
+var ReadActions = []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}
+
 // GrantRead returns the statements that let a role read the secret and
 // decrypt it, through Secrets Manager only.
 func (s Secret) GrantRead() []policy.Statement {
 	return []policy.Statement{
-		policy.Allow("ReadSecrets", []string{"secretsmanager:GetSecretValue", "secretsmanager:DescribeSecret"}, []string{s.Arn}),
+		policy.Allow("ReadSecrets", ReadActions, []string{s.Arn}),
 		{
 			Sid:       "DecryptSecrets",
 			Actions:   []string{"kms:Decrypt"},

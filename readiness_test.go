@@ -2,7 +2,7 @@ package main
 
 import (
 	"os"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -39,19 +39,9 @@ func TestReviewTableCoversEveryType(t *testing.T) {
 			}
 		}
 	}
-	sort.Strings(missing)
-	missing = dedupe(missing)
+	slices.Sort(missing)
+	missing = slices.Compact(missing)
 	if len(missing) > 0 {
 		t.Errorf("docs/deploy-readiness.md has no review row for:\n  %s", strings.Join(missing, "\n  "))
 	}
-}
-
-func dedupe(s []string) []string {
-	var out []string
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
-	}
-	return out
 }

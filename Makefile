@@ -28,12 +28,12 @@ synth: deps-synth ## validate, then synthesize every stack into cdktf.out/stacks
 	npx cdktf synth
 	@ls -1 cdktf.out/stacks
 
-plan: synth ## terraform validate + an offline plan of every stack, with the real provider
-	go run . plan
+plan: ## the Terraform tier: validate + offline plan of every stack with the real provider, the day-2 scenarios, the harness's error classes
+	go test -tags terraform -count=1 -v -run '^TestTerraform' ./e2etest ./internal/plan
 
-test: deps test-go test-python test-scripts test-ansible ## run every test
+test: deps test-go plan test-python test-scripts test-ansible ## run every test
 
-test-go: ## Go: snapshots, parity proof, property and policy tests
+test-go: ## Go, the fast inner loop (no Terraform, no services): snapshots, parity proof, property and policy tests
 	go test ./...
 
 test-python: ## model server app (fake GPU stack, the image's web stack in a Debian 13 root), Dockerfile lint, their tests

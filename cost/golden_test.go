@@ -14,13 +14,13 @@ import (
 // stack is a synthesized stack's resources: type → logical name → body.
 type stack map[string]map[string]map[string]any
 
-// golden reads an environment's golden stack, testdata/<env>-stack.json,
+// golden reads an environment's golden stack, e2etest/testdata/<env>-stack.json,
 // which TestSnapshots in the root package keeps equal to what the
 // constructs synthesize: checking the counts against it checks them
 // against the constructs without synthesizing here.
 func golden(t *testing.T, e environments.ParityConfig) stack {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "testdata", e.StackName()+".json"))
+	b, err := os.ReadFile(filepath.Join("..", "e2etest", "testdata", e.StackName()+".json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -16,10 +16,6 @@ import (
 // BootstrapStackName is the stack that creates the state bucket.
 const BootstrapStackName = "state-bootstrap"
 
-// RequiredTerraform is the Terraform version constraint of every stack:
-// 1.10 brought S3-native state locking (use_lockfile).
-const RequiredTerraform = ">= 1.10"
-
 // Build adds every stack to app. The configuration must already have passed
 // environments.Validate: Build trusts it.
 func Build(app constructs.Construct, a environments.Account, envs []environments.ParityConfig) {
@@ -40,12 +36,14 @@ func StackNames(envs []environments.ParityConfig) []string {
 }
 
 // stackBase creates a stack with the AWS provider every stack shares:
-// region, default tags, the allowed-account guard and the Terraform version
-// constraint.
+// region, default tags, the allowed-account guard, the exact provider
+// version (environments.AWSProviderVersion; the bindings would write their
+// own 5.88.0) and the Terraform version constraint.
 func stackBase(scope constructs.Construct, name, region, environment string, a environments.Account) cdktf.TerraformStack {
 	stack := cdktf.NewTerraformStack(scope, jsii.String(name))
 	awsProvider(stack, "aws", "", region, environment, a)
-	stack.AddOverride(jsii.String("terraform.required_version"), jsii.String(RequiredTerraform))
+	stack.AddOverride(jsii.String("terraform.required_providers.aws.version"), jsii.String(environments.AWSProviderVersion))
+	stack.AddOverride(jsii.String("terraform.required_version"), jsii.String(environments.RequiredTerraform))
 	return stack
 }
 

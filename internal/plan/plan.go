@@ -19,9 +19,8 @@
 //
 // It works in a scratch directory and never edits cdktf.out: each stack's
 // cdk.tf.json is copied next to an override file that replaces its S3
-// backend with a local one (and, when the provider mirror holds a newer 5.x
-// than the bindings' pinned version, widens the provider constraint there
-// only, and says so).
+// backend with a local one. The provider is the exact version the stack
+// requires, from the mirror or the registry.
 package plan
 
 import (
@@ -35,6 +34,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"runtime"
 	"slices"
 	"sort"
@@ -81,23 +81,39 @@ type Options struct {
 	Scenarios map[string][]Scenario
 }
 
-// Scenario is a day-2 operation planned against an existing deployment:
-// the stack is first "applied" with a mock of the provider (so every
-// resource exists in a state, with well-formed computed values), then
-// planned with the real provider, offline, without refreshing, replacing
-// the named resources — the runbook's `-replace`. The plan of the
-// operation shows what the real provider would replace with them.
+// Scenario is a change planned against an existing deployment: the stack
+// is first "applied" with a mock of the provider (so every resource exists
+// in a state, with well-formed computed values), then planned with the
+// real provider, offline, without refreshing, replacing the named
+// resources (the runbook's `-replace`) and with the arguments in Override
+// changed. Every scenario of a stack plans against the same deployment,
+// in one `terraform test`, so a stack is initialised and deployed once.
+//
+// Override is how a test plants a change in the code without a second
+// copy of the stack: the harness sets each overridden argument to
+// `var.scenario == "<Name>" ? <value> : <the stack's own value>`, so the
+// deployment and every other scenario see the stack as synthesized.
 type Scenario struct {
-	// Name names the run; its plan is Result.Plans[Name].
+	// Name names the run; its plan is Result.Plans[Name]. It must be a
+	// Terraform identifier and not "plan", "certificates" or "deployed".
 	Name string
 	// Replace are the addresses to replace, e.g. "aws_instance.ai_server-1_32C6CC3B".
+	// Default: none.
 	Replace []string
+	// Override changes top-level arguments of resources in this run only:
+	// address ("aws_ebs_volume.ai_model-volume-1_ABCD") → argument → value
+	// in Terraform JSON syntax (a literal, or a "${…}" expression).
+	// Default: none.
+	Override map[string]map[string]any
 }
 
 // Result is the outcome for one stack.
 type Result struct {
 	// Stack is the stack name.
 	Stack string
+	// ProviderVersion is the hashicorp/aws version `terraform init`
+	// installed ("" when init did not run).
+	ProviderVersion string
 	// Validated is true when `terraform validate` passed.
 	Validated bool
 	// Planned is the number of resource instances the plan creates, updates
@@ -119,8 +135,6 @@ func (r Result) OK() bool { return r.Err == "" }
 type Setup struct {
 	// Source is "mirror <dir>" or "registry (plugin cache <dir>)".
 	Source string
-	// Notes are remarks for the reader, e.g. a widened provider constraint.
-	Notes []string
 }
 
 // Run checks every stack and returns one result per stack, in name order.
@@ -171,7 +185,6 @@ func Run(ctx context.Context, o Options) (Setup, []Result, error) {
 	}
 
 	results := make([]Result, len(names))
-	notes := make([][]string, len(names))
 	sem := make(chan struct{}, o.Parallel)
 	var wg sync.WaitGroup
 	for n, name := range names {
@@ -180,19 +193,10 @@ func Run(ctx context.Context, o Options) (Setup, []Result, error) {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[n], notes[n] = checkStack(ctx, o, env, mirrorVersions, name)
+			results[n] = checkStack(ctx, o, env, mirrorVersions, name)
 		}()
 	}
 	wg.Wait()
-	seen := map[string]bool{}
-	for _, ns := range notes {
-		for _, n := range ns {
-			if !seen[n] {
-				seen[n] = true
-				setup.Notes = append(setup.Notes, n)
-			}
-		}
-	}
 	return setup, results, nil
 }
 
@@ -282,13 +286,13 @@ func terraformEnv(o Options) ([]string, string, error) {
 }
 
 // checkStack runs init, validate and the offline plan of one stack.
-func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []string, name string) (Result, []string) {
+func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []string, name string) Result {
 	start := time.Now()
 	r := Result{Stack: name, Planned: -1}
-	fail := func(err error) (Result, []string) {
+	fail := func(err error) Result {
 		r.Err = err.Error()
 		r.Duration = time.Since(start)
-		return r, nil
+		return r
 	}
 	raw, err := os.ReadFile(filepath.Join(o.Outdir, "stacks", name, "cdk.tf.json"))
 	if err != nil {
@@ -302,7 +306,7 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 	if err := os.MkdirAll(filepath.Join(dir, "tests"), 0o755); err != nil {
 		return fail(err)
 	}
-	override, notes, err := overrideFile(stack, mirrorVersions)
+	override, err := overrideFile(stack, mirrorVersions)
 	if err != nil {
 		return fail(err)
 	}
@@ -321,11 +325,12 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 			return fail(err)
 		}
 		files["tests/scenarios.tftest.hcl"] = []byte(f)
-		defaults, err := defaultsOverride(stack)
+		defaults, err := scenarioOverride(stack, sc)
 		if err != nil {
 			return fail(err)
 		}
-		files["zz_defaults_override.tf.json"] = defaults
+		files["zz_scenario_override.tf.json"] = defaults
+		files["zz_scenario_variable.tf.json"] = []byte(scenarioVariable)
 	}
 	for n, c := range o.Extra {
 		files[n] = []byte(c)
@@ -356,6 +361,7 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		}
 		return fail(fmt.Errorf("validate: %s", msg))
 	}
+	r.ProviderVersion = lockedProvider(dir)
 	r.Validated = true
 	out, err = terraform(ctx, o.Terraform, dir, env, "test", "-json", "-verbose", "-no-color")
 	plans, planned, msg := testOutcome(out)
@@ -366,41 +372,58 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 	r.Duration = time.Since(start)
 	if msg != "" {
 		r.Err = "plan: " + msg
-		return r, notes
+		return r
 	}
 	r.Planned = planned
-	return r, notes
+	return r
 }
 
-// overrideFile replaces the stack's backend with a local one and, when the
-// mirror lacks the pinned provider version but has a newer 5.x, widens the
-// provider constraint (in the scratch copy only).
-func overrideFile(stack map[string]any, mirrorVersions []string) ([]byte, []string, error) {
+// overrideFile replaces the stack's backend with a local one. The stack's
+// provider version is planned as it is: when a mirror is used it must hold
+// exactly that version (a plan with another provider would prove nothing
+// about the one that deploys).
+func overrideFile(stack map[string]any, mirrorVersions []string) ([]byte, error) {
 	tfBlock := map[string]any{"backend": map[string]any{"local": map[string]any{"path": "terraform.tfstate"}}}
-	var notes []string
-	pinned := ""
-	if t, ok := stack["terraform"].(map[string]any); ok {
-		if rp, ok := t["required_providers"].(map[string]any); ok {
-			if aws, ok := rp["aws"].(map[string]any); ok {
-				pinned, _ = aws["version"].(string)
-			}
-		}
+	pinned := RequiredProvider(stack)
+	if pinned == "" {
+		return nil, fmt.Errorf("the stack requires no exact hashicorp/aws version (terraform.required_providers.aws.version): pin one, so that the provider planned is the provider deployed")
 	}
-	if pinned != "" && len(mirrorVersions) > 0 && !slices.Contains(mirrorVersions, pinned) {
-		newest := mirrorVersions[0]
-		pv, ok1 := parseVersion(pinned)
-		nv, ok2 := parseVersion(newest)
-		if !ok1 || !ok2 || nv[0] != pv[0] || versionLess(newest, pinned) {
-			return nil, nil, fmt.Errorf("the provider mirror has hashicorp/aws %s, not %s or a newer %d.x: add %s to the mirror or unset %s to use the registry",
-				strings.Join(mirrorVersions, ", "), pinned, pv[0], pinned, MirrorEnv)
-		}
-		constraint := fmt.Sprintf(">= %s, < %d.0.0", pinned, pv[0]+1)
-		tfBlock["required_providers"] = map[string]any{"aws": map[string]any{"source": "aws", "version": constraint}}
-		notes = append(notes, fmt.Sprintf("provider: the stacks pin hashicorp/aws %s (the bindings' version); the mirror has %s, so the check widens the constraint to %q in its scratch copy only", pinned, newest, constraint))
+	if len(mirrorVersions) > 0 && !slices.Contains(mirrorVersions, pinned) {
+		return nil, fmt.Errorf("the stack requires hashicorp/aws %s and the provider mirror has %s: add %s to the mirror (terraform providers mirror), or unset %s to install it from the registry",
+			pinned, strings.Join(mirrorVersions, ", "), pinned, MirrorEnv)
 	}
-	b, err := json.MarshalIndent(map[string]any{"terraform": tfBlock}, "", "  ")
-	return b, notes, err
+	return json.MarshalIndent(map[string]any{"terraform": tfBlock}, "", "  ")
 }
+
+// RequiredProvider returns the exact hashicorp/aws version a synthesized
+// stack requires, or "" when it requires none or a range.
+func RequiredProvider(stack map[string]any) string {
+	t, _ := stack["terraform"].(map[string]any)
+	rp, _ := t["required_providers"].(map[string]any)
+	aws, _ := rp["aws"].(map[string]any)
+	v, _ := aws["version"].(string)
+	if _, ok := parseVersion(v); !ok {
+		return ""
+	}
+	return v
+}
+
+// lockedProvider reads the hashicorp/aws version `terraform init` selected
+// from the dependency lock file it wrote in dir.
+func lockedProvider(dir string) string {
+	b, err := os.ReadFile(filepath.Join(dir, ".terraform.lock.hcl"))
+	if err != nil {
+		return ""
+	}
+	m := lockVersion.FindSubmatch(b)
+	if m == nil {
+		return ""
+	}
+	return string(m[1])
+}
+
+// lockVersion finds the version of hashicorp/aws in a dependency lock file.
+var lockVersion = regexp.MustCompile(`provider "registry\.terraform\.io/hashicorp/aws" \{\s*version\s*=\s*"([^"]+)"`)
 
 // testFile is the tests/plan.tftest.hcl of one stack: the stack's provider
 // configurations made offline, one override_data per data source, and a
@@ -477,9 +500,160 @@ func scenarioFile(stack map[string]any, scenarios []Scenario) (string, error) {
 	}
 	fmt.Fprintf(&b, "\nrun \"deployed\" {\n  command   = apply\n  providers = { %s }\n}\n", mocked)
 	for _, sc := range scenarios {
-		fmt.Fprintf(&b, "\nrun %q {\n  command = plan\n  plan_options {\n    refresh = false\n    replace = [%s]\n  }\n}\n", sc.Name, strings.Join(sc.Replace, ", "))
+		fmt.Fprintf(&b, "\nrun %q {\n  command = plan\n  variables {\n    scenario = %q\n  }\n  plan_options {\n    refresh = false\n    replace = [%s]\n  }\n}\n", sc.Name, sc.Name, strings.Join(sc.Replace, ", "))
 	}
 	return b.String(), nil
+}
+
+// scenarioVariable declares the variable that tells the runs apart: ""
+// in the deployment, a scenario's name in its plan.
+const scenarioVariable = `{
+  "variable": {
+    "scenario": {
+      "type": "string",
+      "default": "",
+      "description": "internal/plan: the scenario being planned (\"\" = the stack as synthesized)"
+    }
+  }
+}
+`
+
+// reservedRuns are the run names the harness writes itself.
+var reservedRuns = []string{"plan", "certificates", "deployed"}
+
+// scenarioOverride is the override file of a stack with scenarios:
+//   - providerDefaults written out where the stack leaves them out (see
+//     providerDefaults);
+//   - prevent_destroy off: `terraform test` destroys what its runs
+//     created, and prevent_destroy would refuse that teardown. A scenario
+//     that deletes a protected resource shows it as a delete action in
+//     its plan, which is what tests read;
+//   - each scenario's Override, behind var.scenario.
+func scenarioOverride(stack map[string]any, scenarios []Scenario) ([]byte, error) {
+	out := map[string]map[string]map[string]any{}
+	set := func(typ, name, arg string, v any) {
+		if out[typ] == nil {
+			out[typ] = map[string]map[string]any{}
+		}
+		if out[typ][name] == nil {
+			out[typ][name] = map[string]any{}
+		}
+		out[typ][name][arg] = v
+	}
+	resources, _ := stack["resource"].(map[string]any)
+	for typ, defaults := range providerDefaults {
+		named, _ := resources[typ].(map[string]any)
+		for name, r := range named {
+			attrs, _ := r.(map[string]any)
+			for k, v := range defaults {
+				if _, given := attrs[k]; !given {
+					set(typ, name, k, v)
+				}
+			}
+		}
+	}
+	for typ, named := range resources {
+		for name, r := range named.(map[string]any) {
+			if lc, ok := r.(map[string]any)["lifecycle"].(map[string]any); ok && lc["prevent_destroy"] == true {
+				set(typ, name, "lifecycle", map[string]any{"prevent_destroy": false})
+			}
+		}
+	}
+	// address → argument → scenario → value, so that two scenarios that
+	// override one argument nest their conditions.
+	planted := map[string]map[string]map[string]any{}
+	for _, sc := range scenarios {
+		if !hclIdentifier.MatchString(sc.Name) || slices.Contains(reservedRuns, sc.Name) {
+			return nil, fmt.Errorf("scenario %q: a name must be a Terraform identifier other than %s", sc.Name, strings.Join(reservedRuns, ", "))
+		}
+		for addr, args := range sc.Override {
+			typ, name, ok := strings.Cut(addr, ".")
+			r, found := resources[typ].(map[string]any)[name].(map[string]any)
+			if !ok || !found {
+				return nil, fmt.Errorf("scenario %s: no resource %s in the stack", sc.Name, addr)
+			}
+			for arg, v := range args {
+				if arg == "lifecycle" || arg == "count" || arg == "for_each" || arg == "provider" || arg == "depends_on" {
+					return nil, fmt.Errorf("scenario %s: %s.%s is a meta-argument; Override changes arguments only", sc.Name, addr, arg)
+				}
+				if _, isMap := r[arg].(map[string]any); isMap {
+					return nil, fmt.Errorf("scenario %s: %s.%s is a block; Override changes arguments only", sc.Name, addr, arg)
+				}
+				if planted[addr] == nil {
+					planted[addr] = map[string]map[string]any{}
+				}
+				if planted[addr][arg] == nil {
+					planted[addr][arg] = map[string]any{}
+				}
+				planted[addr][arg][sc.Name] = v
+			}
+		}
+	}
+	for _, addr := range sortedKeys(planted) {
+		typ, name, _ := strings.Cut(addr, ".")
+		r := resources[typ].(map[string]any)[name].(map[string]any)
+		for _, arg := range sortedKeys(planted[addr]) {
+			expr, err := hclValue(r[arg])
+			if err != nil {
+				return nil, fmt.Errorf("%s.%s: %w", addr, arg, err)
+			}
+			bySc := planted[addr][arg]
+			for _, scName := range slices.Backward(sortedKeys(bySc)) {
+				v, err := hclValue(bySc[scName])
+				if err != nil {
+					return nil, fmt.Errorf("scenario %s: %s.%s: %w", scName, addr, arg, err)
+				}
+				expr = fmt.Sprintf("var.scenario == %q ? %s : %s", scName, v, expr)
+			}
+			set(typ, name, arg, "${"+expr+"}")
+		}
+	}
+	return json.MarshalIndent(map[string]any{"resource": out}, "", "  ")
+}
+
+// hclIdentifier is a Terraform identifier (what a run block may be named).
+var hclIdentifier = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_-]*$`)
+
+// hclValue turns a Terraform JSON value into an HCL expression: a string
+// that is one "${…}" interpolation is its expression, any other string a
+// template, a number, bool or null itself, a list or object each element
+// so. (Terraform JSON syntax, "Expression Mapping".)
+func hclValue(v any) (string, error) {
+	switch v := v.(type) {
+	case nil:
+		return "null", nil
+	case bool, float64, int:
+		return fmt.Sprint(v), nil
+	case string:
+		if strings.HasPrefix(v, "${") && strings.HasSuffix(v, "}") && strings.Count(v, "${") == 1 {
+			return "(" + v[2:len(v)-1] + ")", nil
+		}
+		b, _ := json.Marshal(v) // a JSON string is an HCL quoted template
+		return string(b), nil
+	case []any:
+		parts := make([]string, len(v))
+		for i, e := range v {
+			s, err := hclValue(e)
+			if err != nil {
+				return "", err
+			}
+			parts[i] = s
+		}
+		return "[" + strings.Join(parts, ", ") + "]", nil
+	case map[string]any:
+		var parts []string
+		for _, k := range sortedKeys(v) {
+			s, err := hclValue(v[k])
+			if err != nil {
+				return "", err
+			}
+			kb, _ := json.Marshal(k)
+			parts = append(parts, string(kb)+" = "+s)
+		}
+		return "{" + strings.Join(parts, ", ") + "}", nil
+	default:
+		return "", fmt.Errorf("value %v (%T) has no Terraform JSON form", v, v)
+	}
 }
 
 // offline writes the stack's provider configurations, made offline, and
@@ -526,35 +700,6 @@ func offline(b *strings.Builder, stack map[string]any) error {
 		}
 	}
 	return nil
-}
-
-// defaultsOverride writes providerDefaults out for every resource of the
-// stack that leaves them out (see providerDefaults).
-func defaultsOverride(stack map[string]any) ([]byte, error) {
-	out := map[string]any{}
-	resources, _ := stack["resource"].(map[string]any)
-	for typ, defaults := range providerDefaults {
-		named, _ := resources[typ].(map[string]any)
-		for name, r := range named {
-			attrs, _ := r.(map[string]any)
-			set := map[string]any{}
-			for k, v := range defaults {
-				if _, given := attrs[k]; !given {
-					set[k] = v
-				}
-			}
-			if len(set) == 0 {
-				continue
-			}
-			byType, _ := out[typ].(map[string]any)
-			if byType == nil {
-				byType = map[string]any{}
-				out[typ] = byType
-			}
-			byType[name] = set
-		}
-	}
-	return json.MarshalIndent(map[string]any{"resource": out}, "", "  ")
 }
 
 // terraform runs one terraform command in dir.
@@ -693,9 +838,6 @@ func lastLines(out []byte, n int) string {
 // Write prints the report: one line per stack, and the setup notes.
 func Write(w io.Writer, setup Setup, results []Result) {
 	fmt.Fprintf(w, "terraform validate and plan (real provider, offline, data sources from fixtures) of %d stack(s); provider from %s\n", len(results), setup.Source)
-	for _, n := range setup.Notes {
-		fmt.Fprintf(w, "note: %s\n", n)
-	}
 	width := 0
 	for _, r := range results {
 		width = max(width, len(r.Stack))
@@ -712,7 +854,11 @@ func Write(w io.Writer, setup Setup, results []Result) {
 		case r.Validated:
 			plan = "plan FAILED"
 		}
-		fmt.Fprintf(w, "  %-*s  %-15s  %-24s  %5.1fs\n", width, r.Stack, validate, plan, r.Duration.Seconds())
+		provider := "aws -"
+		if r.ProviderVersion != "" {
+			provider = "aws " + r.ProviderVersion
+		}
+		fmt.Fprintf(w, "  %-*s  %-11s  %-15s  %-24s  %5.1fs\n", width, r.Stack, provider, validate, plan, r.Duration.Seconds())
 		if !r.OK() {
 			fmt.Fprintf(w, "      %s\n", r.Err)
 		}

@@ -1,10 +1,8 @@
 package plan
 
 import (
-	"context"
 	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,103 +10,32 @@ import (
 	_ "github.com/influencegen/infrastructure/internal/golden" // -update is a known flag
 )
 
-// requireTerraform skips when terraform is not installed, unless CI asks
-// for it (INFLUENCEGEN_REQUIRE_TERRAFORM=1), where a skip would hide a gap.
-func requireTerraform(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		if os.Getenv("INFLUENCEGEN_REQUIRE_TERRAFORM") != "" {
-			t.Fatal("terraform is not on PATH and INFLUENCEGEN_REQUIRE_TERRAFORM is set")
-		}
-		t.Skip("terraform is not on PATH: the harness tests need Terraform ≥ 1.10")
-	}
-}
-
-// TestHarnessRejectsEachErrorClass proves the harness can fail: one fixture
-// stack per class of error Terraform finds only by evaluating the JSON, each
-// rejected with Terraform's own message, and a valid fixture that passes.
-func TestHarnessRejectsEachErrorClass(t *testing.T) {
-	requireTerraform(t)
-	cases := []struct {
-		stack     string
-		validated bool   // validate passes; the plan must fail (or pass, for "valid")
-		message   string // Terraform's own words
-	}{
-		{"valid", true, ""},
-		// A list of objects where a list of strings is required: the
-		// certificate validation bug this harness found in constructs/edge.
-		{"wrong-type", true, `Inappropriate value for attribute "validation_record_fqdns": element 0: string required`},
-		{"missing-attribute", false, `Unsupported attribute: This object has no argument, nested block, or exported attribute named "topic_arn"`},
-		{"unknown-for-each", true, `Invalid for_each argument: The "for_each" set includes values derived from resource attributes that cannot be determined until apply`},
-		// Keys from a value the real provider knows only in part at plan
-		// (domain names yes, records no): tolist() of that set is unknown.
-		// A mock provider cannot tell this form from the working one.
-		{"partly-known-for-each", true, `Invalid for_each argument: The "for_each" map includes keys derived from resource attributes that cannot be determined until apply`},
-		{"missing-required", false, `Missing required argument: The argument "endpoint" is required`},
-		{"unknown-argument", false, `No argument or block type is named "encrypted"`},
-		// The provider's own validator (name ≤ 32 characters) on a value
-		// an expression builds.
-		{"validator", false, `"name" cannot be longer than 32 characters`},
-	}
-	_, results, err := Run(context.Background(), Options{Outdir: "testdata"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	byStack := map[string]Result{}
-	for _, r := range results {
-		byStack[r.Stack] = r
-	}
-	for _, c := range cases {
-		t.Run(c.stack, func(t *testing.T) {
-			r, ok := byStack[c.stack]
-			if !ok {
-				t.Fatalf("no result for fixture %s", c.stack)
-			}
-			if r.Validated != c.validated {
-				t.Errorf("validated = %v, want %v (err: %s)", r.Validated, c.validated, r.Err)
-			}
-			if c.message == "" {
-				if !r.OK() || r.Planned != 3 {
-					t.Errorf("valid fixture: err %q, planned %d (want 3)", r.Err, r.Planned)
-				}
-				return
-			}
-			if r.OK() {
-				t.Fatalf("Terraform accepted the fixture; want %q", c.message)
-			}
-			if !strings.Contains(r.Err, c.message) {
-				t.Errorf("error %q\ndoes not contain Terraform's %q", r.Err, c.message)
-			}
-		})
-	}
-	if len(results) != len(cases) {
-		t.Errorf("%d fixtures under testdata/stacks, %d cases: give every fixture a case", len(results), len(cases))
-	}
-}
-
 // TestOverrideFile: the backend is always replaced by a local one; the
-// provider constraint is widened only when the mirror lacks the pinned
-// version but has a newer one of the same major version.
+// provider is the stack's exact version, which a mirror must hold: no
+// other version is planned in its place.
 func TestOverrideFile(t *testing.T) {
-	stack := map[string]any{"terraform": map[string]any{
-		"backend":            map[string]any{"s3": map[string]any{"bucket": "b"}},
-		"required_providers": map[string]any{"aws": map[string]any{"source": "aws", "version": "5.88.0"}},
-	}}
+	stack := func(version string) map[string]any {
+		return map[string]any{"terraform": map[string]any{
+			"backend":            map[string]any{"s3": map[string]any{"bucket": "b"}},
+			"required_providers": map[string]any{"aws": map[string]any{"source": "aws", "version": version}},
+		}}
+	}
 	cases := []struct {
 		name    string
+		version string
 		mirror  []string
-		widened string
 		err     string
 	}{
-		{"registry", nil, "", ""},
-		{"mirror has the pin", []string{"5.100.0", "5.88.0"}, "", ""},
-		{"mirror has a newer 5.x", []string{"5.100.0"}, ">= 5.88.0, < 6.0.0", ""},
-		{"mirror has only 6.x", []string{"6.0.0"}, "", "not 5.88.0 or a newer 5.x"},
-		{"mirror has only an older 5.x", []string{"5.80.0"}, "", "not 5.88.0 or a newer 5.x"},
+		{"registry", "5.100.0", nil, ""},
+		{"mirror has the pin", "5.100.0", []string{"5.100.0", "5.88.0"}, ""},
+		{"mirror has only a newer 5.x", "5.88.0", []string{"5.100.0"}, "requires hashicorp/aws 5.88.0 and the provider mirror has 5.100.0"},
+		{"mirror has only an older 5.x", "5.100.0", []string{"5.80.0"}, "requires hashicorp/aws 5.100.0 and the provider mirror has 5.80.0"},
+		{"a range, not a version", ">= 5.88.0", nil, "requires no exact hashicorp/aws version"},
+		{"no version", "", nil, "requires no exact hashicorp/aws version"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
-			b, notes, err := overrideFile(stack, c.mirror)
+			b, err := overrideFile(stack(c.version), c.mirror)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("err = %v, want %q", err, c.err)
@@ -119,26 +46,44 @@ func TestOverrideFile(t *testing.T) {
 				t.Fatal(err)
 			}
 			var o struct {
-				Terraform struct {
-					Backend           map[string]any `json:"backend"`
-					RequiredProviders map[string]struct {
-						Version string `json:"version"`
-					} `json:"required_providers"`
-				} `json:"terraform"`
+				Terraform map[string]map[string]any `json:"terraform"`
 			}
 			if err := json.Unmarshal(b, &o); err != nil {
 				t.Fatal(err)
 			}
-			if _, ok := o.Terraform.Backend["local"]; !ok || len(o.Terraform.Backend) != 1 {
-				t.Errorf("backend = %v, want local only", o.Terraform.Backend)
+			if _, ok := o.Terraform["backend"]["local"]; !ok || len(o.Terraform["backend"]) != 1 {
+				t.Errorf("backend = %v, want local only", o.Terraform["backend"])
 			}
-			if got := o.Terraform.RequiredProviders["aws"].Version; got != c.widened {
-				t.Errorf("constraint = %q, want %q", got, c.widened)
-			}
-			if (c.widened != "") != (len(notes) == 1) {
-				t.Errorf("notes = %v: a widened constraint must be reported, and only then", notes)
+			if _, ok := o.Terraform["required_providers"]; ok || len(o.Terraform) != 1 {
+				t.Errorf("override = %s: it must not touch the provider requirement", b)
 			}
 		})
+	}
+}
+
+// TestLockedProvider reads the version init wrote in the dependency lock
+// file, as `terraform init` writes it.
+func TestLockedProvider(t *testing.T) {
+	dir := t.TempDir()
+	if got := lockedProvider(dir); got != "" {
+		t.Errorf("no lock file: %q", got)
+	}
+	lock := `# This file is maintained automatically by "terraform init".
+# Manual edits may be lost in future updates.
+
+provider "registry.terraform.io/hashicorp/aws" {
+  version     = "5.100.0"
+  constraints = "5.100.0"
+  hashes = [
+    "h1:abc=",
+  ]
+}
+`
+	if err := os.WriteFile(filepath.Join(dir, ".terraform.lock.hcl"), []byte(lock), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if got := lockedProvider(dir); got != "5.100.0" {
+		t.Errorf("lockedProvider = %q, want 5.100.0", got)
 	}
 }
 
@@ -192,5 +137,58 @@ func TestTestFile(t *testing.T) {
 	stack["data"].(map[string]any)["aws_vpc"] = map[string]any{"v": map[string]any{}}
 	if _, err := testFile(stack); err == nil || !strings.Contains(err.Error(), "aws_vpc has no fixture") {
 		t.Errorf("a data source without a fixture: err = %v", err)
+	}
+}
+
+// TestScenarioOverride: prevent_destroy goes off, the provider defaults are
+// written out, and a planted argument takes its value in its own run only,
+// its stack's value in every other; bad scenarios are refused by name.
+func TestScenarioOverride(t *testing.T) {
+	stack := map[string]any{"resource": map[string]any{
+		"aws_ebs_volume": map[string]any{"v": map[string]any{
+			"availability_zone": "eu-central-1a", "size": 100.0,
+			"lifecycle": map[string]any{"prevent_destroy": true},
+		}},
+		"aws_vpc": map[string]any{"main": map[string]any{"cidr_block": "10.0.0.0/16"}},
+	}}
+	b, err := scenarioOverride(stack, []Scenario{
+		{Name: "bigger", Override: map[string]map[string]any{"aws_ebs_volume.v": {"size": 200}}},
+		{Name: "moved", Override: map[string]map[string]any{"aws_ebs_volume.v": {"size": 300, "availability_zone": "${aws_instance.s.availability_zone}"}}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var o struct {
+		Resource map[string]map[string]map[string]any `json:"resource"`
+	}
+	if err := json.Unmarshal(b, &o); err != nil {
+		t.Fatal(err)
+	}
+	v := o.Resource["aws_ebs_volume"]["v"]
+	if lc, _ := v["lifecycle"].(map[string]any); lc["prevent_destroy"] != false {
+		t.Errorf("prevent_destroy not turned off: %v", v["lifecycle"])
+	}
+	if got, want := v["size"], `${var.scenario == "bigger" ? 200 : var.scenario == "moved" ? 300 : 100}`; got != want {
+		t.Errorf("size = %v\nwant %v", got, want)
+	}
+	if got, want := v["availability_zone"], `${var.scenario == "moved" ? (aws_instance.s.availability_zone) : "eu-central-1a"}`; got != want {
+		t.Errorf("availability_zone = %v\nwant %v", got, want)
+	}
+	if got := o.Resource["aws_vpc"]["main"]["instance_tenancy"]; got != "default" {
+		t.Errorf("provider default not written out: instance_tenancy = %v", got)
+	}
+	for _, c := range []struct {
+		sc   Scenario
+		want string
+	}{
+		{Scenario{Name: "deployed"}, "a name must be a Terraform identifier other than"},
+		{Scenario{Name: "two words"}, "a name must be a Terraform identifier"},
+		{Scenario{Name: "x", Override: map[string]map[string]any{"aws_ebs_volume.w": {"size": 1}}}, "no resource aws_ebs_volume.w"},
+		{Scenario{Name: "x", Override: map[string]map[string]any{"aws_ebs_volume.v": {"count": 0}}}, "is a meta-argument"},
+		{Scenario{Name: "x", Override: map[string]map[string]any{"aws_ebs_volume.v": {"x": make(chan int)}}}, "has no Terraform JSON form"},
+	} {
+		if _, err := scenarioOverride(stack, []Scenario{c.sc}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%+v: err = %v, want %q", c.sc, err, c.want)
+		}
 	}
 }

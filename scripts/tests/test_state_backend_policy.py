@@ -2,7 +2,7 @@
 
 Terraform's S3 backend (the real one, in the Terraform binary on PATH) is
 pointed at a local S3 stand-in that enforces the IAM policy of one CI role,
-read from the synthesized shared stack (testdata/shared-stack.json, kept equal
+read from the synthesized shared stack (e2etest/testdata/shared-stack.json, kept equal
 to the synthesized stack by the Go snapshot test). The stand-in answers the
 S3 calls the backend makes and decides each one as IAM would for that policy:
 
@@ -44,8 +44,8 @@ import pytest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
-SHARED = os.path.join(REPO, "testdata", "shared-stack.json")
-DEV = os.path.join(REPO, "testdata", "dev-stack.json")
+SHARED = os.path.join(REPO, "e2etest", "testdata", "shared-stack.json")
+DEV = os.path.join(REPO, "e2etest", "testdata", "dev-stack.json")
 ACCOUNT = "123456789012"
 KEY_ID = "0000aaaa-bb11-cc22-dd33-eeeeeeeeeeee"
 

@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"os"
@@ -13,7 +13,7 @@ import (
 // resource and data-source type the stacks use, so a new type cannot ship
 // unreviewed.
 func TestReviewTableCoversEveryType(t *testing.T) {
-	b, err := os.ReadFile("docs/deploy-readiness.md")
+	b, err := os.ReadFile(repoFile("docs/deploy-readiness.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"fmt"
@@ -291,7 +291,7 @@ func secretNames(cfg environments.ParityConfig) map[string]bool {
 // writes nothing, and is explicitly denied every object but its state —
 // backups, models, Ansible transfers, load-balancer logs, other states.
 func TestPlanRoles(t *testing.T) {
-	workflow, err := os.ReadFile(".github/workflows/pull-request.yml")
+	workflow, err := os.ReadFile(repoFile(".github/workflows/pull-request.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -375,7 +375,7 @@ func TestCIPolicySizes(t *testing.T) {
 // TestSharedOutputsContract: the shared stack's outputs are the ones the
 // README documents and the workflows read.
 func TestSharedOutputsContract(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
+	readme, err := os.ReadFile(repoFile("README.md"))
 	if err != nil {
 		t.Fatal(err)
 	}

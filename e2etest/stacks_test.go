@@ -1,4 +1,4 @@
-package main
+package e2etest
 
 import (
 	"fmt"
@@ -8,13 +8,14 @@ import (
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/environments"
+	"github.com/influencegen/infrastructure/internal/plan"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
 
 func TestBackendAndProvider(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		tf := s["terraform"].(map[string]any)
-		if tf["required_version"] != platform.RequiredTerraform {
+		if tf["required_version"] != environments.RequiredTerraform {
 			t.Errorf("required_version = %v", tf["required_version"])
 		}
 		be := tf["backend"].(map[string]any)["s3"].(map[string]any)
@@ -216,4 +217,29 @@ func TestKMSKeys(t *testing.T) {
 			}
 		}
 	})
+}
+
+// TestProviderPinnedExactly: every stack requires exactly the hashicorp/aws
+// version that `make plan` plans with and a user's `terraform init`
+// installs (environments.AWSProviderVersion). A planted stack that
+// requires another version, or a range, is caught.
+func TestProviderPinnedExactly(t *testing.T) {
+	check := func(s map[string]any) error {
+		if got := plan.RequiredProvider(s); got != environments.AWSProviderVersion {
+			return fmt.Errorf("requires hashicorp/aws %q, want exactly %s (environments.AWSProviderVersion)", got, environments.AWSProviderVersion)
+		}
+		return nil
+	}
+	for _, name := range platform.StackNames(envs) {
+		if err := check(stacks[name]); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+	for _, planted := range []string{"5.88.0", "~> 5.100"} {
+		s := deepCopy(t, stacks["production-stack"])
+		s["terraform"].(map[string]any)["required_providers"].(map[string]any)["aws"].(map[string]any)["version"] = planted
+		if check(s) == nil {
+			t.Errorf("a stack requiring %q passed the check", planted)
+		}
+	}
 }

@@ -1,9 +1,8 @@
-package main
+package e2etest
 
 import (
 	"fmt"
-	"os"
-	"os/exec"
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -128,14 +127,7 @@ func checkSecureBucket(t *testing.T, s synth.Stack, prefix, keyRef string) (sse,
 	return sse, bucketPolicy
 }
 
-// requireTerraformHere skips a test that runs Terraform where there is none,
-// and fails it instead where INFLUENCEGEN_REQUIRE_TERRAFORM is set (CI).
-func requireTerraformHere(t *testing.T) {
-	t.Helper()
-	if _, err := exec.LookPath("terraform"); err != nil {
-		if os.Getenv("INFLUENCEGEN_REQUIRE_TERRAFORM") != "" {
-			t.Fatal("terraform is not on PATH and INFLUENCEGEN_REQUIRE_TERRAFORM is set")
-		}
-		t.Skip("terraform is not on PATH: install Terraform ≥ 1.10 to plan the stacks")
-	}
+// repoFile is a path in the repository: the tests run in e2etest/.
+func repoFile(parts ...string) string {
+	return filepath.Join(append([]string{".."}, parts...)...)
 }

@@ -1,13 +1,14 @@
-package main
+package e2etest
 
 import (
 	"fmt"
-	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
+
+	"github.com/influencegen/infrastructure/constructs/envinfo"
 
 	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/controls"

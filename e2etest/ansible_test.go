@@ -1,9 +1,8 @@
-package main
+package e2etest
 
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -21,7 +20,7 @@ import (
 func TestAnsibleInventoriesMatchEnvironments(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		name := cfg.Identity.Name
-		b, err := os.ReadFile(filepath.Join("ansible", "inventories", name, "aws_ec2.yml"))
+		b, err := os.ReadFile(repoFile("ansible", "inventories", name, "aws_ec2.yml"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -38,7 +37,7 @@ func TestAnsibleInventoriesMatchEnvironments(t *testing.T) {
 				t.Errorf("inventory lacks %q", want)
 			}
 		}
-		site, err := os.ReadFile(filepath.Join("ansible", "playbooks", "site.yml"))
+		site, err := os.ReadFile(repoFile("ansible", "playbooks", "site.yml"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,12 +46,12 @@ func TestAnsibleInventoriesMatchEnvironments(t *testing.T) {
 				t.Errorf("site.yml configures no play for %s (tier %s): give the tier its role", tier.AnsibleGroup, tier.Name)
 			}
 		}
-		gv, err := os.ReadFile(filepath.Join("ansible", "group_vars", name+".yml"))
+		gv, err := os.ReadFile(repoFile("ansible", "group_vars", name+".yml"))
 		if err != nil || !strings.Contains(string(gv), "env_name: "+name+"\n") {
 			t.Errorf("group_vars/%s.yml must set env_name: %v", name, err)
 		}
 	})
-	all, err := os.ReadFile(filepath.Join("ansible", "group_vars", "all", "main.yml"))
+	all, err := os.ReadFile(repoFile("ansible", "group_vars", "all", "main.yml"))
 	if err != nil || !strings.Contains(string(all), "aws_region: "+account.PrimaryRegion+"\n") || !strings.Contains(string(all), "project: "+account.Project+"\n") {
 		t.Errorf("group_vars/all/main.yml must match environments/account.go (region %s, project %s): %v", account.PrimaryRegion, account.Project, err)
 	}
@@ -62,7 +61,7 @@ func TestAnsibleInventoriesMatchEnvironments(t *testing.T) {
 // client act as platform.OdooUID; the odoo_setup role must create the odoo
 // user with that uid and gid, or Odoo cannot read its own filestore.
 func TestOdooUIDMatchesTheAccessPoint(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("ansible", "roles", "odoo_setup", "defaults", "main.yml"))
+	b, err := os.ReadFile(repoFile("ansible", "roles", "odoo_setup", "defaults", "main.yml"))
 	if err != nil {
 		t.Fatal(err)
 	}

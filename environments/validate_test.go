@@ -52,6 +52,13 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"tier reaches a tier without a port", func(a *Account, e []ParityConfig) { e[2].Tiers[3].Reaches = []string{TierN8nWorker} }, "dev", "Tiers[ai].Reaches", "listens on no Port"},
 		{"two routes, one priority", func(a *Account, e []ParityConfig) { e[2].Tiers[1].Route.Priority = e[2].Tiers[0].Route.Priority }, "dev", "Tiers[n8n-main].Route.Priority", "is taken"},
 		{"two tiers, one group", func(a *Account, e []ParityConfig) { e[2].Tiers[2].AnsibleGroup = "odoo_servers" }, "dev", "Tiers[n8n-worker].AnsibleGroup", "also the group of odoo"},
+		{"two tiers, one name", func(a *Account, e []ParityConfig) { e[2].Tiers[2].Name = TierOdoo }, "dev", "Tiers[2].Name", "name of an earlier tier"},
+		{"a tier named like a part of the platform", func(a *Account, e []ParityConfig) { renameTier(&e[2], TierN8nWorker, "backup") }, "dev", "Tiers[2].Name", "a name the platform gives one of its own parts"},
+		{"a tier named like a security-group peer", func(a *Account, e []ParityConfig) { renameTier(&e[2], TierN8nWorker, "internet") }, "dev", "Tiers[2].Name", "a name the platform gives one of its own parts"},
+		{"a tier named like another tier's part", func(a *Account, e []ParityConfig) { renameTier(&e[2], TierN8nWorker, "odoo-sg") }, "dev", "Tiers[2].Name", "ends like a tier's part"},
+		{"a tier without log files", func(a *Account, e []ParityConfig) { e[2].Tiers[3].LogFiles = nil }, "dev", "Tiers[ai].LogFiles", "ship nothing"},
+		{"a relative log file", func(a *Account, e []ParityConfig) { e[2].Tiers[3].LogFiles = []string{"app.log"} }, "dev", "Tiers[ai].LogFiles", "not an absolute path"},
+		{"a fixed count over 20", func(a *Account, e []ParityConfig) { e[2].Tiers[1].FixedCount = 21 }, "dev", "Tiers[n8n-main].FixedCount", "a tier runs 1 to 20"},
 		{"unknown bucket", func(a *Account, e []ParityConfig) { e[2].Tiers[0].Buckets[0].Bucket = "logs" }, "dev", "Tiers[odoo].Buckets", "not an environment bucket"},
 		{"unknown image", func(a *Account, e []ParityConfig) { e[2].Tiers[3].Images = []string{"comfyui"} }, "dev", "Tiers[ai].Images", "not a repository"},
 		{"zone of another region", func(a *Account, e []ParityConfig) { e[2].Network.ZoneIDs[1] = "use1-az4" }, "dev", "Network.ZoneIDs[1]", "not a zone of eu-central-1"},
@@ -297,5 +304,21 @@ func TestFind(t *testing.T) {
 	}
 	if _, err := Find(envs, "qa"); err == nil || !strings.Contains(err.Error(), "production, staging, dev") {
 		t.Fatalf("Find(qa) error = %v", err)
+	}
+}
+
+// renameTier renames a tier everywhere the configuration names it (its
+// row, its settings, its count), so that only the name is wrong.
+func renameTier(e *ParityConfig, from, to string) {
+	for i := range e.Tiers {
+		if e.Tiers[i].Name == from {
+			e.Tiers[i].Name = to
+		}
+	}
+	e.Servers[to] = e.Servers[from]
+	delete(e.Servers, from)
+	if n, ok := e.Scale.Servers[from]; ok {
+		e.Scale.Servers[to] = n
+		delete(e.Scale.Servers, from)
 	}
 }

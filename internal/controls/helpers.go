@@ -53,8 +53,11 @@ func str(v any) string {
 // (not an AWS-managed alias such as alias/aws/s3).
 func isCMK(v any) bool {
 	s := str(v)
-	return strings.Contains(s, "${aws_kms_key.") || regexp.MustCompile(`^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key/`).MatchString(s)
+	return strings.Contains(s, "${aws_kms_key.") || keyARN.MatchString(s)
 }
+
+// keyARN matches the ARN of a KMS key (not of an alias).
+var keyARN = regexp.MustCompile(`^arn:aws[a-z-]*:kms:[^:]+:\d{12}:key/`)
 
 func finding(r resource, format string, args ...any) string {
 	return r.String() + ": " + fmt.Sprintf(format, args...)

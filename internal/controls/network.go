@@ -39,7 +39,9 @@ func ingress(s synth.Stack, _ bool) []string {
 	albGroups := map[string]bool{}
 	for _, lb := range each(s, "aws_lb") {
 		if lb.attrs["internal"] == false {
-			for _, g := range lb.attrs["security_groups"].([]any) {
+			// A network load balancer may have no security groups at all.
+			groups, _ := lb.attrs["security_groups"].([]any)
+			for _, g := range groups {
 				albGroups[synth.ReferencedName(g)] = true
 			}
 		}

@@ -82,8 +82,6 @@ var encryptionFixtures = map[string][]fixture{
 		{name: "transit encryption not set (off by default)", parts: parts(key, cache),
 			edits: []edit{unset("aws_elasticache_replication_group.redis.transit_encryption_enabled")},
 			want:  `aws_elasticache_replication_group.redis: not encrypted in transit`},
-		{name: "passes: at-rest encryption as a boolean", parts: parts(key, cache),
-			edits: []edit{set("aws_elasticache_replication_group.redis.at_rest_encryption_enabled", true)}},
 	},
 	"IG-SNS-CMK": {
 		{name: "an unencrypted topic", parts: parts(key, topic),

@@ -73,6 +73,10 @@ var iamFixtures = map[string][]fixture{
 			edits: []edit{unset("aws_iam_role.server.permissions_boundary")}},
 	},
 	"IG-IAM-DELEGATION": {
+		{name: "iam:* on its roles, no boundary anywhere (the deploy role's first form)", shared: true, parts: parts(deployRole),
+			edits: []edit{deployWith(ownState, listOwnState,
+				`{"Sid":"ManageOwnIAM","Effect":"Allow","Action":["iam:*"],"Resource":["`+accountARN+`:role/influencegen-fixture-*"]}`)},
+			want: `aws_iam_role_policy.deploy: statement "ManageOwnIAM" allows iam:CreateRole without an iam:PermissionsBoundary condition`},
 		{name: "CreateRole without a boundary condition", shared: true, parts: parts(deployRole),
 			edits: []edit{deployWith(ownState, listOwnState, neverRemove, neverEdit, attachListed,
 				`{"Sid":"WriteRoles","Effect":"Allow","Action":["iam:CreateRole","iam:PutRolePolicy"],"Resource":["`+accountARN+`:role/influencegen-fixture-*"]}`)},

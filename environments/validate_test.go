@@ -3,6 +3,7 @@ package environments
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -320,5 +321,19 @@ func renameTier(e *ParityConfig, from, to string) {
 	if n, ok := e.Scale.Servers[from]; ok {
 		e.Scale.Servers[to] = n
 		delete(e.Scale.Servers, from)
+	}
+}
+
+// TestImagesHaveAUser: an image of the registry that no tier pulls is
+// refused (it would be built, scanned and pushed for nothing).
+func TestImagesHaveAUser(t *testing.T) {
+	saved := Images
+	t.Cleanup(func() { Images = saved })
+	Images = append(slices.Clone(saved), "odoo")
+	a := DefaultAccount()
+	err := Validate(a, All(a))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Field != "environments.Images[1]" || !strings.Contains(errs[0].Problem, "pulled by no tier") {
+		t.Fatalf("an image no tier pulls: %v", err)
 	}
 }

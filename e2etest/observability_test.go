@@ -187,7 +187,7 @@ func TestCloudWatchAgentConfig(t *testing.T) {
 			groups[lg["name"].(string)] = true
 		}
 		params := s.Resources("aws_ssm_parameter")
-		if len(params) != 4 {
+		if len(params) != len(cfg.Tiers) {
 			t.Fatalf("%d agent parameters, want one per server role", len(params))
 		}
 		for name, p := range params {

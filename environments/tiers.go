@@ -219,7 +219,7 @@ func DefaultTiers() []Tier {
 			Secrets:     []string{"odoo/admin-passwd"},
 			Buckets:     []BucketAccess{{Bucket: "backups", Prefix: "odoo/", Write: true}},
 			EgressPorts: []int{587}, // SMTP submission (STARTTLS) for Odoo mail
-			LogFiles:    []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo.access.log"},
+			LogFiles:    []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo-access.log"},
 		},
 		{
 			Name:         TierN8nMain,

@@ -312,9 +312,9 @@ func For(a environments.Account, e environments.ParityConfig, t *Table) (Estimat
 	var rootParts []string
 	for _, tier := range e.Tiers {
 		n := e.Count(tier)
-		set, ok := e.Servers[tier.Name]
-		if !ok {
-			return Estimate{}, fmt.Errorf("%s: Servers[%q] is missing: every tier needs its instance type (go run . validate)", e.Identity.Name, tier.Name)
+		set := e.ServerSettings(tier)
+		if set.InstanceType == "" {
+			return Estimate{}, fmt.Errorf("%s: tier %q has no instance type (go run . validate)", e.Identity.Name, tier.Name)
 		}
 		sched, err := ServerSchedule(e, tier.Name)
 		if err != nil {

@@ -3,6 +3,9 @@ package e2etest
 import (
 	"fmt"
 	"maps"
+	"os"
+	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -15,7 +18,7 @@ import (
 
 // serviceFixture is "add a service" as a new engineer would: a Metabase
 // behind the load balancer with its own PostgreSQL database. It takes one
-// tier-table row, one settings entry and one scale entry, nothing else
+// tier-table row (and, to run two servers, one scale entry), nothing else
 // (its Ansible role aside), and the test below finds every part of it in
 // the synthesized stack. Its name, database, route priority and subdomain
 // are chosen free of the real tier table, so a real Metabase tier (or any
@@ -47,9 +50,8 @@ func serviceFixture() environments.ParityConfig {
 		Secrets:      []string{name + "/encryption-key"},
 		Buckets:      []environments.BucketAccess{{Bucket: "backups", Prefix: name + "/", Write: true}},
 		LogFiles:     []string{"/var/lib/docker/containers/*/*-json.log"},
+		Instance:     environments.ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 30},
 	})
-	// The settings entry.
-	cfg.Servers[name] = environments.ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 30}
 	// The scale entry.
 	cfg.Scale.Servers[name] = fixtureCount
 	return cfg
@@ -150,4 +152,61 @@ func TestAddAServiceIsOneDeclaration(t *testing.T) {
 			t.Errorf("output %s lacks %q: %s", out, want, v)
 		}
 	}
+}
+
+// TestScalingRunbookMatchesTheFixture: the runbook's list of what a person
+// edits to add a service names exactly the files the fixture's change
+// lives in (the tier table, and nothing else on the Go side: the fixture
+// differs from its base only in its Tiers and a Scale count) and what the
+// Ansible tests require of a tier (its role, its play in site.yml).
+func TestScalingRunbookMatchesTheFixture(t *testing.T) {
+	b, err := os.ReadFile(repoFile("docs", "runbooks", "scaling.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)<!-- add-a-service: the files a person edits -->\n(.*?)<!-- /add-a-service -->`).FindSubmatch(b)
+	if m == nil {
+		t.Fatal("docs/runbooks/scaling.md has no add-a-service list")
+	}
+	var listed []string
+	for _, f := range regexp.MustCompile("(?m)^- `([^`]+)`").FindAllSubmatch(m[1], -1) {
+		listed = append(listed, string(f[1]))
+	}
+	// What the fixture changed, field by field, against the environment it
+	// was made from.
+	base, _ := environments.Find(envs, "staging")
+	var changed []string
+	for _, d := range environments.ParityDiff(base, fixtureService) {
+		changed = append(changed, d.Field)
+	}
+	if !slices.Equal(changed, []string{"Tiers"}) {
+		t.Fatalf("the fixture changes %v besides Identity and Scale; the runbook's list must follow", changed)
+	}
+	if !reflect.DeepEqual(maps.Collect(func(yield func(string, int) bool) {
+		for k, v := range fixtureService.Scale.Servers {
+			if base.Scale.Servers[k] != v && !yield(k, v) {
+				return
+			}
+		}
+	}), map[string]int{fixtureName: fixtureCount}) {
+		t.Errorf("the fixture's Scale differs from its base beyond its own count")
+	}
+	want := []string{
+		"environments/tiers.go",       // Tiers: DefaultTiers()
+		"ansible/roles/<name>_setup/", // TestEveryTierIsConfigured
+		"ansible/playbooks/site.yml",  // TestAnsibleInventoriesMatchEnvironments
+	}
+	if !slices.Equal(listed, want) {
+		t.Errorf("the runbook lists %v; what adding a service edits is %v", listed, want)
+	}
+	for _, f := range listed {
+		if p := strings.ReplaceAll(f, "<name>_setup/", ""); !exists(repoFile(p)) {
+			t.Errorf("the runbook names %s, which does not exist", f)
+		}
+	}
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

@@ -373,7 +373,7 @@ func TestAIServers(t *testing.T) {
 	})
 }
 
-// TestProductionAppTier is issue 4's acceptance on the production stack.
+// TestProductionAppTier: production's servers, load balancer and WAF.
 func TestProductionAppTier(t *testing.T) {
 	s := envStack(t, "production")
 	if g, _ := environments.GPUFor(aiTier(envs[0]).Instance.InstanceType); g.VRAMGB < 24 {

@@ -102,7 +102,9 @@ func TestDatabase(t *testing.T) {
 	})
 }
 
-// TestProductionDataTier is issue 3's acceptance on the production stack.
+// TestProductionDataTier: production's database is Multi-AZ, protected,
+// encrypted, with its master password managed by RDS, Performance Insights
+// and backups; the rest of its data tier as the properties above say.
 func TestProductionDataTier(t *testing.T) {
 	s := envStack(t, "production")
 	p := named(t, s, "aws_db_instance", "database_primary")

@@ -108,7 +108,8 @@ func TestAlarmCoverage(t *testing.T) {
 	})
 }
 
-// TestProductionObservability is issue 5's acceptance.
+// TestProductionObservability: production's alarm topic, dashboard, log
+// groups and alarms.
 func TestProductionObservability(t *testing.T) {
 	s := envStack(t, "production")
 	namespaces := map[string]bool{}

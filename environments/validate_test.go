@@ -157,7 +157,7 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"backup completes before it starts", func(a *Account, e []ParityConfig) { e[0].Backup.CompletionWindowMinutes = 90 }, "production", "Backup.CompletionWindowMinutes", "at least 60"},
 	}
 	if len(cases) < 8 {
-		t.Fatal("the issue asks for at least 8 rejected configurations")
+		t.Fatal("fewer than 8 rejected configurations: the table lost its cases")
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

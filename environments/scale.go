@@ -18,8 +18,9 @@ type Scale struct {
 	// NATGatewayPerAZ gives every AZ its own NAT gateway (survives an AZ
 	// outage); false shares one NAT gateway in the first AZ.
 	NATGatewayPerAZ bool
-	// Servers is the number of servers of each tier, by tier name (≥ 1;
-	// tiers with a FixedCount, the n8n main, take none).
+	// Servers is the number of servers of each tier, by tier name (1 to
+	// 20; tiers with a FixedCount, the n8n main, take none). Default: 1 for
+	// a tier the map does not name.
 	Servers map[string]int
 	// LogRetentionDays is how long CloudWatch keeps logs, flow logs
 	// included. It must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14,

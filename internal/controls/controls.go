@@ -4,6 +4,13 @@
 // scanners miss or see badly in Terraform JSON — above all the separate
 // security-group rule resources trivy does not evaluate — and the project's
 // own rules (CMK everywhere, production protections, least privilege).
+//
+// The controls live in one file per family (compute, encryption, storage,
+// network, logging, edge, data_protection, tagging, secrets, iam,
+// operations); this file lists them (All) and runs them (Run). Beside each
+// family, its _test.go proves every condition of every control on small
+// hand-written stacks shaped like cdktf's JSON, where that control and no
+// other fails.
 package controls
 
 import (

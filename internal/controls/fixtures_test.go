@@ -27,8 +27,9 @@ type (
 )
 
 // part is a fragment of a stack's "resource" object: type → logical name →
-// arguments. Every part below passes every control, in and outside
-// production.
+// arguments. Any stack of the parts below passes every control, in and
+// outside production, as long as a part whose resources carry backupTag
+// comes with backups (production backs every data store up).
 type part = m
 
 // mode says in which of Run's modes a fixture is run.

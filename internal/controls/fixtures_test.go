@@ -29,7 +29,8 @@ type (
 // part is a fragment of a stack's "resource" object: type → logical name →
 // arguments. Any stack of the parts below passes every control, in and
 // outside production, as long as a part whose resources carry backupTag
-// comes with backups (production backs every data store up).
+// comes with backups (production backs every data store up) and the
+// GitHub roles (deployRole, planRole) are in the shared stack.
 type part = m
 
 // mode says in which of Run's modes a fixture is run.

@@ -50,6 +50,13 @@ type Request struct {
 	// the reason (ecs:ListClusters behind ec2:CreateFlowLogs: only for ECS
 	// flow logs). Default: none.
 	Waive map[string]string
+	// DependentContext are context keys of a dependent action's request
+	// (iam:PassRole: iam:PassedToService). Default: none.
+	DependentContext map[string]map[string][]string
+	// Region is the Region the call is sent to (aws:RequestedRegion).
+	// Default: the resource ARN's Region; us-east-1 for IAM, Route 53 and
+	// Budgets.
+	Region string
 	// Source cites where the call and its context come from (provider
 	// source file, developer guide page).
 	Source string
@@ -165,7 +172,9 @@ type Finding struct {
 	Message string
 }
 
-func (f Finding) String() string { return fmt.Sprintf("%s statement %s: %s", f.Where, f.Sid, f.Message) }
+func (f Finding) String() string {
+	return fmt.Sprintf("%s statement %s: %s", f.Where, f.Sid, f.Message)
+}
 
 // Evaluator runs the Node.js side.
 type Evaluator struct {
@@ -197,19 +206,20 @@ func FindRoot() (string, error) {
 }
 
 type wireRequest struct {
-	Principal          string              `json:"principal"`
-	Action             string              `json:"action"`
-	Resource           string              `json:"resource"`
-	ResourceAccount    string              `json:"resourceAccount"`
-	Context            map[string][]string `json:"context,omitempty"`
-	Declared           []string            `json:"declared,omitempty"`
-	Identity           []string            `json:"identity,omitempty"`
-	Managed            []string            `json:"managed,omitempty"`
-	Boundary           string              `json:"boundary,omitempty"`
-	ResourcePolicy     string              `json:"resourcePolicy,omitempty"`
-	Dependents         bool                `json:"dependents,omitempty"`
-	DependentResources map[string]string   `json:"dependentResources,omitempty"`
-	Waive              map[string]string   `json:"waive,omitempty"`
+	Principal          string                         `json:"principal"`
+	Action             string                         `json:"action"`
+	Resource           string                         `json:"resource"`
+	ResourceAccount    string                         `json:"resourceAccount"`
+	Context            map[string][]string            `json:"context,omitempty"`
+	Declared           []string                       `json:"declared,omitempty"`
+	Identity           []string                       `json:"identity,omitempty"`
+	Managed            []string                       `json:"managed,omitempty"`
+	Boundary           string                         `json:"boundary,omitempty"`
+	ResourcePolicy     string                         `json:"resourcePolicy,omitempty"`
+	Dependents         bool                           `json:"dependents,omitempty"`
+	DependentResources map[string]string              `json:"dependentResources,omitempty"`
+	DependentContext   map[string]map[string][]string `json:"dependentContext,omitempty"`
+	Waive              map[string]string              `json:"waive,omitempty"`
 }
 
 type wireDocument struct {
@@ -337,7 +347,7 @@ func (w wireDecision) decision(r Request) Decision {
 // resource's policy, the automatic context.
 func (m *Model) wire(r Request, policies map[string]json.RawMessage) (wireRequest, error) {
 	w := wireRequest{Principal: r.Principal, Action: r.Action, Resource: r.Resource, Dependents: r.Dependents,
-		DependentResources: r.DependentResources, Waive: r.Waive, Context: map[string][]string{}}
+		DependentResources: r.DependentResources, DependentContext: r.DependentContext, Waive: r.Waive, Context: map[string][]string{}}
 	account := accountOf(r.Resource)
 	if role, ok := m.Roles[r.Principal]; ok {
 		names := sortedKeys(role.Inline)
@@ -384,6 +394,8 @@ func (m *Model) wire(r Request, policies map[string]json.RawMessage) (wireReques
 	w.ResourceAccount = account
 	res := m.resourceWithARN(r.Resource)
 	switch region := regionOf(r.Resource); {
+	case r.Region != "":
+		w.Context["aws:RequestedRegion"] = []string{r.Region}
 	case region != "":
 		w.Context["aws:RequestedRegion"] = []string{region}
 	case res != nil && res.Region != "":

@@ -240,6 +240,10 @@ func (m *Model) attribute(from *Resource, expr string, raw map[*Resource]map[str
 			return from.Account, true
 		case "aws_region.name", "aws_region.region":
 			return from.Region, true
+		case "aws_route53_zone.zone_id":
+			return "Z0" + standIn(from, "")[:16], true
+		case "aws_ami.id":
+			return "ami-0123456789abcdef0", true
 		}
 		return "", false
 	}
@@ -440,7 +444,9 @@ func (m *Model) collectIAM() {
 				Inline: map[string]json.RawMessage{}, Boundary: str(r.Args["permissions_boundary"])}
 			m.Roles[arn] = role
 			roleByName[r.Stack+"/"+str(r.Args["name"])] = role
-			m.Documents = append(m.Documents, Document{Where: r.where(), Kind: "trust", Policy: role.Trust})
+			trust := Document{Where: r.where(), Kind: "trust", Policy: role.Trust}
+			m.Documents = append(m.Documents, trust)
+			m.ResourcePolicies[arn] = trust // what sts:AssumeRole on the role is evaluated against
 		case "aws_iam_policy":
 			arn, _ := Attribute(r, r.Args, "arn")
 			doc := json.RawMessage(str(r.Args["policy"]))

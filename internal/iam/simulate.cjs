@@ -157,7 +157,9 @@ async function evaluate (req, policies) {
         out.dependents.push({ action: dep, result: 'Error', error: 'no resource for this dependent action in the job table (give one, or waive it with the reason)' })
         continue
       }
-      const d = await simulate({ ...req, action: dep, resource: depResource, declared: [] }, policies)
+      const depContext = { ...req.context, ...((req.dependentContext && req.dependentContext[dep]) || {}) }
+      const declared = Object.keys((req.dependentContext && req.dependentContext[dep]) || {})
+      const d = await simulate({ ...req, action: dep, resource: depResource, context: depContext, declared }, policies)
       out.dependents.push({ action: dep, resource: depResource, ...d })
     }
   }

@@ -96,6 +96,14 @@ func passedTo(service string) map[string]map[string][]string {
 	return map[string]map[string][]string{"iam:PassRole": {"iam:PassedToService": {service}}}
 }
 
+// elbTags: iam-data lists only the loadbalancer resource type for
+// elasticloadbalancing:AddTags, so tagging a listener, rule or target group
+// is evaluated on "*" (iam-simulate refuses their ARNs: no.resource.types).
+var (
+	elbTags          = on("*", "elasticloadbalancing:AddTags")
+	elbTagsDependent = map[string]string{"elasticloadbalancing:AddTags": "evaluated on its own, on \"*\" (elbTags)"}
+)
+
 // cacheNetwork are the network calls ElastiCache makes as the caller
 // (dependent actions of CreateReplicationGroup and ModifyReplicationGroup).
 var cacheNetwork = map[string]string{"ec2:CreateNetworkInterface": "arn:aws:ec2:{region}:{account}:network-interface/*",
@@ -181,8 +189,15 @@ var ProviderCalls = map[string]TypeCalls{
 			calls("rds:AddTagsToResource"),
 			[]Call{grantForResource("kms_key_id", "rds"), viaService("kms:DescribeKey", "kms_key_id", "rds", nil)}),
 		Read: calls("rds:DescribeDBInstances", "rds:ListTagsForResource"),
-		Update: []Call{{Action: "rds:ModifyDBInstance", Dependent: map[string]string{"iam:PassRole": "{arg:monitoring_role_arn}"},
-			DependentContext: passedTo("monitoring.rds.amazonaws.com")}},
+		Update: []Call{{Action: "rds:ModifyDBInstance", Dependent: map[string]string{"iam:PassRole": "{arg:monitoring_role_arn}",
+			"kms:CreateGrant": "{arg:kms_key_id}", "kms:Decrypt": "{arg:kms_key_id}", "kms:DescribeKey": "{arg:kms_key_id}", "kms:GenerateDataKey": "{arg:kms_key_id}",
+			"secretsmanager:CreateSecret": "arn:aws:secretsmanager:{region}:{account}:secret:rds!*", "secretsmanager:TagResource": "arn:aws:secretsmanager:{region}:{account}:secret:rds!*",
+			"secretsmanager:RotateSecret": "arn:aws:secretsmanager:{region}:{account}:secret:rds!*"},
+			DependentContext: map[string]map[string][]string{"iam:PassRole": {"iam:PassedToService": {"monitoring.rds.amazonaws.com"}},
+				"kms:CreateGrant":     {"kms:ViaService": {"rds.{region}.amazonaws.com"}, "kms:CallerAccount": {"{account}"}, "kms:GrantIsForAWSResource": {"true"}},
+				"kms:Decrypt":         {"kms:ViaService": {"rds.{region}.amazonaws.com"}, "kms:CallerAccount": {"{account}"}},
+				"kms:DescribeKey":     {"kms:ViaService": {"rds.{region}.amazonaws.com"}, "kms:CallerAccount": {"{account}"}},
+				"kms:GenerateDataKey": {"kms:ViaService": {"rds.{region}.amazonaws.com"}, "kms:CallerAccount": {"{account}"}}}}},
 		Delete: calls("rds:DeleteDBInstance")},
 	"aws_db_parameter_group": {Source: "rds/parameter_group.go",
 		Create: on("arn:aws:rds:{region}:{account}:pg:{name}", "rds:CreateDBParameterGroup", "rds:ModifyDBParameterGroup", "rds:AddTagsToResource"),
@@ -205,8 +220,8 @@ var ProviderCalls = map[string]TypeCalls{
 		Read:   ec2On("volume", "ec2:DescribeVolumes"),
 		Delete: ec2On("volume", "ec2:DeleteVolume")},
 	"aws_volume_attachment": {Source: "ec2/ec2_volume_attachment.go",
-		Create: on("{arg:instance_id}", "ec2:AttachVolume"), Read: ec2On("volume", "ec2:DescribeVolumes"),
-		Delete: on("{arg:instance_id}", "ec2:DetachVolume")},
+		Create: on("arn:aws:ec2:{region}:{account}:instance/{arg:instance_id}", "ec2:AttachVolume"), Read: ec2On("volume", "ec2:DescribeVolumes"),
+		Delete: on("arn:aws:ec2:{region}:{account}:instance/{arg:instance_id}", "ec2:DetachVolume")},
 	"aws_efs_file_system": {Source: "efs/file_system.go",
 		Create: join([]Call{{Action: "elasticfilesystem:CreateFileSystem", On: "arn:aws:elasticfilesystem:{region}:{account}:file-system/*"}},
 			[]Call{grantForResource("kms_key_id", "elasticfilesystem"), viaService("kms:DescribeKey", "kms_key_id", "elasticfilesystem", nil)}),
@@ -310,18 +325,17 @@ var ProviderCalls = map[string]TypeCalls{
 		Read:   on("*", "elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeLoadBalancerAttributes", "elasticloadbalancing:DescribeTags"),
 		Delete: on("arn:aws:elasticloadbalancing:{region}:{account}:loadbalancer/app/{name}/*", "elasticloadbalancing:DeleteLoadBalancer")},
 	"aws_lb_listener": {Source: "elbv2/listener.go",
-		Create: on("arn:aws:elasticloadbalancing:{region}:{account}:listener/app/*", "elasticloadbalancing:CreateListener", "elasticloadbalancing:AddTags"),
+		Create: join(on("{arg:load_balancer_arn}", "elasticloadbalancing:CreateListener"), elbTags),
 		Read:   on("*", "elasticloadbalancing:DescribeListeners"),
-		Delete: on("arn:aws:elasticloadbalancing:{region}:{account}:listener/app/*", "elasticloadbalancing:DeleteListener")},
+		Delete: calls("elasticloadbalancing:DeleteListener")},
 	"aws_lb_listener_rule": {Source: "elbv2/listener_rule.go",
-		Create: on("arn:aws:elasticloadbalancing:{region}:{account}:listener-rule/app/*", "elasticloadbalancing:CreateRule", "elasticloadbalancing:AddTags"),
+		Create: join([]Call{{Action: "elasticloadbalancing:CreateRule", On: "{arg:listener_arn}", Waive: elbTagsDependent}}, elbTags),
 		Read:   on("*", "elasticloadbalancing:DescribeRules"),
-		Delete: on("arn:aws:elasticloadbalancing:{region}:{account}:listener-rule/app/*", "elasticloadbalancing:DeleteRule")},
+		Delete: calls("elasticloadbalancing:DeleteRule")},
 	"aws_lb_target_group": {Source: "elbv2/target_group.go",
-		Create: on("arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/*", "elasticloadbalancing:CreateTargetGroup", "elasticloadbalancing:AddTags",
-			"elasticloadbalancing:ModifyTargetGroupAttributes"),
+		Create: join([]Call{{Action: "elasticloadbalancing:CreateTargetGroup", Waive: elbTagsDependent}}, elbTags, calls("elasticloadbalancing:ModifyTargetGroupAttributes")),
 		Read:   on("*", "elasticloadbalancing:DescribeTargetGroups", "elasticloadbalancing:DescribeTargetGroupAttributes"),
-		Delete: on("arn:aws:elasticloadbalancing:{region}:{account}:targetgroup/*", "elasticloadbalancing:DeleteTargetGroup")},
+		Delete: calls("elasticloadbalancing:DeleteTargetGroup")},
 	"aws_lb_target_group_attachment": {Source: "elbv2/target_group_attachment.go",
 		Create: on("{arg:target_group_arn}", "elasticloadbalancing:RegisterTargets"), Read: on("*", "elasticloadbalancing:DescribeTargetHealth"),
 		Delete: on("{arg:target_group_arn}", "elasticloadbalancing:DeregisterTargets")},
@@ -387,11 +401,11 @@ var ProviderCalls = map[string]TypeCalls{
 		Create: ec2On("security-group", "ec2:AuthorizeSecurityGroupEgress", "ec2:CreateTags"), Read: ec2On("security-group-rule", "ec2:DescribeSecurityGroupRules"),
 		Delete: ec2On("security-group", "ec2:RevokeSecurityGroupEgress")},
 	"aws_sns_topic": {Source: "sns/topic.go",
-		Create: []Call{{Action: "sns:CreateTopic", Waive: passRoleWaiver}, {Action: "sns:TagResource"}, {Action: "sns:SetTopicAttributes"}},
+		Create: []Call{{Action: "sns:CreateTopic", Waive: passRoleWaiver}, {Action: "sns:TagResource"}, {Action: "sns:SetTopicAttributes", Waive: passRoleWaiver}},
 		Read:   calls("sns:GetTopicAttributes", "sns:ListTagsForResource"),
 		Delete: calls("sns:DeleteTopic")},
 	"aws_sns_topic_policy": {Source: "sns/topic_policy.go",
-		Create: on("{arg:arn}", "sns:SetTopicAttributes"), Read: on("{arg:arn}", "sns:GetTopicAttributes")},
+		Create: []Call{{Action: "sns:SetTopicAttributes", On: "{arg:arn}", Waive: passRoleWaiver}}, Read: on("{arg:arn}", "sns:GetTopicAttributes")},
 	"aws_sns_topic_subscription": {Source: "sns/topic_subscription.go",
 		Create: on("{arg:topic_arn}", "sns:Subscribe"), Read: on("{arg:topic_arn}", "sns:GetSubscriptionAttributes"),
 		Delete: on("{arg:topic_arn}", "sns:Unsubscribe")},
@@ -425,14 +439,23 @@ var ProviderCalls = map[string]TypeCalls{
 		Read:   ec2On("vpc", "ec2:DescribeVpcs", "ec2:DescribeVpcAttribute"),
 		Delete: ec2On("vpc", "ec2:DeleteVpc")},
 	"aws_vpc_endpoint": {Source: "ec2/vpc_endpoint.go",
-		Create: ec2On("vpc-endpoint", "ec2:CreateVpcEndpoint", "ec2:CreateTags"), Read: ec2On("vpc-endpoint", "ec2:DescribeVpcEndpoints"),
+		// Interface endpoints with private DNS associate the VPC with the
+		// service's private hosted zone as the caller.
+		Create: join([]Call{{Action: "ec2:CreateVpcEndpoint", On: "arn:aws:ec2:{region}:{account}:vpc-endpoint/*",
+			Dependent: map[string]string{"route53:AssociateVPCWithHostedZone": "arn:aws:route53:::hostedzone/*"}}}, ec2On("vpc-endpoint", "ec2:CreateTags")),
+		Read:   ec2On("vpc-endpoint", "ec2:DescribeVpcEndpoints"),
 		Delete: ec2On("vpc-endpoint", "ec2:DeleteVpcEndpoints")},
 	"aws_wafv2_web_acl": {Source: "wafv2/web_acl.go",
 		Create: on("arn:aws:wafv2:{region}:{account}:regional/webacl/{name}/*", "wafv2:CreateWebACL", "wafv2:TagResource"),
 		Read:   on("arn:aws:wafv2:{region}:{account}:regional/webacl/{name}/*", "wafv2:GetWebACL", "wafv2:ListTagsForResource"),
 		Delete: on("arn:aws:wafv2:{region}:{account}:regional/webacl/{name}/*", "wafv2:DeleteWebACL")},
 	"aws_wafv2_web_acl_association": {Source: "wafv2/web_acl_association.go",
-		Create: join(on("{arg:web_acl_arn}", "wafv2:AssociateWebACL"), on("{arg:resource_arn}", "elasticloadbalancing:SetWebACL")),
+		Create: []Call{{Action: "wafv2:AssociateWebACL", On: "{arg:web_acl_arn}",
+			Dependent: map[string]string{"elasticloadbalancing:SetWebAcl": "{arg:resource_arn}"},
+			Waive: map[string]string{"amplify:AssociateWebACL": "associates an ALB", "apigateway:SetWebACL": "associates an ALB",
+				"apprunner:AssociateWebAcl": "associates an ALB", "appsync:SetWebACL": "associates an ALB", "cognito-idp:AssociateWebACL": "associates an ALB",
+				"ec2:AssociateVerifiedAccessInstanceWebAcl": "associates an ALB",
+				"wafv2:GetPermissionPolicy":                 "same-account web ACL: no permission policy", "wafv2:PutPermissionPolicy": "same-account web ACL: no permission policy"}}},
 		Read:   on("{arg:resource_arn}", "wafv2:GetWebACLForResource"),
 		Delete: on("{arg:resource_arn}", "wafv2:DisassociateWebACL")},
 	"aws_wafv2_web_acl_logging_configuration": {Source: "wafv2/web_acl_logging_configuration.go",
@@ -442,7 +465,8 @@ var ProviderCalls = map[string]TypeCalls{
 		// logs:DescribeResourcePolicies, and WAF creates its
 		// service-linked role on first use.
 		Create: join([]Call{{Action: "wafv2:PutLoggingConfiguration", On: "{arg:resource_arn}",
-			Dependent: map[string]string{"iam:CreateServiceLinkedRole": "arn:aws:iam::{account}:role/aws-service-role/wafv2.amazonaws.com/AWSServiceRoleForWAFV2Logging"}}},
+			Dependent:        map[string]string{"iam:CreateServiceLinkedRole": "arn:aws:iam::{account}:role/aws-service-role/wafv2.amazonaws.com/AWSServiceRoleForWAFV2Logging"},
+			DependentContext: map[string]map[string][]string{"iam:CreateServiceLinkedRole": {"iam:AWSServiceName": {"wafv2.amazonaws.com"}}}}},
 			on("*", "logs:CreateLogDelivery", "logs:DescribeResourcePolicies"), on("arn:aws:logs:{region}:{account}:log-group:*", "logs:PutResourcePolicy")),
 		Read:   on("{arg:resource_arn}", "wafv2:GetLoggingConfiguration"),
 		Delete: on("{arg:resource_arn}", "wafv2:DeleteLoggingConfiguration")},

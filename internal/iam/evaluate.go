@@ -53,6 +53,10 @@ type Request struct {
 	// DependentContext are context keys of a dependent action's request
 	// (iam:PassRole: iam:PassedToService). Default: none.
 	DependentContext map[string]map[string][]string
+	// AWSOwned says the principal is an account AWS owns (Elastic Load
+	// Balancing's log delivery): its own side allows the call, so only the
+	// resource policy decides. Default: false.
+	AWSOwned bool
 	// Region is the Region the call is sent to (aws:RequestedRegion).
 	// Default: the resource ARN's Region; us-east-1 for IAM, Route 53 and
 	// Budgets.
@@ -155,6 +159,8 @@ func (d Decision) reason() string {
 			}
 		case strings.HasPrefix(d.Action, "kms:") && d.ResourcePolicy != "Allowed":
 			parts = append(parts, "the key policy does not allow it (for KMS the key policy must allow the principal, or the account so that IAM policies count)")
+		case d.ResourcePolicy == "" || d.ResourcePolicy == "NotApplicable":
+			parts = append(parts, "no identity policy statement allows it")
 		default:
 			parts = append(parts, "resource policy: "+d.ResourcePolicy)
 		}
@@ -219,6 +225,8 @@ type wireRequest struct {
 	Dependents         bool                           `json:"dependents,omitempty"`
 	DependentResources map[string]string              `json:"dependentResources,omitempty"`
 	DependentContext   map[string]map[string][]string `json:"dependentContext,omitempty"`
+	DependentPolicies  map[string]string              `json:"dependentPolicies,omitempty"`
+	AWSOwned           bool                           `json:"awsOwned,omitempty"`
 	Waive              map[string]string              `json:"waive,omitempty"`
 }
 
@@ -347,7 +355,17 @@ func (w wireDecision) decision(r Request) Decision {
 // resource's policy, the automatic context.
 func (m *Model) wire(r Request, policies map[string]json.RawMessage) (wireRequest, error) {
 	w := wireRequest{Principal: r.Principal, Action: r.Action, Resource: r.Resource, Dependents: r.Dependents,
-		DependentResources: r.DependentResources, DependentContext: r.DependentContext, Waive: r.Waive, Context: map[string][]string{}}
+		DependentResources: r.DependentResources, DependentContext: r.DependentContext, Waive: r.Waive, Context: map[string][]string{},
+		AWSOwned: r.AWSOwned}
+	for action, res := range r.DependentResources {
+		if doc, ok := m.ResourcePolicyFor(res); ok {
+			policies[doc.Where] = doc.Policy
+			if w.DependentPolicies == nil {
+				w.DependentPolicies = map[string]string{}
+			}
+			w.DependentPolicies[action] = doc.Where
+		}
+	}
 	account := accountOf(r.Resource)
 	if role, ok := m.Roles[r.Principal]; ok {
 		names := sortedKeys(role.Inline)
@@ -415,12 +433,33 @@ func (m *Model) wire(r Request, policies map[string]json.RawMessage) (wireReques
 		policies[doc.Where] = doc.Policy
 		w.ResourcePolicy = doc.Where
 	}
+	// KMS sets kms:ResourceAliases to the key's aliases on every request
+	// (AWS KMS developer guide, "kms:ResourceAliases").
+	if aliases := m.aliasesOf(r.Resource); strings.HasPrefix(r.Action, "kms:") && len(aliases) > 0 {
+		w.Context["kms:ResourceAliases"] = aliases
+	}
 	for k, v := range r.Context {
 		w.Context[k] = v
 		w.Declared = append(w.Declared, k)
 	}
 	sort.Strings(w.Declared)
 	return w, nil
+}
+
+func (m *Model) aliasesOf(keyARN string) []string {
+	var out []string
+	for _, r := range m.Resources {
+		if r.Type != "aws_kms_alias" {
+			continue
+		}
+		for _, k := range m.Find(r.Stack, "aws_kms_key") {
+			if k.OwnARN() == keyARN && standIn(k, "k") == str(r.Args["target_key_id"]) {
+				out = append(out, str(r.Args["name"]))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 func (m *Model) account() string {

@@ -302,7 +302,11 @@ func (m *Model) expandArg(r *Resource, path string) string {
 func (m *Model) keyWithAlias(alias string) string {
 	for _, r := range m.Resources {
 		if r.Type == "aws_kms_alias" && str(r.Args["name"]) == alias {
-			return str(r.Args["target_key_id"])
+			for _, k := range m.Find(r.Stack, "aws_kms_key") {
+				if standIn(k, "k") == str(r.Args["target_key_id"]) {
+					return k.OwnARN()
+				}
+			}
 		}
 	}
 	return ""
@@ -343,7 +347,7 @@ func (m *Model) serverJobs(env Environment) []Request {
 		}
 		for _, g := range []string{env.LogGroupPrefix + t.Name + "/app", env.LogGroupPrefix + "system/syslog", env.LogGroupPrefix + "system/patching"} {
 			group := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", env.Region, role.Account, g)
-			add("agent logs", "logs:CreateLogStream", group, nil, agent)
+			add("agent logs", "logs:CreateLogStream", group+":log-stream:i-0123456789abcdef0", nil, agent)
 			add("agent logs", "logs:DescribeLogStreams", group, nil, agent)
 			add("agent logs", "logs:PutLogEvents", group+":log-stream:i-0123456789abcdef0", nil, agent)
 		}

@@ -352,6 +352,8 @@ func Attribute(r *Resource, args map[string]any, attr string) (string, bool) {
 		return "Z215JYRZR1TBD5", true
 	case "aws_lb_listener.arn", "aws_lb_listener.id":
 		return arn("elasticloadbalancing", reg, acct, "listener/app/lb/"+standIn(r, "")[:16]+"/"+standIn(r, "")[1:17]), true
+	case "aws_lb_listener_rule.arn", "aws_lb_listener_rule.id":
+		return arn("elasticloadbalancing", reg, acct, "listener-rule/app/lb/"+digest(r)[:16]+"/"+digest(r)[16:32]+"/"+digest(r)[32:48]), true
 	case "aws_lb_target_group.arn", "aws_lb_target_group.id":
 		return arn("elasticloadbalancing", reg, acct, "targetgroup/"+tgName(r, name)+"/"+standIn(r, "")[:16]), true
 	case "aws_lb_target_group.arn_suffix":

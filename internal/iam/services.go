@@ -132,6 +132,7 @@ func (m *Model) serviceJobs(env Environment) ([]Request, error) {
 		prefix := m.expandArg(lb, "access_logs.prefix")
 		object := fmt.Sprintf("arn:aws:s3:::%s/%s/AWSLogs/%s/elasticloadbalancing/%s/2026/12/06/log.gz", bucket, prefix, lb.Account, lb.Region)
 		add("elb access logs → s3:PutObject", "load balancer writes access logs", "arn:aws:iam::"+elb+":root", "s3:PutObject", object, nil)
+		out[len(out)-1].AWSOwned = true
 		if m.bucketKey(env.Stack, bucket) != "" {
 			errs = append(errs, fmt.Sprintf("%s: access-log bucket %s uses SSE-KMS; Elastic Load Balancing supports SSE-S3 only (%s)",
 				lb.Where(), bucket, ServiceContexts["elb access logs → s3:PutObject"].Source))
@@ -155,7 +156,7 @@ func (m *Model) serviceJobs(env Environment) ([]Request, error) {
 		assume("vpc flow logs → sts:AssumeRole", role, fl.OwnARN())
 		group := str(fl.Args["log_destination"])
 		src := ServiceContexts["vpc flow logs → sts:AssumeRole"].Source
-		roleCall(role, "flow logs", "logs:CreateLogStream", group, nil, src)
+		roleCall(role, "flow logs", "logs:CreateLogStream", group+":log-stream:eni-0123456789abcdef0-all", nil, src)
 		roleCall(role, "flow logs", "logs:PutLogEvents", group+":log-stream:eni-0123456789abcdef0-all", nil, src)
 		roleCall(role, "flow logs", "logs:DescribeLogStreams", group, nil, src)
 		roleCall(role, "flow logs", "logs:DescribeLogGroups", "*", nil, src)
@@ -168,10 +169,12 @@ func (m *Model) serviceJobs(env Environment) ([]Request, error) {
 		assume("rds enhanced monitoring → sts:AssumeRole", role, db.OwnARN())
 		group := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:RDSOSMetrics", db.Region, db.Account)
 		src := "AWS managed policy AmazonRDSEnhancedMonitoringRole (RDS user guide, Enhanced Monitoring)"
-		for _, a := range []string{"logs:CreateLogGroup", "logs:PutRetentionPolicy", "logs:CreateLogStream", "logs:DescribeLogStreams"} {
+		for _, a := range []string{"logs:CreateLogGroup", "logs:PutRetentionPolicy"} {
 			roleCall(role, "rds enhanced monitoring", a, group, nil, src)
 		}
-		roleCall(role, "rds enhanced monitoring", "logs:PutLogEvents", group+":log-stream:db-ABCDEFGHIJKLMNOP", nil, src)
+		for _, a := range []string{"logs:CreateLogStream", "logs:PutLogEvents"} {
+			roleCall(role, "rds enhanced monitoring", a, group+":log-stream:db-ABCDEFGHIJKLMNOP", nil, src)
+		}
 	}
 	for _, s := range m.Find(env.Stack, "aws_scheduler_schedule") {
 		role := m.Roles[m.expandArg(s, "target.role_arn")]

@@ -80,6 +80,10 @@ async function simulate (req, policies) {
   const identityPolicies = []
   for (const id of req.identity || []) identityPolicies.push({ name: id, policy: doc(policies[id]) })
   for (const arn of req.managed || []) identityPolicies.push({ name: arn, policy: doc(managedPolicy(arn)) })
+  if (req.awsOwned) {
+    // An AWS-owned account (ELB log delivery): its own side allows.
+    identityPolicies.push({ name: 'aws-owned-account', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: req.action, Resource: '*' }] } })
+  }
   const sim = {
     identityPolicies,
     serviceControlPolicies: [],
@@ -151,7 +155,7 @@ async function evaluate (req, policies) {
       if (req.waive && req.waive[dep]) continue
       let depResource = (req.dependentResources && req.dependentResources[dep]) || null
       const [ds, dn] = dep.split(':')
-      if (!depResource && await isWildcardOnlyAction(ds, dn).catch(() => false)) depResource = '*'
+      if (await isWildcardOnlyAction(ds, dn).catch(() => false)) depResource = '*'
       if (!depResource && ds === service) depResource = resource
       if (!depResource) {
         out.dependents.push({ action: dep, result: 'Error', error: 'no resource for this dependent action in the job table (give one, or waive it with the reason)' })
@@ -159,7 +163,10 @@ async function evaluate (req, policies) {
       }
       const depContext = { ...req.context, ...((req.dependentContext && req.dependentContext[dep]) || {}) }
       const declared = Object.keys((req.dependentContext && req.dependentContext[dep]) || {})
-      const d = await simulate({ ...req, action: dep, resource: depResource, context: depContext, declared }, policies)
+      // A dependent action on another resource is governed by that
+      // resource's policy (a key policy), not the parent's.
+      const resourcePolicy = (req.dependentPolicies && req.dependentPolicies[dep]) || (depResource === resource ? req.resourcePolicy : undefined)
+      const d = await simulate({ ...req, action: dep, resource: depResource, context: depContext, declared, resourcePolicy }, policies)
       out.dependents.push({ action: dep, resource: depResource, ...d })
     }
   }

@@ -151,14 +151,18 @@ func (d Decision) reason() string {
 	}
 	if len(parts) == 0 {
 		switch {
+		case strings.HasPrefix(d.Action, "kms:") && d.ResourcePolicy != "Allowed" && (d.ResourcePolicy != "AllowedForAccount" || d.Identity != "Allowed"):
+			if d.ResourcePolicy == "AllowedForAccount" {
+				parts = append(parts, "the key policy lets IAM policies decide, and no identity policy statement allows it")
+			} else {
+				parts = append(parts, "the key policy does not allow it (for KMS the key policy must allow the principal, or the account so that IAM policies count)")
+			}
 		case d.Identity == "ImplicitlyDenied" && d.ResourcePolicy != "Allowed":
 			if d.ResourcePolicy == "" || d.ResourcePolicy == "NotApplicable" {
 				parts = append(parts, "no identity policy statement allows it")
 			} else {
 				parts = append(parts, "neither an identity policy nor the resource policy allows it (resource policy: "+d.ResourcePolicy+")")
 			}
-		case strings.HasPrefix(d.Action, "kms:") && d.ResourcePolicy != "Allowed":
-			parts = append(parts, "the key policy does not allow it (for KMS the key policy must allow the principal, or the account so that IAM policies count)")
 		case d.ResourcePolicy == "" || d.ResourcePolicy == "NotApplicable":
 			parts = append(parts, "no identity policy statement allows it")
 		default:

@@ -20,6 +20,10 @@ var simulateScript string
 type Request struct {
 	// Job says whose job this is and why: "deploy dev: aws_kms_key create".
 	Job string
+	// Kind groups requests: KindProvider (the CI roles' calls for each
+	// resource type), KindBackend (state and data sources), KindServer,
+	// KindService (service roles and AWS services), KindMustNot.
+	Kind string
 	// Principal is a role ARN of the stacks or a service principal
 	// ("logs.eu-central-1.amazonaws.com", "cloudwatch.amazonaws.com"), or
 	// an account root ARN (an AWS-owned account such as Elastic Load
@@ -65,6 +69,15 @@ type Request struct {
 	// source file, developer guide page).
 	Source string
 }
+
+// The kinds of Request that Jobs makes.
+const (
+	KindProvider = "provider"
+	KindBackend  = "backend"
+	KindServer   = "server"
+	KindService  = "service"
+	KindMustNot  = "must-not"
+)
 
 // Decision is the evaluator's answer to one Request.
 type Decision struct {
@@ -315,6 +328,9 @@ func (e Evaluator) run(m *Model, reqs []Request, docs []Document) (runResult, er
 	in, err := json.Marshal(map[string]any{"policies": policies, "requests": wire, "documents": wdocs})
 	if err != nil {
 		return runResult{}, err
+	}
+	if p := os.Getenv("IAM_DUMP"); p != "" {
+		_ = os.WriteFile(fmt.Sprintf("%s.%d", p, len(reqs)), in, 0o600)
 	}
 	cmd := exec.Command(node, "-e", simulateScript)
 	cmd.Dir = root

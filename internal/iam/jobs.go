@@ -304,7 +304,7 @@ func (m *Model) keyWithAlias(alias string) string {
 	for _, r := range m.Resources {
 		if r.Type == "aws_kms_alias" && str(r.Args["name"]) == alias {
 			for _, k := range m.Find(r.Stack, "aws_kms_key") {
-				if standIn(k, "k") == str(r.Args["target_key_id"]) {
+				if uuid(k) == str(r.Args["target_key_id"]) {
 					return k.OwnARN()
 				}
 			}

@@ -288,9 +288,9 @@ func Attribute(r *Resource, args map[string]any, attr string) (string, bool) {
 	}
 	switch r.Type + "." + attr {
 	case "aws_kms_key.key_id", "aws_kms_key.id":
-		return standIn(r, "k"), true
+		return uuid(r), true
 	case "aws_kms_key.arn":
-		return arn("kms", reg, acct, "key/"+standIn(r, "k")), true
+		return arn("kms", reg, acct, "key/"+uuid(r)), true
 	case "aws_s3_bucket.id", "aws_s3_bucket.bucket":
 		return str(args["bucket"]), true
 	case "aws_s3_bucket.arn":

@@ -15,6 +15,7 @@ import (
 	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/cost"
 	"github.com/influencegen/infrastructure/environments"
+	"github.com/influencegen/infrastructure/internal/awscheck"
 	"github.com/influencegen/infrastructure/internal/jsiiruntime"
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/plan"
@@ -131,9 +132,9 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 	case "cost":
 		return cost.Command(args[1:], a, envs, stdout, stderr)
 	case "iam":
-		return iamCommand(args[1:], a, envs, stdout, stderr)
+		return awscheck.IAM(args[1:], a, envs, usage, stdout, stderr)
 	case "apicheck":
-		return apicheckCommand(args[1:], envs, stdout, stderr)
+		return awscheck.APICheck(args[1:], envs, usage, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

@@ -1,4 +1,7 @@
-package main
+// Package awscheck is the CLI of the checks of AWS's own contracts over the
+// synthesized stacks: `iam` (internal/iam) and `apicheck`
+// (internal/apimodel). It reads cdktf.out (or $INFLUENCEGEN_OUTDIR).
+package awscheck
 
 import (
 	"fmt"
@@ -47,10 +50,11 @@ func loadModel(envs []environments.ParityConfig, stderr io.Writer) (*iam.Model, 
 	return m, true
 }
 
-// iamCommand evaluates every principal's job and must-nots and prints a
-// table: one line per principal and kind with its counts, then every
-// request that is not what its job expects. --all prints every request.
-func iamCommand(args []string, a environments.Account, envs []environments.ParityConfig, stdout, stderr io.Writer) int {
+// IAM is `go run . iam [ENV...] [--all]`: it evaluates every principal's
+// job and must-nots and prints a table, one line per principal and kind,
+// then every request that is not what its job expects; --all prints every
+// request. usage is printed on bad arguments. Exit code 1 on any failure.
+func IAM(args []string, a environments.Account, envs []environments.ParityConfig, usage string, stdout, stderr io.Writer) int {
 	all := false
 	var names []string
 	for _, arg := range args {
@@ -161,10 +165,10 @@ func shortPrincipal(p string) string {
 	return p
 }
 
-// apicheckCommand checks every value against the API models and prints,
+// APICheck is `go run . apicheck`: it checks every value against the API models and prints,
 // per resource type, the call, the arguments checked and those that reach
 // no member of its input, then every finding.
-func apicheckCommand(args []string, envs []environments.ParityConfig, stdout, stderr io.Writer) int {
+func APICheck(args []string, envs []environments.ParityConfig, usage string, stdout, stderr io.Writer) int {
 	if len(args) > 0 {
 		fmt.Fprintf(stderr, "apicheck takes no arguments\n\n%s", usage)
 		return 2

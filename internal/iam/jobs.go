@@ -381,6 +381,11 @@ func (m *Model) serverJobs(env Environment) []Request {
 			for _, a := range actions {
 				add(verb, a, object, nil, "")
 			}
+			// Listing what it wrote or reads, under its prefix (the backup
+			// script's retention and restore; the model sync).
+			objectKey := strings.TrimPrefix(object, "arn:aws:s3:::"+bucket+"/")
+			prefix := objectKey[:strings.LastIndex(objectKey, "/")+1]
+			add(verb, "s3:ListBucket", "arn:aws:s3:::"+bucket, map[string][]string{"s3:prefix": {prefix}}, "")
 			key := m.bucketKey(env.Stack, bucket)
 			for _, a := range kmsActions {
 				if key != "" {

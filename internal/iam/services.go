@@ -220,6 +220,33 @@ func (m *Model) serviceJobs(env Environment) ([]Request, error) {
 		}
 		roleCall(role, "aws backup", "tag:GetResources", "*", nil, src)
 	}
+	// Maintenance-window tasks registered without a service role run as
+	// Systems Manager's service-linked role (Systems Manager user guide,
+	// "Using service-linked roles for Systems Manager"; policy
+	// AmazonSSMServiceRolePolicy): Run Command of AWS-RunPatchBaseline on
+	// the window's target instances, found by tag.
+	for _, task := range m.Find(env.Stack, "aws_ssm_maintenance_window_task") {
+		if str(task.Args["service_role_arn"]) != "" {
+			errs = append(errs, task.Where()+": a task with its own service role: add its calls to serviceJobs")
+			continue
+		}
+		slr := m.serviceLinkedRole(task.Account, "ssm.amazonaws.com", "AWSServiceRoleForAmazonSSM", "arn:aws:iam::aws:policy/aws-service-role/AmazonSSMServiceRolePolicy")
+		src := "Systems Manager user guide, \"Using service-linked roles for Systems Manager\" (AmazonSSMServiceRolePolicy)"
+		// An AWS-owned document's ARN has no account
+		// (arn:aws:ssm:<region>::document/AWS-RunPatchBaseline), which
+		// iam-simulate cannot match to the document resource type
+		// (no.resource.types); it is evaluated with the account's ID, the
+		// same decision for the role's Resource "*".
+		document := fmt.Sprintf("arn:aws:ssm:%s:%s:document/%s", task.Region, task.Account, str(task.Args["task_arn"]))
+		out = append(out, Request{Job: env.Name + " maintenance window " + str(task.Args["name"]), Principal: slr.ARN, Action: "ssm:SendCommand",
+			Resource: document, Source: src, Region: env.Region, Kind: KindService})
+		for _, inst := range m.Find(env.Stack, "aws_instance") {
+			out = append(out, Request{Job: env.Name + " maintenance window " + str(task.Args["name"]), Principal: slr.ARN, Action: "ssm:SendCommand",
+				Resource: inst.OwnARN(), Source: src, Region: env.Region, Kind: KindService})
+		}
+		out = append(out, Request{Job: env.Name + " maintenance window targets", Principal: slr.ARN, Action: "tag:GetResources",
+			Resource: "*", Source: src, Region: env.Region, Kind: KindService})
+	}
 	for _, ip := range m.Find(env.Stack, "aws_iam_instance_profile") {
 		if role := m.RoleNamed(str(ip.Args["role"])); role != nil {
 			assume("ec2 → sts:AssumeRole (instance profile)", role, "")
@@ -270,6 +297,20 @@ func (m *Model) scheduleCalls(s *Resource, role *Role) ([]Request, error) {
 		return nil, fmt.Errorf("%s: target input names neither InstanceIds nor AlarmNames: teach scheduleCalls its resources", s.Where())
 	}
 	return out, nil
+}
+
+// serviceLinkedRole returns the service-linked role AWS creates for a
+// service, with the AWS managed policy AWS attaches to it; the stacks do
+// not declare it, so the model adds it on first use.
+func (m *Model) serviceLinkedRole(account, service, name, policy string) *Role {
+	arn := fmt.Sprintf("arn:aws:iam::%s:role/aws-service-role/%s/%s", account, service, name)
+	if r, ok := m.Roles[arn]; ok {
+		return r
+	}
+	r := &Role{Resource: Resource{Type: "service-linked role", Name: name, Account: account, Args: map[string]any{"name": name}},
+		ARN: arn, Inline: map[string]json.RawMessage{}, Managed: []string{policy}}
+	m.Roles[arn] = r
+	return r
 }
 
 func (m *Model) instanceByID(stack, id string) *Resource {

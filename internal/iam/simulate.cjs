@@ -68,8 +68,9 @@ function managedPolicy (arn) {
       managed = {}
       for (const name of all.listPolicies()) managed[name] = all.getLatestPolicyDocument(name)
       fs.mkdirSync(dir, { recursive: true })
-      fs.writeFileSync(file + '.tmp', JSON.stringify(managed))
-      fs.renameSync(file + '.tmp', file)
+      const tmp = `${file}.${process.pid}.tmp` // two batches may write it at once
+      fs.writeFileSync(tmp, JSON.stringify(managed))
+      fs.renameSync(tmp, file)
     }
   }
   const name = arn.replace(/^arn:aws:iam::aws:policy\/(service-role\/|aws-service-role\/|job-function\/)?/, '')

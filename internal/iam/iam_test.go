@@ -220,3 +220,32 @@ func TestCheckDocumentsPlanted(t *testing.T) {
 		}
 	}
 }
+
+// TestJobsRefuseAnUnmappedType: a resource type without ProviderCalls
+// fails Jobs, so a new type is looked up before a deploy role is expected
+// to create it; the mapped ones become requests with their templates
+// expanded.
+func TestJobsRefuseAnUnmappedType(t *testing.T) {
+	stacks := fixture(false, "*")
+	res := stacks["app-stack"]["resource"].(map[string]any)
+	roles := res["aws_iam_role"].(map[string]any)
+	roles["deploy"] = map[string]any{"name": "app-deploy", "assume_role_policy": doc()}
+	roles["plan"] = map[string]any{"name": "app-plan", "assume_role_policy": doc()}
+	res["aws_kms_alias"] = map[string]any{"state": map[string]any{"name": "alias/state", "target_key_id": "${aws_kms_key.key.key_id}"}}
+	res["aws_sqs_queue"] = map[string]any{"q": map[string]any{"name": "q"}}
+	m := load(t, stacks)
+	env := Environment{Name: "app", Stack: "app-stack", Region: "eu-central-1", DeployRole: "app-deploy", PlanRole: "app-plan",
+		StateBucket: "state", StateKey: "app/terraform.tfstate", StateKeyAlias: "alias/state", LogGroupPrefix: "/app/"}
+	reqs, err := Jobs(m, env)
+	if err == nil || !strings.Contains(err.Error(), "no ProviderCalls for") || !strings.Contains(err.Error(), "aws_sqs_queue") {
+		t.Fatalf("want an error naming aws_sqs_queue, got %v", err)
+	}
+	var topicCreate, stateDecrypt bool
+	for _, r := range reqs {
+		topicCreate = topicCreate || r.Action == "sns:CreateTopic" && r.Resource == "arn:aws:sns:eu-central-1:"+acct+":alarms" && r.Kind == KindProvider
+		stateDecrypt = stateDecrypt || r.Action == "kms:Decrypt" && r.Kind == KindBackend && strings.HasPrefix(r.Resource, "arn:aws:kms:eu-central-1:"+acct+":key/")
+	}
+	if !topicCreate || !stateDecrypt {
+		t.Errorf("requests lack the topic's create (%v) or the state key's decrypt (%v)", topicCreate, stateDecrypt)
+	}
+}

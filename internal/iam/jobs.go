@@ -158,6 +158,9 @@ func Jobs(m *Model, env Environment) ([]Request, error) {
 	}
 	out = append(out, svc...)
 	out = append(out, m.mustNots(env, deploy, plan, stateObject, stateKey)...)
+	for i := range out {
+		out[i].Env = env.Name
+	}
 	if len(errs) > 0 {
 		return out, fmt.Errorf("%s", strings.Join(errs, "\n"))
 	}

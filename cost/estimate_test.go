@@ -289,7 +289,8 @@ func TestDoubledCountDoublesItsServers(t *testing.T) {
 				}
 			}
 			n := e.Scale.Servers[tier] / 2
-			extra := float64(n * e.Servers[tier].RootVolumeGB)
+			spec, _ := e.Tier(tier)
+			extra := float64(n * e.ServerSettings(spec).RootVolumeGB)
 			if got, b := line(t, got, "root volumes"), line(t, base, "root volumes"); got.Quantity != b.Quantity+extra {
 				t.Errorf("root volumes %g GB, want %g", got.Quantity, b.Quantity+extra)
 			}

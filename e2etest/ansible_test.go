@@ -2,12 +2,16 @@ package e2etest
 
 import (
 	"fmt"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/influencegen/infrastructure/constructs/platform"
+	"github.com/influencegen/infrastructure/constructs/secrets"
 	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
@@ -75,5 +79,136 @@ func TestOdooUIDMatchesTheAccessPoint(t *testing.T) {
 		if fmt.Sprint(ap["posix_user"]) != fmt.Sprintf("map[gid:%d uid:%d]", platform.OdooUID, platform.OdooUID) {
 			t.Errorf("%s access point posix_user = %v", s, ap["posix_user"])
 		}
+	}
+}
+
+// play is one play of site.yml: its hosts pattern and its roles.
+type play struct {
+	hosts string
+	roles []string
+}
+
+// sitePlays reads the plays of site.yml (its plain form: "- name:",
+// "  hosts:", "    - role:" lines).
+func sitePlays(t *testing.T) []play {
+	t.Helper()
+	b, err := os.ReadFile(repoFile("ansible", "playbooks", "site.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var plays []play
+	for _, block := range regexp.MustCompile(`(?m)^- name: `).Split(string(b), -1)[1:] {
+		var p play
+		if m := regexp.MustCompile(`(?m)^  hosts: (\S+)`).FindStringSubmatch(block); m != nil {
+			p.hosts = m[1]
+		}
+		for _, m := range regexp.MustCompile(`(?m)^    - role: (\S+)`).FindAllStringSubmatch(block, -1) {
+			p.roles = append(p.roles, m[1])
+		}
+		if p.hosts == "" || len(p.roles) == 0 {
+			t.Fatalf("site.yml: a play without hosts or roles:\n%s", block)
+		}
+		plays = append(plays, p)
+	}
+	return plays
+}
+
+// rolesOf lists the roles site.yml applies to a group, with the roles they
+// depend on (meta/main.yml).
+func rolesOf(t *testing.T, plays []play, group string) []string {
+	t.Helper()
+	var out []string
+	var add func(r string)
+	add = func(r string) {
+		if slices.Contains(out, r) {
+			return
+		}
+		out = append(out, r)
+		meta, _ := os.ReadFile(repoFile("ansible", "roles", r, "meta", "main.yml"))
+		for _, m := range regexp.MustCompile(`(?m)^\s+- role: (\S+)`).FindAllStringSubmatch(string(meta), -1) {
+			add(m[1])
+		}
+	}
+	for _, p := range plays {
+		for _, h := range strings.Split(p.hosts, ":") {
+			if h == "all" || strings.TrimSuffix(strings.Split(h, "[")[0], "") == group {
+				for _, r := range p.roles {
+					add(r)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// roleText is every file of a role, concatenated.
+func roleText(t *testing.T, role string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(repoFile("ansible", "roles", role), func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		c, err := os.ReadFile(path)
+		b.Write(c)
+		b.WriteByte('\n')
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}
+
+// dockerJSONLogs is where Docker's json-file log driver writes a
+// container's output: the docker role's daemon.json sets that driver.
+const dockerJSONLogs = "/var/lib/docker/containers/*/*-json.log"
+
+// TestEveryTierIsConfigured: for every tier of the table, the roles
+// site.yml applies to its group read each of its generated secrets (by its
+// key in the stack's secret_arns output) and its public URL (the urls
+// output), and write each log file the CloudWatch agent ships for it. A
+// new tier's role that forgets one fails here, naming the tier and the
+// value; so does a path changed on one side only.
+func TestEveryTierIsConfigured(t *testing.T) {
+	plays := sitePlays(t)
+	cfg := fixtureService // the real tiers and the fixture's
+	for _, tier := range cfg.Tiers {
+		if tier.Name == fixtureName {
+			continue // the fixture has no role: it is Go only
+		}
+		t.Run(tier.Name, func(t *testing.T) {
+			roles := rolesOf(t, plays, tier.AnsibleGroup)
+			var text strings.Builder
+			for _, r := range roles {
+				text.WriteString(roleText(t, r))
+			}
+			all := text.String()
+			reads := func(output, key string) bool {
+				for _, form := range []string{output + "." + key, output + "['" + key + "']", output + `["` + key + `"]`} {
+					if strings.Contains(all, form) {
+						return true
+					}
+				}
+				return false
+			}
+			for _, name := range tier.SecretNames() {
+				if key := secrets.OutputKey(name); !reads("secret_arns", key) {
+					t.Errorf("no role of %s (%v) reads the secret %s (secret_arns.%s)", tier.AnsibleGroup, roles, name, key)
+				}
+			}
+			if tier.Route != nil && !reads("urls", tier.Name) {
+				t.Errorf("no role of %s (%v) reads its public URL (urls.%s)", tier.AnsibleGroup, roles, tier.Name)
+			}
+			for _, f := range tier.LogFiles {
+				written := strings.Contains(all, f)
+				if f == dockerJSONLogs {
+					written = slices.Contains(roles, "docker") && strings.Contains(roleText(t, "docker"), "log-driver: json-file")
+				}
+				if !written {
+					t.Errorf("the agent ships %s for %s, and no role of %s (%v) writes it", f, tier.Name, tier.AnsibleGroup, roles)
+				}
+			}
+		})
 	}
 }

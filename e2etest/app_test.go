@@ -123,7 +123,7 @@ func TestServers(t *testing.T) {
 			if tags["Environment"] != cfg.Identity.Name || tags["AnsibleGroup"] != tier.AnsibleGroup {
 				t.Errorf("%s: Environment tag %v, AnsibleGroup tag %v", name, tags["Environment"], tags["AnsibleGroup"])
 			}
-			if in["instance_type"] != cfg.Servers[role].InstanceType {
+			if in["instance_type"] != cfg.ServerSettings(tier).InstanceType {
 				t.Errorf("%s: role %q type %v", name, role, in["instance_type"])
 			}
 			md := in["metadata_options"].(map[string]any)
@@ -131,7 +131,7 @@ func TestServers(t *testing.T) {
 				t.Errorf("%s: IMDSv2 not enforced: %v", name, md)
 			}
 			root := in["root_block_device"].(map[string]any)
-			if root["encrypted"] != true || root["volume_type"] != "gp3" || !ref(root["kms_key_id"], "aws_kms_key", "kms_data") || num(root["volume_size"]) != cfg.Servers[role].RootVolumeGB {
+			if root["encrypted"] != true || root["volume_type"] != "gp3" || !ref(root["kms_key_id"], "aws_kms_key", "kms_data") || num(root["volume_size"]) != cfg.ServerSettings(tier).RootVolumeGB {
 				t.Errorf("%s: root volume %v", name, root)
 			}
 			if in["monitoring"] != true || in["ebs_optimized"] != true || in["associate_public_ip_address"] != false {
@@ -352,7 +352,7 @@ var wafDescription = regexp.MustCompile(`^[\w+=:#@/\-,\.][\w+=:#@/\-,\.\s]+[\w+=
 func TestAIServers(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		tier, _ := cfg.Tier(environments.TierAI)
-		typ := cfg.Servers[tier.Name].InstanceType
+		typ := cfg.ServerSettings(tier).InstanceType
 		g, ok := environments.GPUFor(typ)
 		if !tier.GPU || !ok || g.VRAMGB < environments.MinVRAMGB || g.Unsupported != "" {
 			t.Fatalf("%s: GPU %v", typ, g)
@@ -373,10 +373,10 @@ func TestAIServers(t *testing.T) {
 	})
 }
 
-// TestProductionAppTier is issue 4's acceptance on the production stack.
+// TestProductionAppTier: production's servers, load balancer and WAF.
 func TestProductionAppTier(t *testing.T) {
 	s := envStack(t, "production")
-	if g, _ := environments.GPUFor(envs[0].Servers[environments.TierAI].InstanceType); g.VRAMGB < 24 {
+	if g, _ := environments.GPUFor(aiTier(envs[0]).Instance.InstanceType); g.VRAMGB < 24 {
 		t.Errorf("production GPU has %d GB", g.VRAMGB)
 	}
 	if len(s.Resources("aws_iam_instance_profile")) != len(envs[0].Tiers) || len(s.Resources("aws_wafv2_web_acl")) != 1 {

@@ -534,7 +534,7 @@ preflight staging" ]
 	[[ "$output" == *"step 'ansible' failed with exit code 2"* ]]
 }
 
-# --- Ansible runs that "succeed" without configuring anything (issue 12) ------
+# --- Ansible runs that "succeed" without configuring anything ----------------
 
 @test "boto3 missing: the real aws_ec2 plugin cannot load, and the deploy fails before the playbook" {
 	cp "$REPO/ansible/inventories/dev/aws_ec2.yml" "$WORK/ansible/inventories/dev/aws_ec2.yml"

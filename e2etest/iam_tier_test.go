@@ -14,7 +14,7 @@ import (
 // stack, with the dependent actions the IAM service authorization
 // reference lists behind each; the plan role every read a refresh makes;
 // and every environment's backend, server, service and must-not requests,
-// of which go test evaluates dev's. Unmapped resource types fail in Jobs.
+// of which go test evaluates dev's but the provider calls. Unmapped resource types fail in Jobs.
 func TestIAMEveryJob(t *testing.T) {
 	decisions := evaluateWhere(t, func(iam.Request) bool { return true })
 	count := map[string]int{}

@@ -15,8 +15,10 @@
 #
 # usage: tests/converge_ssm.sh [--keep]     (as root, from anywhere)
 #   --keep   leave the work directory (logs, hosts' roots) for inspection
-# Env: ROOTFS_CACHE (default /var/cache/influencegen/rootfs-bookworm),
-#      PLANT=<break> (tests/README.md, "Planted breaks")
+# Env: ROOTFS_CACHE (default /var/cache/influencegen/rootfs-bookworm);
+#      PLANT=<break>: plant one break the test must fail on, naming the host
+#      and the task: transfer_key, cwagent_config, ssm_timeout, restore_env,
+#      restore_no_always, apt_lock (tests/README.md, "Planted breaks")
 set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/../../scripts/usage.sh"
@@ -62,6 +64,7 @@ cleanup() {
 		kill -KILL "$p" 2>/dev/null
 	done
 	for p in "${pids[@]}"; do kill "$p" 2>/dev/null; done
+	services_cleanup
 	ip link del "$bridge" 2>/dev/null
 	if ((keep)); then echo "work directory kept: $work" >&2; else rm -rf "$work"; fi
 	exit "$rc"
@@ -127,6 +130,10 @@ boot_host() {
 	cp -a "$ami" "$root"
 	echo "$name" >"$root/etc/hostname"
 	printf '127.0.1.1 %s\n' "$name" >>"$root/etc/hosts"
+	# The VPC's resolver: the stack's endpoints resolve to the stand-ins.
+	printf '%s %s\n' "$net.1" "$db_host" >>"$root/etc/hosts"
+	# An image built days ago: its package lists are stale on first boot.
+	find "$root/var/lib/apt/lists" -maxdepth 1 -type f -exec touch -d '10 days ago' {} +
 	# The NAT gateway stand-in: apt reaches the Debian mirror through it.
 	printf 'Acquire::http::Proxy "http://%s:%s";\n' "$net.1" "$proxy_port" >"$root/etc/apt/apt.conf.d/00standin-proxy"
 	systemd-nspawn --quiet --keep-unit --register=no --boot --directory="$root" --machine="$name" \
@@ -159,6 +166,15 @@ mkdir -p "$work/logs" "$work/hosts" "$work/aws/hosts" "$work/files" "$work/s3"
 build_ami
 start_network
 
+# RDS: PostgreSQL 16 as services.sh sets it up (TLS only, a master user
+# that is not a superuser), listening on the hosts' network under the
+# endpoint name the stack outputs, with a certificate for that name only.
+db_host=database.dev.standin.internal
+SERVICES_CERT_NAME="$db_host" PG_LISTEN="$net.1" PG_CLIENTS="$net.0/24" PG_FIXED_PORT=5432 services_init
+SERVICES_CERT_NAME="$db_host" PG_LISTEN="$net.1" PG_CLIENTS="$net.0/24" PG_FIXED_PORT=5432 \
+	pg_start "$(../scripts/install-postgres.sh)" >/dev/null
+cp "$SERVICES_CA" "$work/files/rds-ca.pem"
+
 # --- the stand-ins ----------------------------------------------------------------
 access_key=AKIASTANDINDEPLOY01
 secret_key="$(random_secret)"
@@ -181,7 +197,8 @@ roles=(odoo n8n-main n8n-worker ai)
 	done
 	echo "]"
 } >"$work/hosts.json"
-"$ssm/fixture.py" "$here/../e2etest/testdata/dev-stack.json" "$work" "$work/hosts.json"
+DB_HOST="$db_host" DB_MASTER_PASSWORD="$PG_MASTER_PASSWORD" \
+	"$ssm/fixture.py" "$here/../e2etest/testdata/dev-stack.json" "$work" "$work/hosts.json"
 outputs="$work/outputs/dev.json"
 transfer_bucket="$(jq -r '."dev-stack".ansible_transfer_bucket' "$outputs")"
 data_key="$(jq -r '."dev-stack".kms_key_arns.data' "$outputs")"
@@ -211,6 +228,13 @@ unset AWS_PROFILE AWS_DEFAULT_PROFILE
 export ANSIBLE_LOCAL_TEMP="$work/ansible-local" ANSIBLE_FORCE_COLOR=0 ANSIBLE_NOCOLOR=1
 inventory="$work/ansible/inventories/dev/hosts.yml"
 
+# failures LOG: "host: task: message" of every failed task in an Ansible log.
+failures() {
+	awk '/^(TASK|RUNNING HANDLER) \[/ { task = $0; sub(/^[A-Z ]+\[/, "", task); sub(/\] \**$/, "", task) }
+		/^(fatal|failed): \[/ { host = $2; gsub(/[\[\]:]/, "", host); msg = $0; sub(/^[^{]*/, "", msg)
+			printf "%s: %s: %s\n", host, task, substr(msg, 1, 300) }' "$1"
+}
+
 run_play() { # LOG PLAYBOOK [ARGS...]
 	local out="$1"
 	shift
@@ -236,17 +260,46 @@ dpkg-deb --root-owner-group --build "$pkg" "$work/files/amazon-cloudwatch-agent.
 cat >"$work/standin-vars.yml" <<VARS
 ansible_aws_ssm_plugin: $ssm/session-manager-plugin
 common_cloudwatch_agent_deb_url: http://$net.1:$proxy_port/standin/amazon-cloudwatch-agent.deb
+rds_ca_url: http://$net.1:$proxy_port/standin/rds-ca.pem
 VARS
 
-# The plays of site.yml whose external systems have stand-ins here.
-plays=common
+# Planted breaks: each undoes one thing the test exists to keep.
+restore_playbook=playbooks/restore_odoo.yml
+case "${PLANT:-}" in
+"") ;;
+transfer_key) # the transfer bucket's uploads under another key than the data key
+	echo "ansible_aws_ssm_bucket_sse_kms_key_id: ${data_key%/*}/00000000-0000-0000-0000-000000000000" >>"$work/standin-vars.yml" ;;
+cwagent_config) # a CloudWatch agent configuration the agent refuses
+	/usr/bin/python3 - "$work/parameters.json" <<-'PY'
+		import json, sys
+		p = json.load(open(sys.argv[1]))
+		name = next(n for n in p if n.endswith("/odoo"))
+		conf = json.loads(p[name])
+		conf["logs"]["logs_collected"]["files"]["collect_list"][0]["retention_in_days"] = 2
+		p[name] = json.dumps(conf)
+		json.dump(p, open(sys.argv[1], "w"))
+	PY
+	;;
+ssm_timeout) echo "ansible_aws_ssm_timeout: 60" >>"$work/standin-vars.yml" ;; # the plugin's default
+apt_lock) echo "common_apt_lock_timeout: 60" >>"$work/standin-vars.yml" ;;    # apt's default
+restore_env | restore_no_always)
+	mkdir -p "$work/playbooks"
+	ln -s "$here/group_vars" "$work/playbooks/group_vars"
+	/usr/bin/python3 "$ssm/plant.py" "$PLANT" playbooks/restore_odoo.yml "$work/playbooks/restore_odoo.yml"
+	restore_playbook="$work/playbooks/restore_odoo.yml" ;;
+*) usage_error "unknown PLANT $PLANT" ;;
+esac
 
-# converge N: site.yml through the plugin; the recap must show every host.
+# The plays of site.yml whose external systems have stand-ins here.
+plays=common,app_databases
+
+# converge N VERBOSITY: site.yml through the plugin; the recap must show
+# every host.
 converge() {
-	local n="$1"
-	log "converge $n: site.yml --tags $plays"
-	if ! run_play "$work/logs/converge-$n.log" playbooks/site.yml --tags "$plays" -v; then
-		grep -E '^(TASK|fatal|failed|ERROR)|UNREACHABLE' "$work/logs/converge-$n.log" | grep -B1 -E '^(fatal|failed|ERROR)|UNREACHABLE' | tail -20 >&2
+	local n="$1" verbosity="$2"
+	log "converge $n: site.yml --tags $plays $verbosity"
+	if ! run_play "$work/logs/converge-$n.log" playbooks/site.yml --tags "$plays" "$verbosity"; then
+		failures "$work/logs/converge-$n.log" >&2
 		fail "converge $n failed (log: $work/logs/converge-$n.log)"
 	fi
 	sed -n '/PLAY RECAP/,/^$/p' "$work/logs/converge-$n.log"
@@ -258,10 +311,12 @@ converge() {
 }
 
 # A first boot's apt: apt-daily and unattended-upgrades hold the dpkg lock
-# for minutes. Here another process holds it on every host for just past 60 s,
-# apt's default lock_timeout and the plugin's default command timeout, while
-# the first converge starts (apt reports the holder, as for apt-daily).
-lock_hold=${LOCK_HOLD_SECONDS:-65}
+# for minutes. Here another process holds it on every host for 75 s from the
+# start of the first converge, so that the first apt task (the cache update:
+# the AMI's lists are days old) waits just past 60 s, apt's default
+# lock_timeout (ansible/modules/apt.py) and the plugin's default command
+# timeout (ssm_timeout); apt reports the holder, as it does for apt-daily.
+lock_hold=${LOCK_HOLD_SECONDS:-75}
 for r in "${roles[@]}"; do
 	nsenter -t "$(cat "$work/hosts/$r.pid")" -a /usr/bin/python3 -c '
 import fcntl, sys, time
@@ -274,10 +329,86 @@ time.sleep(int(sys.argv[1]))' "$lock_hold" &
 done
 sleep 1
 
-converge 1
-converge 2
+# Every process's command line, sampled for the secrets while Ansible runs.
+"$ssm/secret_watch.py" --values "$work/secret-values.txt" --out "$work/logs/cmdline-hits.jsonl" &
+watch_pid=$!
+pids+=("$watch_pid")
+
+converge 1 -v
+converge 2 -vvv
 if grep -E '^i-[0-9a-f]+ +: ' "$work/logs/converge-2.log" | grep -vqE 'changed=0 '; then
 	grep -E '^(TASK|changed)' "$work/logs/converge-2.log" | grep -B1 '^changed' >&2
 	fail "the second converge changed something (above)"
 fi
 log "idempotent: the second converge changed nothing"
+
+# --- a runbook over the transport: restore_odoo.yml ----------------------------------
+# On the Odoo server, what odoo_setup leaves there, stood in (tests/ssm/odoo/):
+# the odoo and backup units and odoo-restore (tests/odoo_backup.sh runs the
+# real one). The playbook passes the RDS master credentials from Secrets
+# Manager; they must travel on no command line, in no log, in no output.
+odoo_root="$work/hosts/odoo"
+odoo_pid="$(cat "$work/hosts/odoo.pid")"
+install -m 0755 "$ssm/odoo/odoo-restore" "$odoo_root/usr/local/sbin/odoo-restore"
+install -m 0644 "$ssm/odoo/odoo.service" "$ssm/odoo/odoo-backup.service" "$ssm/odoo/odoo-backup.timer" "$odoo_root/etc/systemd/system/"
+mkdir -p "$odoo_root/etc/odoo"
+printf 'db_host = %s\n' "$db_host" >"$odoo_root/etc/odoo/standin-db"
+nsenter -t "$odoo_pid" -a systemctl daemon-reload
+nsenter -t "$odoo_pid" -a systemctl enable --now --quiet odoo.service odoo-backup.timer
+odoo_active() { nsenter -t "$odoo_pid" -a systemctl is-active --quiet odoo.service; }
+restore_play() { # LOG [ARGS...]
+	local out="$1"
+	shift
+	run_play "$out" "$restore_playbook" --limit odoo_servers -e odoo_restore_backup=20261201T000000Z \
+		-e odoo_restore_confirm=odoo -vvv "$@"
+}
+log "runbook: restore_odoo.yml (-vvv)"
+restore_play "$work/logs/restore.log" || { failures "$work/logs/restore.log" >&2; fail "restore_odoo.yml failed"; }
+grep -q 'odoo-restore: restored backup 20261201T000000Z' "$work/logs/restore.log" || fail "restore_odoo.yml: the restore did not run"
+odoo_active || fail "restore_odoo.yml left odoo.service stopped"
+log "runbook: restore_odoo.yml with the neutralization failing: the run fails, Odoo runs again"
+touch "$odoo_root/etc/odoo/standin-neutralize-fails"
+if restore_play "$work/logs/restore-failed.log"; then fail "restore_odoo.yml succeeded although the restore failed"; fi
+rm -f "$odoo_root/etc/odoo/standin-neutralize-fails"
+failed="$(failures "$work/logs/restore-failed.log")"
+[[ "$failed" == "${instance_ids[odoo]}: Fail if the restore failed: "* ]] || fail "the failed restore did not fail on its host and task: $failed"
+echo "  $failed" | cut -c1-200
+odoo_active || fail "the failed restore_odoo.yml left odoo.service stopped"
+log "runbook: Odoo was started again after the failure"
+
+# --- secrets touch nothing ---------------------------------------------------------
+kill -TERM "$watch_pid"
+wait "$watch_pid" || true
+log "secrets: $(wc -l <"$work/secret-values.txt") values; $(tail -1 "$work/logs/cmdline-hits.jsonl") command-line samples"
+leaks=0
+if grep -q '"pid"' "$work/logs/cmdline-hits.jsonl"; then
+	grep '"pid"' "$work/logs/cmdline-hits.jsonl" | sed 's/^/  on a command line: /' >&2
+	leaks=1
+fi
+# where_found FILE...: the files holding a secret value (never the value).
+where_found() {
+	local f n
+	for f in "$@"; do
+		[[ -f "$f" ]] || continue
+		n=0
+		while IFS= read -r v; do
+			n=$((n + 1))
+			[[ ${#v} -ge 8 ]] || continue
+			if grep -qF -- "$v" "$f"; then echo "  secret $n in $f" >&2; leaks=1; fi
+		done <"$work/secret-values.txt"
+	done
+}
+for r in "${roles[@]}"; do
+	root="$work/hosts/$r"
+	nsenter -t "$(cat "$work/hosts/$r.pid")" -a journalctl --no-pager -o cat >"$work/logs/journal-$r.log" 2>/dev/null || true
+	mapfile -t host_logs < <(find "$root/var/log" "$root/opt/aws/amazon-cloudwatch-agent/logs" "$root/var/lib/amazon/ssm" \
+		-type f 2>/dev/null)
+	where_found "${host_logs[@]}" "$work/logs/journal-$r.log"
+done
+where_found "$work"/logs/converge-*.log "$work"/logs/restore*.log "$SERVICES_DIR/pg/server.log"
+# The plugin deletes every object once transferred (_file_transport_command's
+# finally): modules with secret arguments must not stay in the bucket.
+left="$(find "$work/s3/objects" -name '*.json' | wc -l)"
+((left == 0)) || { echo "  $left objects left in the transfer bucket" >&2; leaks=1; }
+((leaks == 0)) || fail "secret values reached the places above"
+log "secrets: on no command line, in no host log, transcript, shipped file or Ansible output (-v, -vvv); the transfer bucket is empty"

@@ -158,7 +158,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def op_GetParameter(self, target, body):
         name = body.get("Name", "")
-        value = self.server.parameters.get(name)
+        with open(self.server.args.parameters) as f:  # read per call: the test may change them
+            value = json.load(f).get(name)
         if value is None:
             return self._error(400, "ParameterNotFound", "", target)
         self._send(200, {"Parameter": {"Name": name, "Type": "String", "Value": value, "Version": 1,
@@ -167,7 +168,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def op_GetSecretValue(self, target, body):
         sid = body.get("SecretId", "")
-        value = self.server.secrets.get(sid)
+        with open(self.server.args.secrets) as f:
+            value = json.load(f).get(sid)
         if value is None:
             return self._error(400, "ResourceNotFoundException", "Secrets Manager can't find the specified secret.", target)
         self._send(200, {"ARN": sid, "Name": sid.rsplit(":", 1)[-1], "SecretString": value,
@@ -184,10 +186,6 @@ def main():
         os.makedirs(os.path.join(args.state, kind), exist_ok=True)
     server = ThreadingHTTPServer((args.listen, args.port), Handler)
     server.args = args
-    with open(args.parameters) as f:
-        server.parameters = json.load(f)
-    with open(args.secrets) as f:
-        server.secrets = json.load(f)
     server.log_lock = threading.Lock()
     server.serve_forever()
 

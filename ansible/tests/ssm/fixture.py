@@ -11,7 +11,8 @@ its compose: block sets (inventories/dev/aws_ec2.yml).
 Reads the synthesized stack e2etest/testdata/dev-stack.json (the golden
 snapshot the Go tests keep equal to the synthesis).
 
-usage: fixture.py STACK_JSON WORK_DIR HOSTS_JSON
+usage: DB_HOST=name DB_MASTER_PASSWORD=pw fixture.py STACK_JSON WORK_DIR HOSTS_JSON
+  DB_HOST, DB_MASTER_PASSWORD: the stand-in database's name and master password
   HOSTS_JSON: [{"resource": "<aws_instance name>", "id": "i-...", "ip": "10.…"}, ...]
 Writes WORK_DIR/outputs/dev.json, WORK_DIR/ansible/inventories/dev/hosts.yml,
 WORK_DIR/parameters.json, WORK_DIR/secrets.json (ARN → value),
@@ -60,10 +61,12 @@ def main(stack_path, work, hosts_path):
             return arn
         if rtype == "aws_db_instance":
             if attr == "address":
-                return "database.dev.standin.internal"
+                return os.environ["DB_HOST"]
             if attr == "master_user_secret[0].secret_arn":
+                # The master user's secret, as RDS manages it: the stand-in
+                # database's own credentials.
                 arn = f"arn:aws:secretsmanager:{REGION}:{ACCOUNT}:secret:rds!db-{fake_uuid(name)}-AbCdEf"
-                secret_values.setdefault(arn, json.dumps({"username": "dbadmin", "password": secrets.token_urlsafe(24)}))
+                secret_values.setdefault(arn, json.dumps({"username": "dbadmin", "password": os.environ["DB_MASTER_PASSWORD"]}))
                 return arn
         if rtype == "aws_elasticache_replication_group" and attr == "primary_endpoint_address":
             return "master.redis.dev.standin.internal"

@@ -24,8 +24,8 @@ def main(kind, src, dest):
     i, block = next((i, t) for i, t in enumerate(tasks) if "block" in t)
     restore = next(t for t in block["block"] if t["name"] == "Restore on one server")
     if kind == "restore_env":
-        restore["ansible.builtin.command"]["argv"] = restore["ansible.builtin.command"]["argv"].replace("'--credentials-stdin'", "")
-        del restore["ansible.builtin.command"]["stdin"]
+        argv = restore["ansible.builtin.command"]["argv"]
+        restore["ansible.builtin.command"]["argv"] = argv.replace(", '--credentials-file', odoo_restore_credentials_file", "")
         restore["environment"]["ODOO_RESTORE_MASTER_USER"] = "{{ db_master_credentials.username }}"
         restore["environment"]["ODOO_RESTORE_MASTER_PASSWORD"] = "{{ db_master_credentials.password }}"
     elif kind == "restore_no_always":

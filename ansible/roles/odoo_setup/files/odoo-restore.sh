@@ -4,7 +4,7 @@
 # playbooks/restore_odoo.yml, which stops Odoo on every Odoo server first.
 #
 #   odoo-restore list
-#   odoo-restore restore [--dry-run] [--confirm DB] [--credentials-stdin] [--neutralize] BACKUP_ID|latest
+#   odoo-restore restore [--dry-run] [--confirm DB] [--credentials-file FILE] [--neutralize] BACKUP_ID|latest
 #
 # restore, as root on one Odoo server:
 #   1. refuses, before anything else, without --confirm DB (the database
@@ -27,12 +27,13 @@
 # --dry-run needs no confirmation, stops after step 2 and changes nothing.
 # A failed step exits non-zero; a half-restored database is dropped.
 #
-# The master user (not a superuser on RDS) comes from standard input with
-# --credentials-stdin (its name on the first line, its password on the
-# second: the playbook passes them from Secrets Manager, so they are on no
-# command line and in no environment that sudo logs), from the environment
-# (ODOO_RESTORE_MASTER_USER, ODOO_RESTORE_MASTER_PASSWORD), or is asked for on
-# a terminal.
+# The master user (not a superuser on RDS) comes from --credentials-file
+# FILE (its name on the first line, its password on the second; - reads
+# standard input): the playbook writes them from Secrets Manager into a
+# root-only file under /run, so they are on no command line, in no
+# environment that sudo logs, and in no module argument that travels back
+# over the session. Or from the environment (ODOO_RESTORE_MASTER_USER,
+# ODOO_RESTORE_MASTER_PASSWORD), or asked for on a terminal.
 # Settings: /etc/odoo/backup.env (ODOO_BACKUP_CONFIG), written by odoo_setup.
 set -euo pipefail
 umask 077
@@ -44,7 +45,7 @@ source "$(dirname "$(readlink -f "$0")")/odoo-backup-lib.sh"
 bad_usage() { printf 'odoo-restore: %s\n\n' "$1" >&2; usage >&2; exit 2; }
 command="${1:-}"
 (($#)) && shift
-dry_run=0 confirm="" backup_id="" credentials_stdin=0 neutralize=0
+dry_run=0 confirm="" backup_id="" credentials_file="" neutralize=0
 case "$command" in
 -h | --help) usage; exit 0 ;;
 list) (($# == 0)) || bad_usage "list takes no argument" ;;
@@ -52,7 +53,7 @@ restore)
 	while (($#)); do
 		case "$1" in
 		--dry-run) dry_run=1 ;;
-		--credentials-stdin) credentials_stdin=1 ;;
+		--credentials-file) (($# >= 2)) || bad_usage "--credentials-file needs a file (- for standard input)"; credentials_file="$2"; shift ;;
 		--neutralize) neutralize=1 ;;
 		--confirm) (($# >= 2)) || bad_usage "--confirm needs the database name"; confirm="$2"; shift ;;
 		-*) bad_usage "unknown option $1" ;;
@@ -137,9 +138,12 @@ if ((!dry_run)) && [[ "$confirm" != "$DB_NAME" ]]; then
 fi
 
 MASTER_USER="${ODOO_RESTORE_MASTER_USER:-}"
-if ((credentials_stdin)); then
-	IFS= read -r MASTER_USER || die "--credentials-stdin: no master user on standard input"
-	IFS= read -r ODOO_RESTORE_MASTER_PASSWORD || die "--credentials-stdin: no password on the second line of standard input"
+if [[ -n "$credentials_file" ]]; then
+	[[ "$credentials_file" == - ]] || exec 3<"$credentials_file" || die "cannot read --credentials-file $credentials_file"
+	[[ "$credentials_file" != - ]] || exec 3<&0
+	IFS= read -r MASTER_USER <&3 || die "--credentials-file $credentials_file: no master user on its first line"
+	IFS= read -r ODOO_RESTORE_MASTER_PASSWORD <&3 || die "--credentials-file $credentials_file: no password on its second line"
+	exec 3<&-
 fi
 if ((!dry_run)) && [[ -z "$MASTER_USER" || -z "${ODOO_RESTORE_MASTER_PASSWORD:-}" ]]; then
 	[[ -t 0 ]] || die "ODOO_RESTORE_MASTER_USER and ODOO_RESTORE_MASTER_PASSWORD are not set (the RDS master user: db_master_credentials)"

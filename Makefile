@@ -10,7 +10,7 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps synth plan iam test test-go test-ansible test-converge test-python test-scripts lint parity bench clean
+.PHONY: help deps synth plan iam test test-go test-ansible test-converge test-python test-scripts lint parity snapshots bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -61,6 +61,9 @@ test-converge: ## site.yml through the real Session Manager plugin on booted sta
 lint: ## gofmt and go vet
 	@unformatted="$$(gofmt -l .)"; if [[ -n "$$unformatted" ]]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
+
+snapshots: ## rewrite the golden stacks and print what changed, by resource type and argument (then review git diff)
+	go test ./e2etest -run '^TestSnapshots$$' -update -v | grep -v '^=== RUN' | grep -v -- '^    --- PASS'
 
 parity: ## report every difference between staging and production
 	go run . parity staging production

@@ -19,6 +19,7 @@ import (
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/plan"
 	"github.com/influencegen/infrastructure/internal/preflight"
+	"github.com/influencegen/infrastructure/internal/stack"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
 
@@ -102,7 +103,7 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 		if outdir == "" {
 			outdir = "cdktf.out"
 		}
-		stacks, err := synth.Load(outdir)
+		stacks, err := stack.Load(outdir)
 		if err != nil {
 			fmt.Fprintf(stderr, "%v: run `make synth` first\n", err)
 			return 1
@@ -112,7 +113,7 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 			fmt.Fprintf(stderr, "no %s in %s: run `make synth` first\n", e.StackName(), outdir)
 			return 1
 		}
-		for _, p := range synth.Protections(s) {
+		for _, p := range stack.Protections(s) {
 			fmt.Fprintln(stdout, p)
 		}
 		return 0

@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/influencegen/infrastructure/environments"
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 // Control is one check.
@@ -26,7 +26,7 @@ type Control struct {
 	// Title says what the control requires.
 	Title string
 	// Check returns one finding per violating resource ("type.name: why").
-	Check func(s synth.Stack, production bool) []string
+	Check func(s stack.Stack, production bool) []string
 }
 
 // All is the suite, in a fixed order.
@@ -66,7 +66,7 @@ var All = []Control{
 }
 
 // Run applies every control to a stack and returns findings by control ID.
-func Run(s synth.Stack, production bool) map[string][]string {
+func Run(s stack.Stack, production bool) map[string][]string {
 	out := map[string][]string{}
 	for _, c := range All {
 		if f := c.Check(s, production); len(f) > 0 {
@@ -86,7 +86,7 @@ type resource struct {
 
 func (r resource) String() string { return r.typ + "." + r.name }
 
-func each(s synth.Stack, types ...string) []resource {
+func each(s stack.Stack, types ...string) []resource {
 	var out []resource
 	for _, t := range types {
 		for name, attrs := range s.Resources(t) {
@@ -128,7 +128,7 @@ func finding(r resource, format string, args ...any) string {
 
 // --- controls ----------------------------------------------------------------
 
-func imdsv2(s synth.Stack, _ bool) []string {
+func imdsv2(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_instance", "aws_launch_template") {
 		md := block(r.attrs["metadata_options"])
@@ -141,7 +141,7 @@ func imdsv2(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func ebsCMK(s synth.Stack, _ bool) []string {
+func ebsCMK(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_instance") {
 		root := block(r.attrs["root_block_device"])
@@ -174,7 +174,7 @@ func asList(v any) []map[string]any {
 	return out
 }
 
-func rdsCMK(s synth.Stack, _ bool) []string {
+func rdsCMK(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_db_instance", "aws_rds_cluster") {
 		if r.attrs["storage_encrypted"] != true || !isCMK(r.attrs["kms_key_id"]) {
@@ -187,7 +187,7 @@ func rdsCMK(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func efsCMK(s synth.Stack, _ bool) []string {
+func efsCMK(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_efs_file_system") {
 		if r.attrs["encrypted"] != true || !isCMK(r.attrs["kms_key_id"]) {
@@ -197,7 +197,7 @@ func efsCMK(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func cacheEncryption(s synth.Stack, _ bool) []string {
+func cacheEncryption(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_elasticache_replication_group") {
 		if fmt.Sprint(r.attrs["at_rest_encryption_enabled"]) != "true" || !isCMK(r.attrs["kms_key_id"]) {
@@ -213,12 +213,12 @@ func cacheEncryption(s synth.Stack, _ bool) []string {
 // s3Buckets checks every bucket's companion resources. The load balancer's
 // access-log bucket is the one documented exception to SSE-KMS: ELB writes
 // with SSE-S3 only.
-func s3Buckets(s synth.Stack, _ bool) []string {
+func s3Buckets(s stack.Stack, _ bool) []string {
 	var out []string
 	byBucket := func(typ string) map[string]map[string]any {
 		m := map[string]map[string]any{}
 		for _, r := range each(s, typ) {
-			m[synth.ReferencedName(r.attrs["bucket"])] = r.attrs
+			m[stack.ReferencedName(r.attrs["bucket"])] = r.attrs
 		}
 		return m
 	}
@@ -251,7 +251,7 @@ func s3Buckets(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func snsCMK(s synth.Stack, _ bool) []string {
+func snsCMK(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_sns_topic") {
 		if !isCMK(r.attrs["kms_master_key_id"]) {
@@ -261,7 +261,7 @@ func snsCMK(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func logGroups(s synth.Stack, _ bool) []string {
+func logGroups(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_cloudwatch_log_group") {
 		if !isCMK(r.attrs["kms_key_id"]) {
@@ -274,7 +274,7 @@ func logGroups(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func secretsCMK(s synth.Stack, _ bool) []string {
+func secretsCMK(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_secretsmanager_secret") {
 		if !isCMK(r.attrs["kms_key_id"]) {
@@ -284,7 +284,7 @@ func secretsCMK(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func kmsRotation(s synth.Stack, _ bool) []string {
+func kmsRotation(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_kms_key") {
 		if r.attrs["enable_key_rotation"] != true {
@@ -294,7 +294,7 @@ func kmsRotation(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func noPublicIPs(s synth.Stack, _ bool) []string {
+func noPublicIPs(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_instance") {
 		if r.attrs["associate_public_ip_address"] != false {
@@ -309,7 +309,7 @@ func noPublicIPs(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func noPublicDB(s synth.Stack, _ bool) []string {
+func noPublicDB(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_db_instance") {
 		if r.attrs["publicly_accessible"] != false {
@@ -321,13 +321,13 @@ func noPublicDB(s synth.Stack, _ bool) []string {
 
 // ingress allows world-open ingress only to security groups attached to an
 // internet-facing load balancer, and only on 80 and 443.
-func ingress(s synth.Stack, _ bool) []string {
+func ingress(s stack.Stack, _ bool) []string {
 	var out []string
 	albGroups := map[string]bool{}
 	for _, lb := range each(s, "aws_lb") {
 		if lb.attrs["internal"] == false {
 			for _, g := range lb.attrs["security_groups"].([]any) {
-				albGroups[synth.ReferencedName(g)] = true
+				albGroups[stack.ReferencedName(g)] = true
 			}
 		}
 	}
@@ -346,7 +346,7 @@ func ingress(s synth.Stack, _ bool) []string {
 		}
 		from, _ := r.attrs["from_port"].(float64)
 		to, _ := r.attrs["to_port"].(float64)
-		if !albGroups[synth.ReferencedName(r.attrs["security_group_id"])] || from != to || (from != 80 && from != 443) {
+		if !albGroups[stack.ReferencedName(r.attrs["security_group_id"])] || from != to || (from != 80 && from != 443) {
 			out = append(out, finding(r, "open to the world on %v-%v", from, to))
 		}
 		if r.attrs["ip_protocol"] == "-1" {
@@ -356,11 +356,11 @@ func ingress(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func alb(s synth.Stack, _ bool) []string {
+func alb(s stack.Stack, _ bool) []string {
 	var out []string
 	waf := map[string]bool{}
 	for _, a := range each(s, "aws_wafv2_web_acl_association") {
-		waf[synth.ReferencedName(a.attrs["resource_arn"])] = true
+		waf[stack.ReferencedName(a.attrs["resource_arn"])] = true
 	}
 	listeners := each(s, "aws_lb_listener")
 	for _, lb := range each(s, "aws_lb") {
@@ -393,7 +393,7 @@ func alb(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func productionProtection(s synth.Stack, production bool) []string {
+func productionProtection(s stack.Stack, production bool) []string {
 	if !production {
 		return nil
 	}
@@ -451,7 +451,7 @@ func productionProtection(s synth.Stack, production bool) []string {
 	backedUp := map[string]bool{}
 	for _, b := range each(s, "aws_efs_backup_policy") {
 		if strings.Contains(fmt.Sprint(b.attrs["backup_policy"]), "ENABLED") {
-			backedUp[synth.ReferencedName(b.attrs["file_system_id"])] = true
+			backedUp[stack.ReferencedName(b.attrs["file_system_id"])] = true
 		}
 	}
 	for _, r := range each(s, "aws_efs_file_system") {
@@ -483,7 +483,7 @@ func productionProtection(s synth.Stack, production bool) []string {
 		for _, rule := range asList(lc.attrs["rule"]) {
 			for _, exp := range asList(rule["expiration"]) {
 				if d, _ := exp["days"].(float64); d > 0 && d <= 7 {
-					transient[synth.ReferencedName(lc.attrs["bucket"])] = true
+					transient[stack.ReferencedName(lc.attrs["bucket"])] = true
 				}
 			}
 		}
@@ -501,11 +501,11 @@ func preventsDestroy(r resource) bool {
 	return block(r.attrs["lifecycle"])["prevent_destroy"] == true
 }
 
-func flowLogs(s synth.Stack, _ bool) []string {
+func flowLogs(s stack.Stack, _ bool) []string {
 	var out []string
 	logged := map[string]bool{}
 	for _, f := range each(s, "aws_flow_log") {
-		logged[synth.ReferencedName(f.attrs["vpc_id"])] = true
+		logged[stack.ReferencedName(f.attrs["vpc_id"])] = true
 	}
 	for _, v := range each(s, "aws_vpc") {
 		if !logged[v.name] {
@@ -517,7 +517,7 @@ func flowLogs(s synth.Stack, _ bool) []string {
 
 var requiredTags = []string{"Project", "Environment", "ManagedBy", "Repository"}
 
-func tags(s synth.Stack, _ bool) []string {
+func tags(s stack.Stack, _ bool) []string {
 	var out []string
 	providers, _ := s["provider"].(map[string]any)
 	aws, _ := providers["aws"].([]any)
@@ -548,7 +548,7 @@ var SecretShapes = map[string]*regexp.Regexp{
 
 var sensitiveKey = regexp.MustCompile(`(?i)^(` + strings.Join(SensitiveAttributes, "|") + `)$`)
 
-func noLiteralSecrets(s synth.Stack, _ bool) []string {
+func noLiteralSecrets(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, typ := range s.ResourceTypes() {
 		for _, r := range each(s, typ) {
@@ -584,7 +584,7 @@ func walkStrings(v any, path string, f func(path, v string)) {
 }
 
 // iamLeastPrivilege reads every policy document in the stack.
-func iamLeastPrivilege(s synth.Stack, _ bool) []string {
+func iamLeastPrivilege(s stack.Stack, _ bool) []string {
 	var out []string
 	docs := []struct{ typ, attr string }{
 		{"aws_iam_role_policy", "policy"}, {"aws_iam_policy", "policy"}, {"aws_iam_user_policy", "policy"},
@@ -657,7 +657,7 @@ var accountWide = map[string]bool{
 // the second `apply` would fail "already exists". Every construct takes its
 // names from its own construct ID, so any construct can exist twice; this
 // proves the stacks of one account never collide.
-func DuplicateNames(stacks map[string]synth.Stack) []string {
+func DuplicateNames(stacks map[string]stack.Stack) []string {
 	seen := map[string]string{}
 	var out []string
 	names := make([]string, 0, len(stacks))
@@ -699,7 +699,7 @@ func DuplicateNames(stacks map[string]synth.Stack) []string {
 
 // environmentStack reports whether a stack is an environment's (its
 // provider's default Environment tag is not "shared").
-func environmentStack(s synth.Stack) bool {
+func environmentStack(s stack.Stack) bool {
 	p, _ := s["provider"].(map[string]any)
 	cfgs, _ := p["aws"].([]any)
 	if len(cfgs) == 0 {
@@ -712,7 +712,7 @@ func environmentStack(s synth.Stack) bool {
 	return fmt.Sprint(block(dt[0]["tags"])["Environment"]) != "shared"
 }
 
-func iamBoundary(s synth.Stack, _ bool) []string {
+func iamBoundary(s stack.Stack, _ bool) []string {
 	if !environmentStack(s) {
 		return nil
 	}
@@ -729,7 +729,7 @@ func iamBoundary(s synth.Stack, _ bool) []string {
 // changes with whatever forces its replacement (constructs/cache).
 var digestSuffix = regexp.MustCompile(`-[0-9a-f]{8}$`)
 
-func replaceable(s synth.Stack, _ bool) []string {
+func replaceable(s stack.Stack, _ bool) []string {
 	var out []string
 	cbd := func(r resource) bool { return block(r.attrs["lifecycle"])["create_before_destroy"] == true }
 	for _, r := range each(s, "aws_security_group", "aws_db_parameter_group") {
@@ -750,7 +750,7 @@ func replaceable(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func redeployable(s synth.Stack, production bool) []string {
+func redeployable(s stack.Stack, production bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_db_instance") {
 		if r.attrs["skip_final_snapshot"] != false {
@@ -780,7 +780,7 @@ func redeployable(s synth.Stack, production bool) []string {
 	return out
 }
 
-func dataStays(s synth.Stack, _ bool) []string {
+func dataStays(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_ebs_volume") {
 		if strings.Contains(str(r.attrs["availability_zone"]), "${aws_instance.") {
@@ -796,7 +796,7 @@ func dataStays(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func ec2Recover(s synth.Stack, _ bool) []string {
+func ec2Recover(s stack.Stack, _ bool) []string {
 	types := map[string]string{}
 	for _, r := range each(s, "aws_instance") {
 		types["${aws_instance."+r.name+".id}"] = str(r.attrs["instance_type"])
@@ -814,14 +814,14 @@ func ec2Recover(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func wafControl(s synth.Stack, _ bool) []string {
+func wafControl(s stack.Stack, _ bool) []string {
 	known := map[string]bool{}
 	for _, l := range environments.WAFRelaxableRules {
 		known[l] = true
 	}
 	logging := map[string]map[string]any{}
 	for _, r := range each(s, "aws_wafv2_web_acl_logging_configuration") {
-		logging[synth.ReferencedName(r.attrs["resource_arn"])] = r.attrs
+		logging[stack.ReferencedName(r.attrs["resource_arn"])] = r.attrs
 	}
 	groups := map[string]string{}
 	for _, r := range each(s, "aws_cloudwatch_log_group") {
@@ -879,16 +879,16 @@ func labelKeys(v any) []string {
 	return out
 }
 
-func efsAccess(s synth.Stack, _ bool) []string {
+func efsAccess(s stack.Stack, _ bool) []string {
 	points := map[string]bool{}
 	for _, r := range each(s, "aws_efs_access_point") {
 		if block(r.attrs["posix_user"])["uid"] != nil {
-			points[synth.ReferencedName(r.attrs["file_system_id"])] = true
+			points[stack.ReferencedName(r.attrs["file_system_id"])] = true
 		}
 	}
 	policies := map[string]string{}
 	for _, r := range each(s, "aws_efs_file_system_policy") {
-		policies[synth.ReferencedName(r.attrs["file_system_id"])] = str(r.attrs["policy"])
+		policies[stack.ReferencedName(r.attrs["file_system_id"])] = str(r.attrs["policy"])
 	}
 	var out []string
 	for _, r := range each(s, "aws_efs_file_system") {
@@ -912,15 +912,15 @@ func efsAccess(s synth.Stack, _ bool) []string {
 // rolePolicies returns, per aws_iam_role logical name, the parsed inline
 // policies attached to it (aws_iam_role_policy), and the managed policy
 // ARNs attached (aws_iam_role_policy_attachment).
-func rolePolicies(s synth.Stack) (inline map[string][]resourcePolicy, managed map[string][]string) {
+func rolePolicies(s stack.Stack) (inline map[string][]resourcePolicy, managed map[string][]string) {
 	inline, managed = map[string][]resourcePolicy{}, map[string][]string{}
 	for _, r := range each(s, "aws_iam_role_policy") {
 		doc, err := ParsePolicy(str(r.attrs["policy"]))
-		role := synth.ReferencedName(r.attrs["role"])
+		role := stack.ReferencedName(r.attrs["role"])
 		inline[role] = append(inline[role], resourcePolicy{r, doc, err})
 	}
 	for _, r := range each(s, "aws_iam_role_policy_attachment") {
-		role := synth.ReferencedName(r.attrs["role"])
+		role := stack.ReferencedName(r.attrs["role"])
 		managed[role] = append(managed[role], str(r.attrs["policy_arn"]))
 	}
 	return inline, managed
@@ -933,7 +933,7 @@ type resourcePolicy struct {
 }
 
 // identityPolicies parses every identity policy document of the stack.
-func identityPolicies(s synth.Stack) []resourcePolicy {
+func identityPolicies(s stack.Stack) []resourcePolicy {
 	var out []resourcePolicy
 	for _, t := range []string{"aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy", "aws_iam_group_policy"} {
 		for _, r := range each(s, t) {
@@ -964,7 +964,7 @@ func allowsAny(st Statement, actions ...string) string {
 // actions that accept iam:PermissionsBoundary carry it, AttachRolePolicy is
 // limited by iam:PolicyARN, removing a boundary is denied, and the boundary
 // policies named in the conditions cannot be edited.
-func iamBoundaryDelegation(s synth.Stack, _ bool) []string {
+func iamBoundaryDelegation(s stack.Stack, _ bool) []string {
 	var out []string
 	grants := []string{"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"}
 	edits := []string{"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion"}
@@ -1016,7 +1016,7 @@ func iamBoundaryDelegation(s synth.Stack, _ bool) []string {
 // on init and whenever it opens the state (Workspaces() in
 // internal/backend/remote-state/s3/backend_state.go); a role allowed to
 // list only its state key gets that request refused on every run.
-func stateListing(s synth.Stack, _ bool) []string {
+func stateListing(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, p := range identityPolicies(s) {
 		for _, st := range p.doc {
@@ -1042,7 +1042,7 @@ func stateListing(s synth.Stack, _ bool) []string {
 // author's to edit — reads no data: it writes no object, reads no object
 // but Terraform state (an explicit Deny, since ReadOnlyAccess reads every
 // object), and reads the secrets of one environment path at most.
-func githubPlanRoles(s synth.Stack, _ bool) []string {
+func githubPlanRoles(s stack.Stack, _ bool) []string {
 	var out []string
 	inline, managed := rolePolicies(s)
 	for _, r := range each(s, "aws_iam_role") {
@@ -1115,11 +1115,11 @@ func toAny(l []string) any {
 	return out
 }
 
-func backupControl(s synth.Stack, production bool) []string {
+func backupControl(s stack.Stack, production bool) []string {
 	var out []string
 	locked := map[string]bool{}
 	for _, l := range each(s, "aws_backup_vault_lock_configuration") {
-		locked[synth.ReferencedName(l.attrs["backup_vault_name"])] = true
+		locked[stack.ReferencedName(l.attrs["backup_vault_name"])] = true
 	}
 	for _, r := range each(s, "aws_backup_vault") {
 		if !isCMK(r.attrs["kms_key_arn"]) {
@@ -1145,7 +1145,7 @@ func backupControl(s synth.Stack, production bool) []string {
 	return out
 }
 
-func budgetControl(s synth.Stack, _ bool) []string {
+func budgetControl(s stack.Stack, _ bool) []string {
 	if len(each(s, "aws_instance")) == 0 {
 		return nil
 	}
@@ -1171,7 +1171,7 @@ func budgetControl(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func noProductionSchedule(s synth.Stack, production bool) []string {
+func noProductionSchedule(s stack.Stack, production bool) []string {
 	if !production {
 		return nil
 	}

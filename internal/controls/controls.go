@@ -326,7 +326,8 @@ func ingress(s stack.Stack, _ bool) []string {
 	albGroups := map[string]bool{}
 	for _, lb := range each(s, "aws_lb") {
 		if lb.attrs["internal"] == false {
-			for _, g := range lb.attrs["security_groups"].([]any) {
+			groups, _ := lb.attrs["security_groups"].([]any)
+			for _, g := range groups {
 				albGroups[stack.ReferencedName(g)] = true
 			}
 		}

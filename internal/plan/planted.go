@@ -378,36 +378,57 @@ func deployedTags(stack map[string]any, skip map[string]bool) string {
 			}
 			// An override_resource replaces the mock_resource defaults of
 			// its type: they are repeated here.
+			// Their ARNs name the region of the resource's provider.
+			defaults := mockResourceDefaults[typ]
+			if region := providerRegion(stack, named[name]); region != "" {
+				defaults = strings.ReplaceAll(defaults, ":"+mockRegion+":", ":"+region+":")
+			}
 			if tags := tagsAll(stack, named[name]); tags != "" {
-				fmt.Fprintf(&b, "  override_resource {\n    target = %s\n    values = {%s\n      tags_all = %s\n    }\n  }\n", addr, mockResourceDefaults[typ], tags)
+				fmt.Fprintf(&b, "  override_resource {\n    target = %s\n    values = {%s\n      tags_all = %s\n    }\n  }\n", addr, defaults, tags)
 			}
 		}
 	}
 	return b.String()
 }
 
-// tagsAll is a resource's tags_all as an HCL object, or "" when a tag is
-// an expression the harness cannot resolve before Terraform runs.
-func tagsAll(stack map[string]any, resource any) string {
+// mockRegion is the region of the ARNs in mockResourceDefaults.
+const mockRegion = "eu-central-1"
+
+// providerConfig returns the provider configuration a resource uses (its
+// "provider" alias, or the default one).
+func providerConfig(stack map[string]any, resource any) map[string]any {
 	r, _ := resource.(map[string]any)
 	alias := ""
 	if p, ok := r["provider"].(string); ok {
 		_, alias, _ = strings.Cut(p, ".")
 	}
-	tags := map[string]string{}
 	providers, _ := stack["provider"].(map[string]any)
 	configs, _ := providers["aws"].([]any)
 	for _, c := range configs {
 		cfg, _ := c.(map[string]any)
-		if a, _ := cfg["alias"].(string); a != alias {
-			continue
+		if a, _ := cfg["alias"].(string); a == alias {
+			return cfg
 		}
-		dts, _ := cfg["default_tags"].([]any)
-		for _, dt := range dts {
-			m, _ := dt.(map[string]any)["tags"].(map[string]any)
-			for k, v := range m {
-				tags[k] = fmt.Sprint(v)
-			}
+	}
+	return nil
+}
+
+// providerRegion is the region of a resource's provider ("" when unknown).
+func providerRegion(stack map[string]any, resource any) string {
+	region, _ := providerConfig(stack, resource)["region"].(string)
+	return region
+}
+
+// tagsAll is a resource's tags_all as an HCL object, or "" when a tag is
+// an expression the harness cannot resolve before Terraform runs.
+func tagsAll(stack map[string]any, resource any) string {
+	r, _ := resource.(map[string]any)
+	tags := map[string]string{}
+	dts, _ := providerConfig(stack, resource)["default_tags"].([]any)
+	for _, dt := range dts {
+		m, _ := dt.(map[string]any)["tags"].(map[string]any)
+		for k, v := range m {
+			tags[k] = fmt.Sprint(v)
 		}
 	}
 	own, _ := r["tags"].(map[string]any)

@@ -19,6 +19,7 @@ import (
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/plan"
 	"github.com/influencegen/infrastructure/internal/preflight"
+	"github.com/influencegen/infrastructure/internal/review"
 	"github.com/influencegen/infrastructure/internal/stack"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
@@ -40,16 +41,7 @@ commands:
   facts ENV              print, as JSON, what scripts/preflight.sh checks in the AWS account
                          for ENV: account, region, zone IDs, instance types and counts, NAT
                          gateways (Elastic IPs), hosted zone, secret prefix; writes nothing
-` + cost.Usage + `  review PLAN [--env ENV] [--accept ADDRESS[,ADDRESS...]] [--chdir DIR]
-                         report the risks of a saved plan, one line per finding by severity:
-                         data destroyed or replaced (and what recovers it), access widened,
-                         protections weakened, parity drift, the monthly cost delta; every
-                         other change in one count line. PLAN is a saved plan (terraform show
-                         -json runs in DIR, default: here), its JSON, or - for JSON on stdin.
-                         ENV defaults to the plan's Environment tag. Exit 3 while a HIGH
-                         finding is not accepted by its address (production's deploy refuses
-                         to apply it: docs/runbooks/plan-review.md)
-  help                   this text
+` + cost.Usage + review.Usage + `  help                   this text
 
 operations (deploy, restore, patching, off hours, budget): docs/runbooks/README.md
 `
@@ -131,7 +123,7 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 	case "cost":
 		return cost.Command(args[1:], a, envs, stdout, stderr)
 	case "review":
-		return reviewCommand(args[1:], a, envs, os.Stdin, stdout, stderr)
+		return review.Command(args[1:], a, envs, newDrift, os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -211,6 +203,12 @@ func factsCommand(args []string, a environments.Account, envs []environments.Par
 	}
 	fmt.Fprintf(stdout, "%s\n", out)
 	return 0
+}
+
+// newDrift is the plan review's comparison of a parity environment with
+// its reference (internal/parity).
+func newDrift(env, ref environments.ParityConfig, refStack map[string]any) review.Reference {
+	return parity.NewDrift(env, ref, refStack)
 }
 
 // planCommand runs internal/plan over the synthesized stacks.

@@ -1,4 +1,4 @@
-package main
+package review
 
 import (
 	"bytes"
@@ -8,27 +8,44 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/influencegen/infrastructure/cost"
 	"github.com/influencegen/infrastructure/environments"
-	"github.com/influencegen/infrastructure/internal/parity"
-	"github.com/influencegen/infrastructure/internal/review"
 	"github.com/influencegen/infrastructure/internal/stack"
 )
 
-// reviewExitUnaccepted is review's exit code while a HIGH finding is not
-// accepted: the scripts' "refused".
-const reviewExitUnaccepted = 3
+// Usage is the review command's lines in the app's usage.
+const Usage = `  review PLAN [--env ENV] [--accept ADDRESS[,ADDRESS...]] [--chdir DIR]
+                         report the risks of a saved plan, one line per finding by severity:
+                         data destroyed or replaced (and what recovers it), access widened,
+                         protections weakened, parity drift, the monthly cost delta; every
+                         other change in one count line. PLAN is a saved plan (terraform show
+                         -json runs in DIR, default: here), its JSON, or - for JSON on stdin.
+                         ENV defaults to the plan's Environment tag. Exit 3 while a HIGH
+                         finding is not accepted by its address (production's deploy refuses
+                         to apply it: docs/runbooks/plan-review.md)
+`
 
-// reviewCommand is `review PLAN [--env ENV] [--accept ADDR,...] [--chdir DIR]`:
-// internal/review on a saved plan. The plan's JSON holds sensitive values
-// in clear: it is read into memory and never written anywhere.
-func reviewCommand(args []string, a environments.Account, envs []environments.ParityConfig, stdin io.Reader, stdout, stderr io.Writer) int {
+// ExitUnaccepted is the command's exit code while a HIGH finding is not
+// accepted: the scripts' "refused".
+const ExitUnaccepted = 3
+
+// NewReference builds the comparison of a parity environment with its
+// reference's synthesized stack (internal/parity's NewDrift).
+type NewReference func(env, ref environments.ParityConfig, refStack map[string]any) Reference
+
+// Command is `review PLAN [--env ENV] [--accept ADDR,...] [--chdir DIR]`:
+// Review of a saved plan, printed. The plan's JSON holds sensitive values
+// in clear: it is read into memory and never written anywhere. A parity
+// environment is compared with its reference's stack in
+// $INFLUENCEGEN_OUTDIR (default cdktf.out), through newRef.
+func Command(args []string, a environments.Account, envs []environments.ParityConfig, newRef NewReference, stdin io.Reader, stdout, stderr io.Writer) int {
 	var planArg, envName, chdir string
 	var accept []string
 	usageErr := func(format string, args ...any) int {
-		fmt.Fprintf(stderr, "review: "+format+"\n\n%s", append(args, usage)...)
+		fmt.Fprintf(stderr, "review: "+format+"\n\n%s", append(args, Usage)...)
 		return 2
 	}
 	for i := 0; i < len(args); i++ {
@@ -84,18 +101,18 @@ func reviewCommand(args []string, a environments.Account, envs []environments.Pa
 		fmt.Fprintf(stderr, "review: %v\n", err)
 		return 1
 	}
-	p, err := review.ParsePlan(raw)
+	p, err := ParsePlan(raw)
 	if err != nil {
 		fmt.Fprintf(stderr, "review: %s: %v\n", planArg, err)
 		return 1
 	}
-	tagged := review.Environments(p)
+	tagged := Environments(p)
 	switch {
 	case envName == "" && len(tagged) == 1:
 		envName = tagged[0]
 	case envName == "":
 		return usageErr("cannot tell the plan's environment from its Environment tags (%v): give --env", tagged)
-	case len(tagged) > 0 && !contains(tagged, envName):
+	case len(tagged) > 0 && !slices.Contains(tagged, envName):
 		fmt.Fprintf(stderr, "review: --env %s, but the plan's resources are tagged Environment=%s: review it as what it is\n", envName, strings.Join(tagged, ","))
 		return 2
 	}
@@ -109,16 +126,16 @@ func reviewCommand(args []string, a environments.Account, envs []environments.Pa
 		fmt.Fprintln(stderr, err)
 		return 1
 	}
-	o := review.Options{Environment: env, Account: a, Prices: prices, Accept: accept}
+	o := Options{Environment: env, Account: a, Prices: prices, Accept: accept}
 	if env.Kind == environments.Parity {
-		ref, err := referenceOf(env, envs)
+		ref, err := referenceOf(env, envs, newRef)
 		if err != nil {
 			fmt.Fprintf(stderr, "review: %v\n", err)
 			return 1
 		}
 		o.Reference = ref
 	}
-	r, err := review.Review(p, o)
+	r, err := Review(p, o)
 	if err != nil {
 		fmt.Fprintf(stderr, "review: %v\n", err)
 		return 2
@@ -129,8 +146,8 @@ func reviewCommand(args []string, a environments.Account, envs []environments.Pa
 		for _, f := range open {
 			addrs = append(addrs, f.Address)
 		}
-		fmt.Fprintf(stderr, "review: %d high-severity finding(s) not accepted: %s\n  read each; to go ahead, accept it by its address: --accept %s (docs/runbooks/plan-review.md)\n", len(open), strings.Join(addrs, ", "), strings.Join(dedupe(addrs), ","))
-		return reviewExitUnaccepted
+		fmt.Fprintf(stderr, "review: %d high-severity finding(s) not accepted: %s\n  read each; to go ahead, accept it by its address: --accept %s (docs/runbooks/plan-review.md)\n", len(open), strings.Join(addrs, ", "), strings.Join(slices.Compact(addrs), ","))
+		return ExitUnaccepted
 	}
 	return 0
 }
@@ -169,7 +186,7 @@ func readPlan(arg, dir string, stdin io.Reader) ([]byte, error) {
 
 // referenceOf is the plan review's comparison of a parity environment
 // with its reference's synthesized stack (make synth writes it).
-func referenceOf(env environments.ParityConfig, envs []environments.ParityConfig) (review.Reference, error) {
+func referenceOf(env environments.ParityConfig, envs []environments.ParityConfig, newRef NewReference) (Reference, error) {
 	var ref *environments.ParityConfig
 	for i := range envs {
 		if envs[i].Kind == environments.Reference {
@@ -191,24 +208,5 @@ func referenceOf(env environments.ParityConfig, envs []environments.ParityConfig
 	if !ok {
 		return nil, fmt.Errorf("no %s in %s: the review compares %s with it; run make synth first", ref.StackName(), outdir, env.Identity.Name)
 	}
-	return parity.NewDrift(env, *ref, s), nil
-}
-
-func contains(l []string, s string) bool {
-	for _, x := range l {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
-func dedupe(l []string) []string {
-	var out []string
-	for _, x := range l {
-		if !contains(out, x) {
-			out = append(out, x)
-		}
-	}
-	return out
+	return newRef(env, *ref, s), nil
 }

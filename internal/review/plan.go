@@ -257,7 +257,7 @@ func blocks(v any) []map[string]any {
 	return nil
 }
 
-// strings reads a list of strings (a single string counts as one).
+// stringList reads a list of strings (a single string counts as one).
 func stringList(v any) []string {
 	switch t := v.(type) {
 	case string:

@@ -49,6 +49,12 @@ func weakening(changes []change, idx *index) []Finding {
 	return out
 }
 
+// note is one weakening a rule finds in a resource's change.
+type note struct {
+	Severity Severity
+	What     string
+}
+
 // knownAs fills the after values known only after apply with the before
 // values: an unknown is not a weakening (a key being replaced is still a
 // key).
@@ -157,8 +163,8 @@ var protectionArguments = map[string]string{
 }
 
 // weakerArguments compares the protection arguments.
-func weakerArguments(typ string, before, after map[string]any) []Widening {
-	var out []Widening
+func weakerArguments(typ string, before, after map[string]any) []note {
+	var out []note
 	for _, key := range sortedKeys(protectionArguments) {
 		t, attr, _ := strings.Cut(key, ".")
 		if t != typ {
@@ -177,7 +183,7 @@ func weakerArguments(typ string, before, after map[string]any) []Widening {
 			weaker = ok1 && ok2 && an < bn
 		}
 		if weaker {
-			out = append(out, Widening{High, fmt.Sprintf("%s: %v → %v (a protection against deletion)", attr, show(b), show(a))})
+			out = append(out, note{High, fmt.Sprintf("%s: %v → %v (a protection against deletion)", attr, show(b), show(a))})
 		}
 	}
 	return out
@@ -194,8 +200,8 @@ func show(v any) string {
 // shorterRetention compares every retention argument of
 // environments.ScaleKeys (Kind Retention): a shorter one keeps backups or
 // logs for less time. A log group's 0 is "never expire".
-func shorterRetention(typ string, before, after map[string]any) []Widening {
-	var out []Widening
+func shorterRetention(typ string, before, after map[string]any) []note {
+	var out []note
 	for _, k := range environments.ScaleKeys {
 		if k.Kind != environments.Retention {
 			continue
@@ -215,7 +221,7 @@ func shorterRetention(typ string, before, after map[string]any) []Widening {
 				if k.Field == "LogRetentionDays" {
 					sev = Medium
 				}
-				out = append(out, Widening{sev, fmt.Sprintf("%s shortened: %s → %s days (%s)", path, days(bv, forever), days(av, forever), k.Why)})
+				out = append(out, note{sev, fmt.Sprintf("%s shortened: %s → %s days (%s)", path, days(bv, forever), days(av, forever), k.Why)})
 			}
 		}
 	}
@@ -284,8 +290,8 @@ func days(l []float64, forever bool) string {
 
 // weakerUpdate compares what an in-place change does to backups,
 // encryption, alarms and WAF rules.
-func weakerUpdate(typ string, before, after map[string]any) []Widening {
-	var out []Widening
+func weakerUpdate(typ string, before, after map[string]any) []note {
+	var out []note
 	switch typ {
 	case "aws_backup_plan":
 		was := map[string][]string{}
@@ -299,39 +305,39 @@ func weakerUpdate(typ string, before, after map[string]any) []Widening {
 			if old, ok := was[name]; ok {
 				for _, region := range old {
 					if !slices.Contains(copyRegions(r), region) {
-						out = append(out, Widening{High, fmt.Sprintf("rule %s no longer copies recovery points to %s", name, region)})
+						out = append(out, note{High, fmt.Sprintf("rule %s no longer copies recovery points to %s", name, region)})
 					}
 				}
 			}
 		}
 		for _, name := range sortedKeys(was) {
 			if !now[name] {
-				out = append(out, Widening{High, fmt.Sprintf("backup rule %s removed", name)})
+				out = append(out, note{High, fmt.Sprintf("backup rule %s removed", name)})
 			}
 		}
 	case "aws_backup_selection":
 		for _, t := range blocks(before["selection_tag"]) {
 			if !slices.ContainsFunc(blocks(after["selection_tag"]), func(u map[string]any) bool { return fmt.Sprint(u) == fmt.Sprint(t) }) {
-				out = append(out, Widening{High, fmt.Sprintf("no longer selects by tag %s=%s", str(t, "key"), str(t, "value"))})
+				out = append(out, note{High, fmt.Sprintf("no longer selects by tag %s=%s", str(t, "key"), str(t, "value"))})
 			}
 		}
 		for _, r := range stringList(before["resources"]) {
 			if !slices.Contains(stringList(after["resources"]), r) {
-				out = append(out, Widening{High, "no longer selects " + r})
+				out = append(out, note{High, "no longer selects " + r})
 			}
 		}
 	case "aws_s3_bucket_server_side_encryption_configuration":
 		b, a := sse(before), sse(after)
 		if b != "" && a != b && !strings.HasPrefix(a, "aws:kms with") {
-			out = append(out, Widening{High, fmt.Sprintf("default encryption of bucket %s: %s → %s", str(after, "bucket"), b, orNone(a))})
+			out = append(out, note{High, fmt.Sprintf("default encryption of bucket %s: %s → %s", str(after, "bucket"), b, orNone(a))})
 		}
 	case "aws_cloudwatch_metric_alarm":
 		if before["actions_enabled"] == true && after["actions_enabled"] != true {
-			out = append(out, Widening{Medium, fmt.Sprintf("alarm %s: actions disabled, nobody is notified", str(after, "alarm_name"))})
+			out = append(out, note{Medium, fmt.Sprintf("alarm %s: actions disabled, nobody is notified", str(after, "alarm_name"))})
 		}
 		for _, a := range stringList(before["alarm_actions"]) {
 			if !slices.Contains(stringList(after["alarm_actions"]), a) {
-				out = append(out, Widening{Medium, fmt.Sprintf("alarm %s no longer notifies %s", str(after, "alarm_name"), a)})
+				out = append(out, note{Medium, fmt.Sprintf("alarm %s no longer notifies %s", str(after, "alarm_name"), a)})
 			}
 		}
 	case "aws_wafv2_web_acl":
@@ -340,13 +346,13 @@ func weakerUpdate(typ string, before, after map[string]any) []Widening {
 			mode, kept := now[name]
 			switch {
 			case !kept:
-				out = append(out, Widening{High, fmt.Sprintf("WAF rule %s removed", name)})
+				out = append(out, note{High, fmt.Sprintf("WAF rule %s removed", name)})
 			case mode == "count" && was[name] != "count":
-				out = append(out, Widening{High, fmt.Sprintf("WAF rule %s moved to count: it no longer blocks (was %s)", name, was[name])})
+				out = append(out, note{High, fmt.Sprintf("WAF rule %s moved to count: it no longer blocks (was %s)", name, was[name])})
 			}
 		}
 		if wafDefault(before) == "block" && wafDefault(after) == "allow" {
-			out = append(out, Widening{High, "WAF default action: block → allow"})
+			out = append(out, note{High, "WAF default action: block → allow"})
 		}
 	}
 	return out

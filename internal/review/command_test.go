@@ -112,3 +112,32 @@ func (d driftOf) Drift(typ, name string, before, after map[string]any) []string 
 	}
 	return []string{fmt.Sprintf("threshold is %v here, %v in %s (%s against %s-stack's %d resource types)", after["threshold"], r["threshold"], d.ref, d.env, d.ref, len(resources))}
 }
+
+// TestCommandShowsASavedPlan: a saved plan (not JSON) is read through
+// `terraform show -json -no-color` run in --chdir, the directory the plan
+// was made in; a failure says where it ran and what to do.
+func TestCommandShowsASavedPlan(t *testing.T) {
+	bin, stackDir := t.TempDir(), t.TempDir()
+	planJSON := reviewPlan(t, "production")
+	fake := "#!/bin/sh\n" +
+		`[ "$1 $2 $3" = "show -json -no-color" ] || { echo "unexpected: $*" >&2; exit 1; }` + "\n" +
+		`[ "$(pwd)" = "` + stackDir + `" ] || { echo "run in $(pwd)" >&2; exit 1; }` + "\n" +
+		`case "$4" in /*) ;; *) echo "not an absolute path: $4" >&2; exit 1 ;; esac` + "\n" +
+		`cat "` + planJSON + `"` + "\n"
+	if err := os.WriteFile(filepath.Join(bin, "terraform"), []byte(fake), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("PATH", bin+string(os.PathListSeparator)+os.Getenv("PATH"))
+	saved := filepath.Join(t.TempDir(), "production-stack.tfplan")
+	if err := os.WriteFile(saved, []byte("PK\x03\x04 a saved plan is a zip file"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr bytes.Buffer
+	if code := Command([]string{saved, "--chdir", stackDir}, account, envs, fakeDrift, strings.NewReader(""), &stdout, &stderr); code != 3 || !strings.Contains(stdout.String(), "[data] aws_s3_bucket.b") {
+		t.Errorf("code %d\n%s%s", code, stdout.String(), stderr.String())
+	}
+	stderr.Reset()
+	if code := Command([]string{saved}, account, envs, fakeDrift, strings.NewReader(""), &stdout, &stderr); code != 1 || !strings.Contains(stderr.String(), "run it in the stack directory the plan was made in (--chdir)") {
+		t.Errorf("elsewhere: code %d, %s", code, stderr.String())
+	}
+}

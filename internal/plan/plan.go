@@ -526,7 +526,7 @@ func scenarioFile(stack map[string]any, scenarios []Scenario) (string, error) {
 	for _, t := range targets {
 		created[t] = true
 	}
-	fmt.Fprintf(&b, "\nrun \"deployed\" {\n  command   = apply\n  providers = { %s }\n%s}\n", mocked, deployedTags(stack, created))
+	fmt.Fprintf(&b, "\nrun \"deployed\" {\n  command   = apply\n  providers = { %s }\n%s}\n", mocked, deployedOverrides(stack, created, nil))
 	for _, sc := range scenarios {
 		fmt.Fprintf(&b, "\nrun %q {\n  command = plan\n  variables {\n    scenario = %q\n  }\n  plan_options {\n    refresh = false\n    replace = [%s]\n  }\n}\n", sc.Name, sc.Name, strings.Join(sc.Replace, ", "))
 	}

@@ -365,3 +365,33 @@ func TestTagsAll(t *testing.T) {
 		}
 	}
 }
+
+// TestDeployedOverrides: each resource of the mock deployment keeps its
+// type's mock defaults (an override replaces them), ARNs in its provider's
+// region, with its tags_all and any extra values; skipped ones are not
+// overridden.
+func TestDeployedOverrides(t *testing.T) {
+	stack := map[string]any{
+		"provider": map[string]any{"aws": []any{
+			map[string]any{"region": "eu-central-1", "default_tags": []any{map[string]any{"tags": map[string]any{"Project": "p"}}}},
+			map[string]any{"alias": "copy", "region": "eu-west-1", "default_tags": []any{map[string]any{"tags": map[string]any{"Project": "p"}}}},
+		}},
+		"resource": map[string]any{"aws_backup_vault": map[string]any{
+			"main": map[string]any{"name": "v"},
+			"copy": map[string]any{"name": "c", "provider": "aws.copy"},
+			"skip": map[string]any{"name": "s"},
+		}},
+	}
+	got := deployedOverrides(stack, map[string]bool{"aws_backup_vault.skip": true}, map[string]string{"aws_backup_vault.main": `recovery_points = 3`})
+	for _, want := range []string{
+		"target = aws_backup_vault.main\n    values = {\n      arn = \"arn:aws:backup:eu-central-1:123456789012:backup-vault:influencegen-example\"\n      tags_all = { \"Project\" = \"p\" }\n      recovery_points = 3\n",
+		"target = aws_backup_vault.copy\n    values = {\n      arn = \"arn:aws:backup:eu-west-1:123456789012:backup-vault:influencegen-example\"\n      tags_all = { \"Project\" = \"p\" }\n    }",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("overrides lack\n%s\nin\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "aws_backup_vault.skip") {
+		t.Errorf("a skipped resource is overridden:\n%s", got)
+	}
+}

@@ -359,14 +359,15 @@ func fillDefaults(v any, path []string, value any) any {
 	return v
 }
 
-// deployedTags are override_resource blocks giving each resource of the
-// mock deployment the tags_all the real provider computes (its
-// provider's default_tags merged with its own tags; provider
-// internal/tags, and the resources' tags_all attribute), so that the
-// plans that follow do not show every tagged resource changing. A mock
+// deployedOverrides are the override_resource blocks of the mock
+// deployment: each resource gets the tags_all the real provider computes
+// (its provider's default_tags merged with its own tags; provider
+// internal/tags, and the resources' tags_all attribute), so that the plans
+// that follow do not show every tagged resource changing, and the values
+// extra gives its address (HCL attribute lines; default: none). A mock
 // ignores a value for an attribute its type does not have. Resources in
 // skip (the certificates, created by an earlier run) are left out.
-func deployedTags(stack map[string]any, skip map[string]bool) string {
+func deployedOverrides(stack map[string]any, skip map[string]bool, extra map[string]string) string {
 	var b strings.Builder
 	resources, _ := stack["resource"].(map[string]any)
 	for _, typ := range sortedKeys(resources) {
@@ -376,16 +377,24 @@ func deployedTags(stack map[string]any, skip map[string]bool) string {
 			if skip[addr] {
 				continue
 			}
+			var values string
+			if tags := tagsAll(stack, named[name]); tags != "" {
+				values += "\n      tags_all = " + tags
+			}
+			if x := extra[addr]; x != "" {
+				values += "\n      " + strings.TrimSpace(x)
+			}
+			if values == "" {
+				continue
+			}
 			// An override_resource replaces the mock_resource defaults of
-			// its type: they are repeated here.
-			// Their ARNs name the region of the resource's provider.
+			// its type: they are repeated here, their ARNs in the region of
+			// the resource's provider.
 			defaults := mockResourceDefaults[typ]
 			if region := providerRegion(stack, named[name]); region != "" {
 				defaults = strings.ReplaceAll(defaults, ":"+mockRegion+":", ":"+region+":")
 			}
-			if tags := tagsAll(stack, named[name]); tags != "" {
-				fmt.Fprintf(&b, "  override_resource {\n    target = %s\n    values = {%s\n      tags_all = %s\n    }\n  }\n", addr, defaults, tags)
-			}
+			fmt.Fprintf(&b, "  override_resource {\n    target = %s\n    values = {%s%s\n    }\n  }\n", addr, defaults, values)
 		}
 	}
 	return b.String()

@@ -146,7 +146,8 @@ func Command(args []string, a environments.Account, envs []environments.ParityCo
 		for _, f := range open {
 			addrs = append(addrs, f.Address)
 		}
-		fmt.Fprintf(stderr, "review: %d high-severity finding(s) not accepted: %s\n  read each; to go ahead, accept it by its address: --accept %s (docs/runbooks/plan-review.md)\n", len(open), strings.Join(addrs, ", "), strings.Join(slices.Compact(addrs), ","))
+		addrs = slices.Compact(slices.Sorted(slices.Values(addrs)))
+		fmt.Fprintf(stderr, "review: %d high-severity finding(s) not accepted, at %s\n  read each; to go ahead, accept it by its address: --accept %s (docs/runbooks/plan-review.md)\n", len(open), strings.Join(addrs, ", "), strings.Join(addrs, ","))
 		return ExitUnaccepted
 	}
 	return 0

@@ -368,7 +368,7 @@ func widenedBy(kind PolicyKind, st controls.Statement, old []controls.Statement)
 			for _, r := range resources {
 				switch {
 				case coveredBy(old, kind, p, a, r, st.Condition):
-				case !anyAllows(old, kind, p, "", ""):
+				case kind != IdentityPolicy && !anyAllows(old, kind, p, "", ""):
 					newPrincipals = appendNew(newPrincipals, p)
 				case !anyAllows(old, kind, p, a, ""):
 					newActions = appendNew(newActions, a)
@@ -386,7 +386,13 @@ func widenedBy(kind PolicyKind, st controls.Statement, old []controls.Statement)
 	sev := Medium
 	var parts []string
 	if len(newPrincipals) > 0 {
-		sev = High
+		// An AWS service acts only as the service does; an account, a
+		// role, an identity provider or everyone acts as they please.
+		for _, p := range newPrincipals {
+			if !strings.HasPrefix(p, "Service:") {
+				sev = High
+			}
+		}
 		who := "trusts"
 		if kind == ResourcePolicy {
 			who = "grants"
@@ -402,7 +408,7 @@ func widenedBy(kind PolicyKind, st controls.Statement, old []controls.Statement)
 	if conditionsDropped {
 		parts = append(parts, "allows "+strings.Join(st.Action, ", ")+" with fewer conditions than before")
 	}
-	for _, a := range append(append([]string{}, st.Action...), principals(kind, st)...) {
+	for _, a := range st.Action {
 		if a == "*" || strings.HasSuffix(a, ":*") {
 			sev = High
 		}

@@ -232,6 +232,13 @@ func TestWidening(t *testing.T) {
 			before: map[string]any{"assume_role_policy": policy(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}`)},
 			after:  map[string]any{"assume_role_policy": policy(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com","AWS":"arn:aws:iam::210987654321:root"},"Action":"sts:AssumeRole"}`)}}},
 			[]string{"HIGH access aws_iam_role.deploy: statement (no Sid) trusts AWS:arn:aws:iam::210987654321:root"}},
+		{"a new role: its service trust and its policy are new, not public", []rc{
+			{addr: "aws_iam_role.worker", actions: create, after: map[string]any{"assume_role_policy": policy(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}`)}},
+			{addr: "aws_iam_role_policy.worker", actions: create, after: role(policy(read))},
+		}, []string{
+			"MEDIUM access aws_iam_role.worker: statement (no Sid) trusts Service:ec2.amazonaws.com",
+			"MEDIUM access aws_iam_role_policy.worker: statement Read newly allows s3:GetObject on arn:aws:s3:::ig-models/*",
+		}},
 		{"a bucket policy's TLS Deny removed", []rc{{addr: "aws_s3_bucket_policy.models", actions: update, before: map[string]any{"policy": policy(tls)}, after: map[string]any{"policy": policy()}}},
 			[]string{"HIGH access aws_s3_bucket_policy.models: statement TLS no longer denies s3:* on arn:aws:s3:::ig-models/*"}},
 		{"a public bucket policy", []rc{{addr: "aws_s3_bucket_policy.models", actions: create, after: map[string]any{"policy": policy(`{"Sid":"Public","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::ig-models/*"}`)}}},

@@ -165,7 +165,7 @@ func withTiers(cfg environments.ParityConfig, names []string) environments.Parit
 		t.AnsibleGroup = fmt.Sprintf("generated_%d", i)
 		t.Reaches = slices.Clone(worker.Reaches)
 		if i > 1 {
-			t = environments.Tier{Name: name, AnsibleGroup: t.AnsibleGroup, Reaches: []string{environments.ReachCache}, LogFiles: worker.LogFiles}
+			t = environments.Tier{Name: name, AnsibleGroup: t.AnsibleGroup, Reaches: []string{environments.ReachCache}, LogFiles: worker.LogFiles, Instance: worker.Instance}
 		}
 		switch i {
 		case 0:
@@ -178,7 +178,6 @@ func withTiers(cfg environments.ParityConfig, names []string) environments.Parit
 			cfg.Scale.Servers[name] = 1
 		}
 		cfg.Tiers = append(cfg.Tiers, t)
-		cfg.Servers[name] = cfg.Servers[environments.TierN8nWorker]
 	}
 	return cfg
 }

@@ -54,8 +54,9 @@ type ParityConfig struct {
 	// Tiers are the kinds of server the platform runs, each declared once
 	// (see Tier). Default: DefaultTiers().
 	Tiers []Tier
-	// Servers are the instance type and root volume of every tier's
-	// servers, by tier name. Every tier needs an entry.
+	// Servers override a tier's Instance in this environment, by tier name
+	// (dev runs smaller types). A parity environment has production's.
+	// Default: none.
 	Servers map[string]ServerSettings
 	// Database holds the RDS PostgreSQL settings.
 	Database DatabaseSettings

@@ -14,9 +14,10 @@ import (
 // buckets and images, its target group, listener rule, DNS name and
 // certificate name behind the load balancer, its alarms, dashboard widgets,
 // log groups and CloudWatch agent configuration, its outputs and the
-// Ansible group its servers land in. Adding a service is one row here, its
-// ServerSettings in Production(), its count in Scale.Servers, and its own
-// Ansible role.
+// Ansible group its servers land in. Adding a service is one row here (its
+// Instance included), its own Ansible role and its play in site.yml
+// (docs/runbooks/scaling.md); an environment that runs more than one of its
+// servers says so in Scale.Servers.
 type Tier struct {
 	// Name is the tier: the Role tag of its servers, the key of
 	// ParityConfig.Servers and Scale.Servers, and part of every resource
@@ -26,7 +27,8 @@ type Tier struct {
 	// tag), e.g. "odoo_servers".
 	AnsibleGroup string
 	// FixedCount runs exactly this many servers at every scale (the n8n
-	// main is a singleton). Default: 0, Scale.Servers[Name] servers.
+	// main is a singleton). Default: 0, Scale.Servers[Name] servers (1
+	// when the environment names no count).
 	FixedCount int
 	// GPU requires an instance type with a GPU of MinVRAMGB or more (see
 	// GPUs), and adds GPU alarms and the agent's GPU metrics. Default: false.
@@ -34,6 +36,10 @@ type Tier struct {
 	// MinRootVolumeGB is the smallest root volume its software fits on.
 	// Default: 20.
 	MinRootVolumeGB int
+	// Instance is the instance type and root volume of its servers in
+	// every environment that does not override them
+	// (ParityConfig.Servers).
+	Instance ServerSettings
 	// Route puts the tier behind the public load balancer. Default: nil,
 	// not reachable from the internet.
 	Route *Route
@@ -199,6 +205,7 @@ func DefaultTiers() []Tier {
 	return []Tier{
 		{
 			Name:         TierOdoo,
+			Instance:     ServerSettings{InstanceType: "m6i.xlarge", RootVolumeGB: 50},
 			AnsibleGroup: "odoo_servers",
 			Route: &Route{
 				Subdomain: "odoo", Port: OdooProxyPort, HealthPath: "/web/health", Sticky: true, Priority: 20,
@@ -219,10 +226,11 @@ func DefaultTiers() []Tier {
 			Secrets:     []string{"odoo/admin-passwd"},
 			Buckets:     []BucketAccess{{Bucket: "backups", Prefix: "odoo/", Write: true}},
 			EgressPorts: []int{587}, // SMTP submission (STARTTLS) for Odoo mail
-			LogFiles:    []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo.access.log"},
+			LogFiles:    []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo-access.log"},
 		},
 		{
 			Name:         TierN8nMain,
+			Instance:     ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 40},
 			AnsibleGroup: "n8n_servers",
 			FixedCount:   1, // one main: editor, webhooks, scheduler
 			Route: &Route{
@@ -249,6 +257,7 @@ func DefaultTiers() []Tier {
 		},
 		{
 			Name:         TierN8nWorker,
+			Instance:     ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 40},
 			AnsibleGroup: "n8n_workers",
 			Reaches:      []string{ReachCache, TierAI},
 			Database:     "n8n",
@@ -256,7 +265,10 @@ func DefaultTiers() []Tier {
 			LogFiles:     dockerLogs,
 		},
 		{
-			Name:            TierAI,
+			Name: TierAI,
+			// g5.xlarge: one NVIDIA A10G with 24 GB, the preferred size for
+			// Flux LoRA.
+			Instance:        ServerSettings{InstanceType: "g5.xlarge", RootVolumeGB: 100},
 			AnsibleGroup:    "ai_servers",
 			GPU:             true,
 			MinRootVolumeGB: 60,
@@ -273,7 +285,19 @@ func (c ParityConfig) Count(t Tier) int {
 	if t.FixedCount > 0 {
 		return t.FixedCount
 	}
-	return c.Scale.Servers[t.Name]
+	if n, ok := c.Scale.Servers[t.Name]; ok {
+		return n
+	}
+	return 1
+}
+
+// ServerSettings are the instance type and root volume of a tier's servers
+// in this environment: its override in Servers, or the tier's Instance.
+func (c ParityConfig) ServerSettings(t Tier) ServerSettings {
+	if s, ok := c.Servers[t.Name]; ok {
+		return s
+	}
+	return t.Instance
 }
 
 // Hostname is the public name of a routed tier, e.g.
@@ -360,21 +384,20 @@ func (e ParityConfig) checkTiers(c checker) {
 			}
 			priorities[r.Priority] = t.Name
 		}
-		if t.FixedCount == 0 {
-			if n := e.Scale.Servers[t.Name]; n < 1 || n > 20 {
-				c.add(fmt.Sprintf("Scale.Servers[%s]", t.Name), fmt.Sprintf("%d servers: every tier runs 1 to 20", n), fmt.Sprintf("set Scale.Servers[%q] between 1 and 20", t.Name))
-			}
+		if n, ok := e.Scale.Servers[t.Name]; ok && t.FixedCount == 0 && (n < 1 || n > 20) {
+			c.add(fmt.Sprintf("Scale.Servers[%s]", t.Name), fmt.Sprintf("%d servers: every tier runs 1 to 20", n), fmt.Sprintf("set Scale.Servers[%q] between 1 and 20, or leave it out for 1", t.Name))
 		}
-		field := fmt.Sprintf("Servers[%s]", t.Name)
 		if s, ok := e.Servers[t.Name]; ok {
-			s.check(c, field, t)
+			s.check(c, fmt.Sprintf("Servers[%s]", t.Name), t)
+		} else if t.Instance == (ServerSettings{}) {
+			c.add(f+".Instance", "no instance type or root volume for the tier", fmt.Sprintf("set Instance: ServerSettings{InstanceType: …, RootVolumeGB: …} in its row of DefaultTiers()"))
 		} else {
-			c.add(field, "no server settings for the tier", fmt.Sprintf("add Servers[%q] = ServerSettings{InstanceType: …, RootVolumeGB: …} in Production()", t.Name))
+			t.Instance.check(c, f+".Instance", t)
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.Servers)) {
 		if !names[name] {
-			c.add(fmt.Sprintf("Servers[%s]", name), "settings for a tier that does not exist", "remove it, or add the tier to Tiers")
+			c.add(fmt.Sprintf("Servers[%s]", name), "an override for a tier that does not exist", "remove it, or add the tier to Tiers")
 		}
 	}
 	for _, name := range slices.Sorted(maps.Keys(e.Scale.Servers)) {

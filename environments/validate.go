@@ -3,6 +3,7 @@ package environments
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"strings"
 )
 
@@ -71,6 +72,14 @@ func Validate(a Account, envs []ParityConfig) error {
 		checkParity(&v, refs[0], envs)
 	}
 	checkOverlaps(&v, a, envs)
+	for i, img := range Images {
+		if !slices.ContainsFunc(envs, func(e ParityConfig) bool {
+			return slices.ContainsFunc(e.Tiers, func(t Tier) bool { return slices.Contains(t.Images, img) })
+		}) {
+			acc.add(fmt.Sprintf("environments.Images[%d]", i), fmt.Sprintf("%q is pulled by no tier: it would be built, scanned and pushed for nothing", img),
+				"give it to the tier that runs it (Tier.Images), or remove it with its docker/ directory")
+		}
+	}
 	if len(v.errs) == 0 {
 		return nil
 	}

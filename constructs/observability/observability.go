@@ -28,6 +28,7 @@ import (
 	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/logs"
+	"github.com/influencegen/infrastructure/constructs/observability/watch"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
 )
@@ -128,6 +129,15 @@ type alarm struct {
 	extraActions                  []string
 	queries                       []cloudwatchmetricalarm.CloudwatchMetricAlarmMetricQuery
 	evaluationPeriods, datapoints float64
+}
+
+// made checks, after a family of alarms, that it made as many as package
+// watch says (what the cost estimate bills): before is len(b.alarms)
+// before the family.
+func (b *builder) made(family string, before, want int) {
+	if got := len(b.alarms) - before; got != want {
+		panic(fmt.Sprintf("observability: %d %s alarms made, package watch says %d: change both", got, family, want))
+	}
 }
 
 func (b *builder) add(a alarm) {
@@ -258,11 +268,29 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 	}
 
 	b := &builder{c: c, p: p, o: o, topic: o.TopicArn, period: float64(al.PeriodSeconds), periods: float64(al.EvaluationPeriods)}
+	servers, gpuServers := 0, 0
+	for _, t := range p.Tiers {
+		servers += len(t.Servers.Instances)
+		if t.GPU {
+			gpuServers += len(t.Servers.Instances)
+		}
+	}
+	before := len(b.alarms)
 	b.edgeAlarms()
+	b.made("load balancer", before, watch.LoadBalancerAlarms+watch.TargetGroupAlarms*len(p.TargetGroups))
+	before = len(b.alarms)
 	b.databaseAlarms()
+	b.made("database", before, watch.DatabaseAlarms*(1+len(p.ReplicaIDs))+watch.ReplicaAlarms*len(p.ReplicaIDs))
+	before = len(b.alarms)
 	b.cacheAlarms()
+	b.made("cache", before, watch.CacheNodeAlarms*p.CacheNodes)
+	before = len(b.alarms)
 	b.serverAlarms()
+	b.made("server", before, watch.ServerAlarms*servers)
+	before = len(b.alarms)
 	b.gpuAlarms()
+	b.made("GPU", before, watch.GPUServerAlarms*gpuServers)
+	before = len(b.alarms)
 	b.add(alarm{
 		id: "efs-io-limit", name: "efs-io-limit",
 		description: "Odoo filestore near its I/O limit: file uploads and reports slow down",
@@ -270,6 +298,7 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 		dimensions: map[string]string{"FileSystemId": p.FilestoreID},
 		comparison: "GreaterThanThreshold", threshold: float64(al.FilestoreIOLimitPercent),
 	})
+	b.made("filestore", before, watch.FilestoreAlarms)
 
 	o.DashboardName = i.Name("health")
 	cloudwatchdashboard.NewCloudwatchDashboard(c, jsii.String("dashboard"), &cloudwatchdashboard.CloudwatchDashboardConfig{

@@ -188,7 +188,7 @@ func (e *EnvironmentStack) buildOperations() {
 
 	if o := sc.OffHours; o != nil {
 		var tiers []offhours.Tier
-		for _, name := range o.Tiers {
+		for _, name := range cfg.OffHoursTiers() {
 			t := e.Tiers[name]
 			tiers = append(tiers, offhours.Tier{
 				Name:        name,
@@ -358,7 +358,7 @@ func (e *EnvironmentStack) buildTiers() {
 		DataKey:               e.Keys.Data,
 	}
 	for _, spec := range cfg.Tiers {
-		settings := cfg.Servers[spec.Name]
+		settings := cfg.ServerSettings(spec)
 		sg := place.SecurityGroup(stack, spec.Name+"-sg", spec.Name, describeTier(spec))
 		for _, port := range spec.EgressPorts {
 			sg.AllowEgressToCIDR("0.0.0.0/0", "internet", port, fmt.Sprintf("TCP %d out for %s", port, spec.Name))
@@ -483,7 +483,7 @@ func (e *EnvironmentStack) watchedTiers() []observability.Tier {
 	var out []observability.Tier
 	for _, name := range e.order {
 		t := e.Tiers[name]
-		out = append(out, observability.Tier{Name: name, GPU: t.Spec.GPU, LogFiles: t.Spec.LogFiles, Servers: t.Servers, InstanceType: e.Config.Servers[name].InstanceType})
+		out = append(out, observability.Tier{Name: name, GPU: t.Spec.GPU, LogFiles: t.Spec.LogFiles, Servers: t.Servers, InstanceType: e.Config.ServerSettings(t.Spec).InstanceType})
 	}
 	return out
 }

@@ -14,7 +14,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
-	@echo "  go run . help: the app's own commands (validate, parity, cost, protections, facts, iam, apicheck)"
+	@echo "  go run . help: the app's own commands (validate, parity, cost, protections, facts, iam, apicheck, review)"
 	@echo "  operations (deploy, restore, patching, off hours, cost, rotation): docs/runbooks/README.md"
 
 deps: ## install Go modules, the pinned cdktf CLI and the Debian test tools (apt, root or sudo)

@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/influencegen/infrastructure/environments"
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
-func imdsv2(s synth.Stack, _ bool) []string {
+func imdsv2(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_instance", "aws_launch_template") {
 		md := block(r.attrs["metadata_options"])
@@ -24,7 +24,7 @@ func imdsv2(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func ec2Recover(s synth.Stack, _ bool) []string {
+func ec2Recover(s stack.Stack, _ bool) []string {
 	types := map[string]string{}
 	for _, r := range each(s, "aws_instance") {
 		types["${aws_instance."+r.name+".id}"] = str(r.attrs["instance_type"])

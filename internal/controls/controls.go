@@ -16,7 +16,7 @@ package controls
 import (
 	"sort"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 // Control is one check.
@@ -28,7 +28,7 @@ type Control struct {
 	// Title says what the control requires.
 	Title string
 	// Check returns one finding per violating resource ("type.name: why").
-	Check func(s synth.Stack, production bool) []string
+	Check func(s stack.Stack, production bool) []string
 }
 
 // All is the suite, in a fixed order.
@@ -68,7 +68,7 @@ var All = []Control{
 }
 
 // Run applies every control to a stack and returns findings by control ID.
-func Run(s synth.Stack, production bool) map[string][]string {
+func Run(s stack.Stack, production bool) map[string][]string {
 	out := map[string][]string{}
 	for _, c := range All {
 		if f := c.Check(s, production); len(f) > 0 {

@@ -10,10 +10,10 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
-func productionProtection(s synth.Stack, production bool) []string {
+func productionProtection(s stack.Stack, production bool) []string {
 	if !production {
 		return nil
 	}
@@ -71,7 +71,7 @@ func productionProtection(s synth.Stack, production bool) []string {
 	backedUp := map[string]bool{}
 	for _, b := range each(s, "aws_efs_backup_policy") {
 		if strings.Contains(fmt.Sprint(b.attrs["backup_policy"]), "ENABLED") {
-			backedUp[synth.ReferencedName(b.attrs["file_system_id"])] = true
+			backedUp[stack.ReferencedName(b.attrs["file_system_id"])] = true
 		}
 	}
 	for _, r := range each(s, "aws_efs_file_system") {
@@ -103,7 +103,7 @@ func productionProtection(s synth.Stack, production bool) []string {
 		for _, rule := range asList(lc.attrs["rule"]) {
 			for _, exp := range asList(rule["expiration"]) {
 				if d, _ := exp["days"].(float64); d > 0 && d <= 7 {
-					transient[synth.ReferencedName(lc.attrs["bucket"])] = true
+					transient[stack.ReferencedName(lc.attrs["bucket"])] = true
 				}
 			}
 		}
@@ -117,11 +117,11 @@ func productionProtection(s synth.Stack, production bool) []string {
 	return out
 }
 
-func backupControl(s synth.Stack, production bool) []string {
+func backupControl(s stack.Stack, production bool) []string {
 	var out []string
 	locked := map[string]bool{}
 	for _, l := range each(s, "aws_backup_vault_lock_configuration") {
-		locked[synth.ReferencedName(l.attrs["backup_vault_name"])] = true
+		locked[stack.ReferencedName(l.attrs["backup_vault_name"])] = true
 	}
 	for _, r := range each(s, "aws_backup_vault") {
 		if !isCMK(r.attrs["kms_key_arn"]) {
@@ -147,7 +147,7 @@ func backupControl(s synth.Stack, production bool) []string {
 	return out
 }
 
-func replaceable(s synth.Stack, _ bool) []string {
+func replaceable(s stack.Stack, _ bool) []string {
 	var out []string
 	cbd := func(r resource) bool { return block(r.attrs["lifecycle"])["create_before_destroy"] == true }
 	for _, r := range each(s, "aws_security_group", "aws_db_parameter_group") {
@@ -172,7 +172,7 @@ func replaceable(s synth.Stack, _ bool) []string {
 // changes with whatever forces its replacement (constructs/cache).
 var digestSuffix = regexp.MustCompile(`-[0-9a-f]{8}$`)
 
-func redeployable(s synth.Stack, production bool) []string {
+func redeployable(s stack.Stack, production bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_db_instance") {
 		if r.attrs["skip_final_snapshot"] != false {
@@ -202,7 +202,7 @@ func redeployable(s synth.Stack, production bool) []string {
 	return out
 }
 
-func dataStays(s synth.Stack, _ bool) []string {
+func dataStays(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_ebs_volume") {
 		if strings.Contains(str(r.attrs["availability_zone"]), "${aws_instance.") {

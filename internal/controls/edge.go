@@ -10,14 +10,14 @@ import (
 	"strings"
 
 	"github.com/influencegen/infrastructure/environments"
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
-func alb(s synth.Stack, _ bool) []string {
+func alb(s stack.Stack, _ bool) []string {
 	var out []string
 	waf := map[string]bool{}
 	for _, a := range each(s, "aws_wafv2_web_acl_association") {
-		waf[synth.ReferencedName(a.attrs["resource_arn"])] = true
+		waf[stack.ReferencedName(a.attrs["resource_arn"])] = true
 	}
 	listeners := each(s, "aws_lb_listener")
 	for _, lb := range each(s, "aws_lb") {
@@ -50,14 +50,14 @@ func alb(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func wafControl(s synth.Stack, _ bool) []string {
+func wafControl(s stack.Stack, _ bool) []string {
 	known := map[string]bool{}
 	for _, l := range environments.WAFRelaxableRules {
 		known[l] = true
 	}
 	logging := map[string]map[string]any{}
 	for _, r := range each(s, "aws_wafv2_web_acl_logging_configuration") {
-		logging[synth.ReferencedName(r.attrs["resource_arn"])] = r.attrs
+		logging[stack.ReferencedName(r.attrs["resource_arn"])] = r.attrs
 	}
 	groups := map[string]string{}
 	for _, r := range each(s, "aws_cloudwatch_log_group") {

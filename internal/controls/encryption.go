@@ -6,10 +6,10 @@ package controls
 import (
 	"fmt"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
-func ebsCMK(s synth.Stack, _ bool) []string {
+func ebsCMK(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_instance") {
 		root := block(r.attrs["root_block_device"])
@@ -30,7 +30,7 @@ func ebsCMK(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func rdsCMK(s synth.Stack, _ bool) []string {
+func rdsCMK(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_db_instance", "aws_rds_cluster") {
 		if r.attrs["storage_encrypted"] != true || !isCMK(r.attrs["kms_key_id"]) {
@@ -43,7 +43,7 @@ func rdsCMK(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func efsCMK(s synth.Stack, _ bool) []string {
+func efsCMK(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_efs_file_system") {
 		if r.attrs["encrypted"] != true || !isCMK(r.attrs["kms_key_id"]) {
@@ -53,7 +53,7 @@ func efsCMK(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func cacheEncryption(s synth.Stack, _ bool) []string {
+func cacheEncryption(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_elasticache_replication_group") {
 		if fmt.Sprint(r.attrs["at_rest_encryption_enabled"]) != "true" || !isCMK(r.attrs["kms_key_id"]) {
@@ -66,7 +66,7 @@ func cacheEncryption(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func snsCMK(s synth.Stack, _ bool) []string {
+func snsCMK(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_sns_topic") {
 		if !isCMK(r.attrs["kms_master_key_id"]) {
@@ -76,7 +76,7 @@ func snsCMK(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func secretsCMK(s synth.Stack, _ bool) []string {
+func secretsCMK(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_secretsmanager_secret") {
 		if !isCMK(r.attrs["kms_key_id"]) {
@@ -86,7 +86,7 @@ func secretsCMK(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func kmsRotation(s synth.Stack, _ bool) []string {
+func kmsRotation(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_kms_key") {
 		if r.attrs["enable_key_rotation"] != true {

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 // The policy suite is proven on small hand-written stacks, one family per
@@ -77,9 +77,9 @@ func (f fixture) onlyFailing() bool { return f.failing() && len(f.also) == 0 }
 
 // build assembles a stack from parts: an AWS provider with the default
 // tags every stack carries, and the parts' resources. It goes through
-// encoding/json, as synth.Load does, so numbers are float64 and nothing is
+// encoding/json, as stack.Load does, so numbers are float64 and nothing is
 // shared with the parts.
-func build(shared bool, parts []part) synth.Stack {
+func build(shared bool, parts []part) stack.Stack {
 	env := "fixture"
 	if shared {
 		env = "shared"
@@ -126,12 +126,12 @@ func reparse(v any) any {
 
 // edit changes a built stack; an error means the edit found nothing to
 // change (a fixture that changes nothing proves nothing).
-type edit func(s synth.Stack) error
+type edit func(s stack.Stack) error
 
 // walk resolves a dotted path in a stack: "provider.aws.0.region", or
 // "type.name.argument..." under "resource". Numbers index lists. It returns
 // the container of the last element and that element's key.
-func walk(s synth.Stack, path string) (container any, key string, err error) {
+func walk(s stack.Stack, path string) (container any, key string, err error) {
 	parts := strings.Split(path, ".")
 	if parts[0] != "provider" && parts[0] != "resource" {
 		parts = append([]string{"resource"}, parts...)
@@ -165,7 +165,7 @@ func child(v any, key string) (any, bool) {
 // set sets the value at path (a new key of an existing object, or an
 // existing element), as JSON would read it back.
 func set(path string, v any) edit {
-	return func(s synth.Stack) error {
+	return func(s stack.Stack) error {
 		c, k, err := walk(s, path)
 		if err != nil {
 			return err
@@ -187,7 +187,7 @@ func set(path string, v any) edit {
 // unset removes the key at path, which must exist: an argument, a block,
 // or with a "type.name" path a whole resource.
 func unset(path string) edit {
-	return func(s synth.Stack) error {
+	return func(s stack.Stack) error {
 		c, k, err := walk(s, path)
 		if err != nil {
 			return err
@@ -203,7 +203,7 @@ func unset(path string) edit {
 
 // add adds the resources of a part.
 func add(p part) edit {
-	return func(s synth.Stack) error {
+	return func(s stack.Stack) error {
 		all := s["resource"].(map[string]any)
 		for typ, byName := range reparse(p).(map[string]any) {
 			if all[typ] == nil {
@@ -222,7 +222,7 @@ func add(p part) edit {
 
 // appendTo appends an element to the list at path.
 func appendTo(path string, v any) edit {
-	return func(s synth.Stack) error {
+	return func(s stack.Stack) error {
 		c, k, err := walk(s, path)
 		if err != nil {
 			return err

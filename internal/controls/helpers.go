@@ -10,7 +10,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 type resource struct {
@@ -20,7 +20,7 @@ type resource struct {
 
 func (r resource) String() string { return r.typ + "." + r.name }
 
-func each(s synth.Stack, types ...string) []resource {
+func each(s stack.Stack, types ...string) []resource {
 	var out []resource
 	for _, t := range types {
 		for name, attrs := range s.Resources(t) {
@@ -118,7 +118,7 @@ func toAny(l []string) any {
 
 // environmentStack reports whether a stack is an environment's (its
 // provider's default Environment tag is not "shared").
-func environmentStack(s synth.Stack) bool {
+func environmentStack(s stack.Stack) bool {
 	p, _ := s["provider"].(map[string]any)
 	cfgs, _ := p["aws"].([]any)
 	if len(cfgs) == 0 {

@@ -8,11 +8,11 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 // iamLeastPrivilege reads every policy document in the stack.
-func iamLeastPrivilege(s synth.Stack, _ bool) []string {
+func iamLeastPrivilege(s stack.Stack, _ bool) []string {
 	var out []string
 	docs := []struct{ typ, attr string }{
 		{"aws_iam_role_policy", "policy"}, {"aws_iam_policy", "policy"}, {"aws_iam_user_policy", "policy"},
@@ -43,7 +43,7 @@ func iamLeastPrivilege(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func iamBoundary(s synth.Stack, _ bool) []string {
+func iamBoundary(s stack.Stack, _ bool) []string {
 	if !environmentStack(s) {
 		return nil
 	}
@@ -59,15 +59,15 @@ func iamBoundary(s synth.Stack, _ bool) []string {
 // rolePolicies returns, per aws_iam_role logical name, the parsed inline
 // policies attached to it (aws_iam_role_policy), and the managed policy
 // ARNs attached (aws_iam_role_policy_attachment).
-func rolePolicies(s synth.Stack) (inline map[string][]resourcePolicy, managed map[string][]string) {
+func rolePolicies(s stack.Stack) (inline map[string][]resourcePolicy, managed map[string][]string) {
 	inline, managed = map[string][]resourcePolicy{}, map[string][]string{}
 	for _, r := range each(s, "aws_iam_role_policy") {
 		doc, err := ParsePolicy(str(r.attrs["policy"]))
-		role := synth.ReferencedName(r.attrs["role"])
+		role := stack.ReferencedName(r.attrs["role"])
 		inline[role] = append(inline[role], resourcePolicy{r, doc, err})
 	}
 	for _, r := range each(s, "aws_iam_role_policy_attachment") {
-		role := synth.ReferencedName(r.attrs["role"])
+		role := stack.ReferencedName(r.attrs["role"])
 		managed[role] = append(managed[role], str(r.attrs["policy_arn"]))
 	}
 	return inline, managed
@@ -80,7 +80,7 @@ type resourcePolicy struct {
 }
 
 // identityPolicies parses every identity policy document of the stack.
-func identityPolicies(s synth.Stack) []resourcePolicy {
+func identityPolicies(s stack.Stack) []resourcePolicy {
 	var out []resourcePolicy
 	for _, t := range []string{"aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy", "aws_iam_group_policy"} {
 		for _, r := range each(s, t) {
@@ -111,7 +111,7 @@ func allowsAny(st Statement, actions ...string) string {
 // actions that accept iam:PermissionsBoundary carry it, AttachRolePolicy is
 // limited by iam:PolicyARN, removing a boundary is denied, and the boundary
 // policies named in the conditions cannot be edited.
-func iamBoundaryDelegation(s synth.Stack, _ bool) []string {
+func iamBoundaryDelegation(s stack.Stack, _ bool) []string {
 	var out []string
 	grants := []string{"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"}
 	edits := []string{"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion"}
@@ -163,7 +163,7 @@ func iamBoundaryDelegation(s synth.Stack, _ bool) []string {
 // on init and whenever it opens the state (Workspaces() in
 // internal/backend/remote-state/s3/backend_state.go); a role allowed to
 // list only its state key gets that request refused on every run.
-func stateListing(s synth.Stack, _ bool) []string {
+func stateListing(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, p := range identityPolicies(s) {
 		for _, st := range p.doc {
@@ -189,7 +189,7 @@ func stateListing(s synth.Stack, _ bool) []string {
 // author's to edit — reads no data: it writes no object, reads no object
 // but Terraform state (an explicit Deny, since ReadOnlyAccess reads every
 // object), and reads the secrets of one environment path at most.
-func githubPlanRoles(s synth.Stack, _ bool) []string {
+func githubPlanRoles(s stack.Stack, _ bool) []string {
 	var out []string
 	inline, managed := rolePolicies(s)
 	for _, r := range each(s, "aws_iam_role") {

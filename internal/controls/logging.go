@@ -4,10 +4,10 @@ package controls
 // every VPC records its flow logs.
 
 import (
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
-func logGroups(s synth.Stack, _ bool) []string {
+func logGroups(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_cloudwatch_log_group") {
 		if !isCMK(r.attrs["kms_key_id"]) {
@@ -20,11 +20,11 @@ func logGroups(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func flowLogs(s synth.Stack, _ bool) []string {
+func flowLogs(s stack.Stack, _ bool) []string {
 	var out []string
 	logged := map[string]bool{}
 	for _, f := range each(s, "aws_flow_log") {
-		logged[synth.ReferencedName(f.attrs["vpc_id"])] = true
+		logged[stack.ReferencedName(f.attrs["vpc_id"])] = true
 	}
 	for _, v := range each(s, "aws_vpc") {
 		if !logged[v.name] {

@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"sort"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 // physicalNameAttrs are the arguments that name a resource in AWS, by type.
@@ -37,7 +37,7 @@ var accountWide = map[string]bool{
 // the second `apply` would fail "already exists". Every construct takes its
 // names from its own construct ID, so any construct can exist twice; this
 // proves the stacks of one account never collide.
-func DuplicateNames(stacks map[string]synth.Stack) []string {
+func DuplicateNames(stacks map[string]stack.Stack) []string {
 	seen := map[string]string{}
 	var out []string
 	names := make([]string, 0, len(stacks))

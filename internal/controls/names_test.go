@@ -4,14 +4,14 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 // TestDuplicateNames: two stacks of one account collide on a name unique
 // in the account (IAM, S3, budgets) wherever they are, and on a regional
 // name only in one region.
 func TestDuplicateNames(t *testing.T) {
-	inRegion := func(region string, ps ...part) synth.Stack {
+	inRegion := func(region string, ps ...part) stack.Stack {
 		s := build(false, ps)
 		if err := set("provider.aws.0.region", region)(s); err != nil {
 			t.Fatal(err)
@@ -20,7 +20,7 @@ func TestDuplicateNames(t *testing.T) {
 	}
 	for _, c := range []struct {
 		name  string
-		a, b  synth.Stack
+		a, b  stack.Stack
 		wants []string // substrings of the duplicates; none: no duplicate
 	}{
 		{"one bucket name in two regions", inRegion("eu-central-1", key, bucket), inRegion("eu-west-1", key, bucket),
@@ -37,7 +37,7 @@ func TestDuplicateNames(t *testing.T) {
 		{"different names", inRegion("eu-central-1", logGroup), inRegion("eu-central-1", topic), nil},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			got := DuplicateNames(map[string]synth.Stack{"a": c.a, "b": c.b})
+			got := DuplicateNames(map[string]stack.Stack{"a": c.a, "b": c.b})
 			if len(c.wants) == 0 && len(got) > 0 {
 				t.Fatalf("no duplicate expected, got:\n  %s", strings.Join(got, "\n  "))
 			}

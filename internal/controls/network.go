@@ -4,10 +4,10 @@ package controls
 // ingress only on the internet-facing load balancer's 80 and 443.
 
 import (
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
-func noPublicIPs(s synth.Stack, _ bool) []string {
+func noPublicIPs(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_instance") {
 		if r.attrs["associate_public_ip_address"] != false {
@@ -22,7 +22,7 @@ func noPublicIPs(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func noPublicDB(s synth.Stack, _ bool) []string {
+func noPublicDB(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, r := range each(s, "aws_db_instance") {
 		if r.attrs["publicly_accessible"] != false {
@@ -34,7 +34,7 @@ func noPublicDB(s synth.Stack, _ bool) []string {
 
 // ingress allows world-open ingress only to security groups attached to an
 // internet-facing load balancer, and only on 80 and 443.
-func ingress(s synth.Stack, _ bool) []string {
+func ingress(s stack.Stack, _ bool) []string {
 	var out []string
 	albGroups := map[string]bool{}
 	for _, lb := range each(s, "aws_lb") {
@@ -42,7 +42,7 @@ func ingress(s synth.Stack, _ bool) []string {
 			// A network load balancer may have no security groups at all.
 			groups, _ := lb.attrs["security_groups"].([]any)
 			for _, g := range groups {
-				albGroups[synth.ReferencedName(g)] = true
+				albGroups[stack.ReferencedName(g)] = true
 			}
 		}
 	}
@@ -61,7 +61,7 @@ func ingress(s synth.Stack, _ bool) []string {
 		}
 		from, _ := r.attrs["from_port"].(float64)
 		to, _ := r.attrs["to_port"].(float64)
-		if !albGroups[synth.ReferencedName(r.attrs["security_group_id"])] || from != to || (from != 80 && from != 443) {
+		if !albGroups[stack.ReferencedName(r.attrs["security_group_id"])] || from != to || (from != 80 && from != 443) {
 			out = append(out, finding(r, "open to the world on %v-%v", from, to))
 		}
 		if r.attrs["ip_protocol"] == "-1" {

@@ -6,10 +6,10 @@ package controls
 import (
 	"strings"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
-func budgetControl(s synth.Stack, _ bool) []string {
+func budgetControl(s stack.Stack, _ bool) []string {
 	if len(each(s, "aws_instance")) == 0 {
 		return nil
 	}
@@ -35,7 +35,7 @@ func budgetControl(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func noProductionSchedule(s synth.Stack, production bool) []string {
+func noProductionSchedule(s stack.Stack, production bool) []string {
 	if !production {
 		return nil
 	}

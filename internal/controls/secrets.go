@@ -6,7 +6,7 @@ import (
 	"regexp"
 	"strings"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 // SensitiveAttributes are the attribute names whose value must be a
@@ -22,7 +22,7 @@ var SecretShapes = map[string]*regexp.Regexp{
 
 var sensitiveKey = regexp.MustCompile(`(?i)^(` + strings.Join(SensitiveAttributes, "|") + `)$`)
 
-func noLiteralSecrets(s synth.Stack, _ bool) []string {
+func noLiteralSecrets(s stack.Stack, _ bool) []string {
 	var out []string
 	for _, typ := range s.ResourceTypes() {
 		for _, r := range each(s, typ) {

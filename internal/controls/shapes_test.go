@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 // goldenStacks are the synthesized stacks the whole-app suite keeps as
@@ -62,7 +62,7 @@ func shapeOf(v any, path string, into map[string]map[string]bool) {
 
 // shapes records the kinds of a stack's provider and resource arguments,
 // by "type.argument.path" ("provider.aws[]..." for the provider).
-func shapes(s synth.Stack, into map[string]map[string]bool) {
+func shapes(s stack.Stack, into map[string]map[string]bool) {
 	shapeOf(s["provider"], "provider", into)
 	for _, typ := range s.ResourceTypes() {
 		for _, attrs := range s.Resources(typ) {
@@ -89,7 +89,7 @@ func TestFixturesHaveCdktfShapes(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		var s synth.Stack
+		var s stack.Stack
 		if err := json.Unmarshal(b, &s); err != nil {
 			t.Fatalf("%s: %v", f, err)
 		}

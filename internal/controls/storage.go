@@ -7,18 +7,18 @@ import (
 	"fmt"
 	"strings"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 // s3Buckets checks every bucket's companion resources. The load balancer's
 // access-log bucket is the one documented exception to SSE-KMS: ELB writes
 // with SSE-S3 only.
-func s3Buckets(s synth.Stack, _ bool) []string {
+func s3Buckets(s stack.Stack, _ bool) []string {
 	var out []string
 	byBucket := func(typ string) map[string]map[string]any {
 		m := map[string]map[string]any{}
 		for _, r := range each(s, typ) {
-			m[synth.ReferencedName(r.attrs["bucket"])] = r.attrs
+			m[stack.ReferencedName(r.attrs["bucket"])] = r.attrs
 		}
 		return m
 	}
@@ -51,16 +51,16 @@ func s3Buckets(s synth.Stack, _ bool) []string {
 	return out
 }
 
-func efsAccess(s synth.Stack, _ bool) []string {
+func efsAccess(s stack.Stack, _ bool) []string {
 	points := map[string]bool{}
 	for _, r := range each(s, "aws_efs_access_point") {
 		if block(r.attrs["posix_user"])["uid"] != nil {
-			points[synth.ReferencedName(r.attrs["file_system_id"])] = true
+			points[stack.ReferencedName(r.attrs["file_system_id"])] = true
 		}
 	}
 	policies := map[string]string{}
 	for _, r := range each(s, "aws_efs_file_system_policy") {
-		policies[synth.ReferencedName(r.attrs["file_system_id"])] = str(r.attrs["policy"])
+		policies[stack.ReferencedName(r.attrs["file_system_id"])] = str(r.attrs["policy"])
 	}
 	var out []string
 	for _, r := range each(s, "aws_efs_file_system") {

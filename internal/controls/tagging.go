@@ -5,12 +5,12 @@ package controls
 import (
 	"fmt"
 
-	"github.com/influencegen/infrastructure/internal/synth"
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
 var requiredTags = []string{"Project", "Environment", "ManagedBy", "Repository"}
 
-func tags(s synth.Stack, _ bool) []string {
+func tags(s stack.Stack, _ bool) []string {
 	var out []string
 	providers, _ := s["provider"].(map[string]any)
 	aws, _ := providers["aws"].([]any)

@@ -105,6 +105,19 @@ type Scenario struct {
 	// in Terraform JSON syntax (a literal, or a "${…}" expression).
 	// Default: none.
 	Override map[string]map[string]any
+	// Remove are resources of the stack that this run's configuration no
+	// longer has: the deployment creates them, this run plans their
+	// destruction. The harness gives each `count = 1` outside the runs
+	// that remove it (its address gains an index: "aws_s3_bucket.b[0]"),
+	// so everything that references it must be removed too; a reference
+	// from a resource that stays is refused, naming it. Default: none.
+	Remove []string
+	// Add are resources this run's configuration has and the stack does
+	// not: address ("aws_vpc_security_group_ingress_rule.planted") →
+	// body in Terraform JSON syntax, created with `count = 1` in this run
+	// only (its address gains an index, "…planted[0]"); the deployment
+	// and every other run do not have them. Default: none.
+	Add map[string]map[string]any
 }
 
 // Result is the outcome for one stack.
@@ -331,6 +344,13 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		}
 		files["zz_scenario_override.tf.json"] = defaults
 		files["zz_scenario_variable.tf.json"] = []byte(scenarioVariable)
+		added, err := addedResources(stack, sc)
+		if err != nil {
+			return fail(err)
+		}
+		if added != nil {
+			files[addedFile] = added
+		}
 	}
 	for n, c := range o.Extra {
 		files[n] = []byte(c)
@@ -480,8 +500,12 @@ func scenarioFile(stack map[string]any, scenarios []Scenario) (string, error) {
 			elems = append(elems, fmt.Sprintf("{ domain_name = %q, resource_record_name = %q, resource_record_type = \"CNAME\", resource_record_value = \"_0123456789abcdef.acm-validations.aws.\" }", domain, "_0123456789abcdef."+domain))
 		}
 		targets = append(targets, "aws_acm_certificate."+name)
-		overrides = append(overrides, fmt.Sprintf("\n  override_resource {\n    target = aws_acm_certificate.%s\n    values = {\n      arn = \"arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-4567-89ab-cdef-0123456789ab\"\n      domain_validation_options = [\n        %s,\n      ]\n    }\n  }\n",
-			name, strings.Join(elems, ",\n        ")))
+		tags := ""
+		if t := tagsAll(stack, c); t != "" {
+			tags = "\n      tags_all = " + t
+		}
+		overrides = append(overrides, fmt.Sprintf("\n  override_resource {\n    target = aws_acm_certificate.%s\n    values = {\n      arn = \"arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-4567-89ab-cdef-0123456789ab\"\n      domain_validation_options = [\n        %s,\n      ]%s\n    }\n  }\n",
+			name, strings.Join(elems, ",\n        "), tags))
 	}
 	b.WriteString("}\n")
 	// Every provider configuration of the stack (the default one and any
@@ -498,7 +522,11 @@ func scenarioFile(stack map[string]any, scenarios []Scenario) (string, error) {
 	if len(targets) > 0 {
 		fmt.Fprintf(&b, "\nrun \"certificates\" {\n  command   = apply\n  providers = { %s }\n  plan_options {\n    target = [%s]\n  }\n%s}\n", mocked, strings.Join(targets, ", "), strings.Join(overrides, ""))
 	}
-	fmt.Fprintf(&b, "\nrun \"deployed\" {\n  command   = apply\n  providers = { %s }\n}\n", mocked)
+	created := map[string]bool{}
+	for _, t := range targets {
+		created[t] = true
+	}
+	fmt.Fprintf(&b, "\nrun \"deployed\" {\n  command   = apply\n  providers = { %s }\n%s}\n", mocked, deployedOverrides(stack, created, nil))
 	for _, sc := range scenarios {
 		fmt.Fprintf(&b, "\nrun %q {\n  command = plan\n  variables {\n    scenario = %q\n  }\n  plan_options {\n    refresh = false\n    replace = [%s]\n  }\n}\n", sc.Name, sc.Name, strings.Join(sc.Replace, ", "))
 	}
@@ -540,23 +568,51 @@ func scenarioOverride(stack map[string]any, scenarios []Scenario) ([]byte, error
 		}
 		out[typ][name][arg] = v
 	}
+	current := func(typ, name, arg string) (any, bool) {
+		v, ok := out[typ][name][arg]
+		return v, ok
+	}
 	resources, _ := stack["resource"].(map[string]any)
 	for typ, defaults := range providerDefaults {
 		named, _ := resources[typ].(map[string]any)
 		for name, r := range named {
 			attrs, _ := r.(map[string]any)
-			for k, v := range defaults {
-				if _, given := attrs[k]; !given {
-					set(typ, name, k, v)
+			for _, k := range sortedKeys(defaults) {
+				block, below, nested := strings.Cut(k, ".")
+				if !nested {
+					if _, given := attrs[k]; !given {
+						set(typ, name, k, defaults[k])
+					}
+					continue
+				}
+				v, ok := current(typ, name, block)
+				if !ok {
+					v = attrs[block]
+				}
+				if v != nil {
+					set(typ, name, block, fillDefaults(v, strings.Split(below, "."), defaults[k]))
 				}
 			}
 		}
 	}
 	for typ, named := range resources {
 		for name, r := range named.(map[string]any) {
-			if lc, ok := r.(map[string]any)["lifecycle"].(map[string]any); ok && lc["prevent_destroy"] == true {
-				set(typ, name, "lifecycle", map[string]any{"prevent_destroy": false})
+			attrs, _ := r.(map[string]any)
+			lc, _ := attrs["lifecycle"].(map[string]any)
+			ignored := unwrittenPaths(attrs, unwritableDefaults[typ])
+			if lc["prevent_destroy"] != true && len(ignored) == 0 {
+				continue
 			}
+			// An override's lifecycle replaces each argument it sets.
+			merged := map[string]any{}
+			if lc["prevent_destroy"] == true {
+				merged["prevent_destroy"] = false
+			}
+			if len(ignored) > 0 {
+				given, _ := lc["ignore_changes"].([]any)
+				merged["ignore_changes"] = append(slices.Clone(given), ignored...)
+			}
+			set(typ, name, "lifecycle", merged)
 		}
 	}
 	// address → argument → scenario → value, so that two scenarios that
@@ -578,6 +634,9 @@ func scenarioOverride(stack map[string]any, scenarios []Scenario) ([]byte, error
 				}
 				if _, isMap := r[arg].(map[string]any); isMap {
 					return nil, fmt.Errorf("scenario %s: %s.%s is a block; Override changes arguments only", sc.Name, addr, arg)
+				}
+				if slices.ContainsFunc(providerDefaultBlocks(typ), func(b string) bool { return b == arg }) {
+					return nil, fmt.Errorf("scenario %s: %s.%s is a block the harness completes with provider defaults; Override changes arguments only", sc.Name, addr, arg)
 				}
 				if planted[addr] == nil {
 					planted[addr] = map[string]map[string]any{}
@@ -608,7 +667,15 @@ func scenarioOverride(stack map[string]any, scenarios []Scenario) ([]byte, error
 			set(typ, name, arg, "${"+expr+"}")
 		}
 	}
-	return json.MarshalIndent(map[string]any{"resource": out}, "", "  ")
+	outputs, err := plantRemovals(stack, scenarios, set, current)
+	if err != nil {
+		return nil, err
+	}
+	file := map[string]any{"resource": out}
+	if len(outputs) > 0 {
+		file["output"] = outputs
+	}
+	return json.MarshalIndent(file, "", "  ")
 }
 
 // hclIdentifier is a Terraform identifier (what a run block may be named).

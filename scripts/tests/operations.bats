@@ -79,7 +79,7 @@ setup() {
 			>"$WORK/ansible/inventories/$e/group_vars/all.yml"
 		dynamic_inventory "$e" "$(instances)"
 	done
-	export CALLS="$WORK/calls" FAKE_TF="$WORK/fakes/tf"
+	export CALLS="$WORK/calls" FAKE_TF="$WORK/fakes/tf" FIXTURES="$REPO/scripts/tests/fixtures"
 	: >"$CALLS"
 	export INFLUENCEGEN_APP="$APP_BIN"
 	export INFLUENCEGEN_OUTDIR="$WORK/out"
@@ -87,7 +87,7 @@ setup() {
 	export ANSIBLE_HOME="$BATS_TEST_TMPDIR/ansible-home" ANSIBLE_LOCAL_TEMP="$BATS_TEST_TMPDIR/ansible-tmp" ANSIBLE_NOCOLOR=1
 	FAKE_INSTANCES="$(instances)" ANSIBLE_GROUPS_JSON="$(ansible_groups_json)"
 	export FAKE_INSTANCES ANSIBLE_GROUPS_JSON
-	unset CI FAIL_STEP FAIL_HOST SKIP_ALL FAKE_TF_STALE ANSIBLE_PLAYBOOK ANSIBLE_INVENTORY_CMD PLAN_MAX_AGE_HOURS
+	unset CI FAIL_STEP FAIL_HOST SKIP_ALL FAKE_TF_STALE FAKE_PLAN_JSON ANSIBLE_PLAYBOOK ANSIBLE_INVENTORY_CMD PLAN_MAX_AGE_HOURS GITHUB_ACTOR
 
 	cat >"$WORK/fakes/cdktf" <<'FAKE'
 #!/usr/bin/env bash
@@ -144,8 +144,19 @@ plan)
 	echo "Saved the plan to: $out"
 	;;
 show)
-	f="${*: -1}"
+	f="" json=0
+	for a in "${@:2}"; do
+		case "$a" in
+		-no-color) ;;
+		-json) json=1 ;;
+		-*) echo "fake terraform: show: unknown option $a" >&2; exit 1 ;;
+		*) f="$a" ;;
+		esac
+	done
 	[[ -f "$f" ]] && grep -qx "$(sha "$f")" "$FAKE_TF/plans" 2>/dev/null || { printf '\nError: Failed to load "%s" as a plan file\n' "$f" >&2; exit 1; }
+	# -json: the plan as `terraform show -json` prints it (sensitive values
+	# in clear, marked in before_sensitive/after_sensitive), from a fixture.
+	if ((json)); then cat "${FAKE_PLAN_JSON:-$FIXTURES/plans/update.json}"; exit 0; fi
 	echo "Terraform will perform the following actions:"
 	echo "  # aws_db_instance.db will be updated in-place"
 	echo "      ~ password = (sensitive value)"
@@ -322,7 +333,9 @@ terraform init -input=false -no-color
 terraform state pull
 terraform plan -input=false -no-color -out=$p
 terraform show -no-color $p
+terraform show -json -no-color $p
 terraform state pull
+terraform show -json -no-color $p
 terraform apply -input=false -no-color $p
 terraform output -json"
 	[ "$(calls)" = "$expected" ]
@@ -333,7 +346,7 @@ terraform output -json"
 	# the real playbook ran on every instance, and the checks said so
 	[[ "$output" == *"PLAY RECAP"* ]]
 	echo "$output" | grep -Eq "^$AI +: ok=[1-9]"
-	for s in preflight plan verify-plan apply outputs inventory inventory-check plays-check ansible recap-check; do
+	for s in preflight plan review verify-plan review-gate apply outputs inventory inventory-check plays-check ansible recap-check; do
 		[[ "$output" == *"step $s: done"* ]] || { echo "no step $s"; return 1; }
 	done
 	# the plan was shown, kept in the log, and deleted once applied
@@ -362,6 +375,104 @@ terraform output -json"
 	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"skipping: no hosts matched"* && "$output" == *"step recap-check: done"* ]]
+}
+
+# --- the plan's review: production's gate ----------------------------------
+
+meta_of() { echo "$WORK/plans/$1/$1-stack.plan.meta"; }
+review_of() { echo "$WORK/plans/$1/$1-stack.review.txt"; }
+
+@test "every saved plan is reviewed: the report beside the plan and in the log, no sensitive value in either" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json"
+	run "$WORK/scripts/deploy_environment.sh" staging --plan-only
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	grep -q '^  \[data\] aws_db_instance.db: replaced: changing engine forces it; loses the database; recovery: a final snapshot is taken; automated backups (point-in-time restore, 7 days; deleted with it)$' "$(review_of staging)"
+	grep -q "^review of staging: 1 high" "$WORK"/logs/deploy-staging-*-review.txt
+	[[ "$output" == *"outside production they do not stop the deploy"* ]]
+	[[ "$(calls)" == *"terraform show -json -no-color $(plan_of staging)"* ]]
+	# the JSON holds the password in clear: it never reaches a file or the log
+	if grep -rq "$SECRET_VALUE" "$WORK/logs" "$WORK/plans"/*/*.txt "$WORK/plans"/*/*.meta; then echo "found where it must not be"; return 1; fi
+	[[ "$output" != *"$SECRET_VALUE"* ]]
+}
+
+@test "production: a HIGH finding refuses the apply until it is accepted by its address, and the acceptance is recorded" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json" GITHUB_ACTOR=octocat
+	run "$WORK/scripts/deploy_environment.sh" production --skip-ansible <<<"production"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"[data] aws_db_instance.db: replaced"* ]]
+	[[ "$output" == *"refusing to apply the plan of production"*"--accept ADDRESS"* ]]
+	[[ "$output" == *"step review-gate: FAILED"* ]]
+	[[ "$(calls)" != *"terraform apply"* ]]
+	[ ! -e "$(plan_of production)" ]
+	: >"$CALLS"
+	run "$WORK/scripts/deploy_environment.sh" production --skip-ansible --accept aws_db_instance.db <<<"production"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"[data] aws_db_instance.db: replaced"*"(accepted)"* ]]
+	grep -qx "terraform apply -input=false -no-color $(plan_of production)" "$CALLS"
+	grep -qx "accepted=aws_db_instance.db" "$(meta_of production)"
+	grep -qx "accepted_by=octocat" "$(meta_of production)"
+	grep -q "^accepted_utc=20[0-9-]*T" "$(meta_of production)"
+}
+
+@test "production: --plan-only --accept records the acceptance with the plan; --apply-plan applies it" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json" GITHUB_ACTOR=octocat
+	run "$WORK/scripts/deploy_environment.sh" production --plan-only --accept aws_db_instance.db
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	grep -qx "accepted=aws_db_instance.db" "$(meta_of production)"
+	grep -q "aws_db_instance.db: replaced.*(accepted)$" "$(review_of production)"
+	: >"$CALLS"
+	run "$WORK/scripts/deploy_environment.sh" production --apply-plan --auto-approve --i-know-this-is-production --skip-ansible
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"(accepted)"* ]]
+	grep -qx "terraform apply -input=false -no-color $(plan_of production)" "$CALLS"
+}
+
+@test "production: --apply-plan of a plan nobody accepted is refused; --accept when applying records and applies" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json"
+	run "$WORK/scripts/deploy_environment.sh" production --plan-only
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"production refuses to apply them until each is accepted"* ]]
+	! grep -q "^accepted=" "$(meta_of production)"
+	run "$WORK/scripts/deploy_environment.sh" production --apply-plan --auto-approve --i-know-this-is-production --skip-ansible
+	[ "$status" -eq 3 ]
+	[[ "$(calls)" != *"terraform apply"* ]]
+	"$WORK/scripts/deploy_environment.sh" production --plan-only >/dev/null
+	: >"$CALLS"
+	run "$WORK/scripts/deploy_environment.sh" production --apply-plan --auto-approve --i-know-this-is-production --skip-ansible --accept aws_db_instance.db
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	grep -qx "accepted=aws_db_instance.db" "$(meta_of production)"
+	[ "$(grep -c '^terraform apply' "$CALLS")" -eq 1 ]
+}
+
+@test "an --accept that names no HIGH finding of the plan fails the run: an acceptance names what it accepts" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json"
+	run "$WORK/scripts/deploy_environment.sh" production --plan-only --accept aws_db_instance.replica
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--accept aws_db_instance.replica: the plan has no high-severity finding at that address (they are: aws_db_instance.db)"* ]]
+	[[ "$output" == *"step 'review' failed"* ]]
+	run "$WORK/scripts/deploy_environment.sh" production --plan-only --accept 'aws_db_instance.db;rm'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"is not a resource address"* ]]
+}
+
+@test "outside production a HIGH finding is shown and the deploy goes on" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json"
+	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve --skip-ansible
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"[data] aws_db_instance.db: replaced"* ]]
+	[[ "$(calls)" == *"terraform apply"* ]]
+}
+
+@test "the fake terraform's show takes -json and -no-color, nothing else" {
+	mkdir -p "$BATS_TEST_TMPDIR/stack" && cd "$BATS_TEST_TMPDIR/stack" && echo '{}' >cdk.tf.json
+	"$TERRAFORM" init >/dev/null
+	"$TERRAFORM" plan -out="$PWD/p.tfplan" >/dev/null
+	run "$TERRAFORM" show -json -no-color p.tfplan
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"format_version": "1.2"'* ]]
+	run "$TERRAFORM" show -json -detailed p.tfplan
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unknown option -detailed"* ]]
 }
 
 # --- the reviewed plan is the applied plan -----------------------------------

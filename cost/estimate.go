@@ -167,7 +167,7 @@ type Schedule struct {
 // changes are ignored).
 func ServerSchedule(e environments.ParityConfig, tier string) (Schedule, error) {
 	o := e.Scale.OffHours
-	if o == nil || !slices.Contains(o.Tiers, tier) {
+	if o == nil || !slices.Contains(e.OffHoursTiers(), tier) {
 		return Schedule{Hours: HoursPerMonth, Describe: "730 h/month"}, nil
 	}
 	sh, sm, ok1 := environments.ParseClock(o.Start)

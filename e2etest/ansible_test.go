@@ -165,11 +165,13 @@ func roleText(t *testing.T, role string) string {
 const dockerJSONLogs = "/var/lib/docker/containers/*/*-json.log"
 
 // TestEveryTierIsConfigured: for every tier of the table, the roles
-// site.yml applies to its group read each of its generated secrets (by its
-// key in the stack's secret_arns output) and its public URL (the urls
-// output), and write each log file the CloudWatch agent ships for it. A
-// new tier's role that forgets one fails here, naming the tier and the
-// value; so does a path changed on one side only.
+// site.yml applies to its group look up each of its generated secrets (by
+// its key in the stack's secret_arns output) and read its public URL (the
+// urls output), serve the port and health path the load balancer uses,
+// write each log file the CloudWatch agent ships for it, and run after
+// app_databases when it has a database. A new tier's role that forgets one
+// fails here, naming the tier and the value; so does a value changed on
+// one side only.
 func TestEveryTierIsConfigured(t *testing.T) {
 	plays := sitePlays(t)
 	cfg := fixtureService // the real tiers and the fixture's
@@ -183,22 +185,52 @@ func TestEveryTierIsConfigured(t *testing.T) {
 			for _, r := range roles {
 				text.WriteString(roleText(t, r))
 			}
-			all := text.String()
-			reads := func(output, key string) bool {
-				for _, form := range []string{output + "." + key, output + "['" + key + "']", output + `["` + key + `"]`} {
-					if strings.Contains(all, form) {
+			// Comments say nothing: only what the roles do counts.
+			var code []string
+			for _, line := range strings.Split(text.String(), "\n") {
+				if trimmed := strings.TrimSpace(line); !strings.HasPrefix(trimmed, "#") && trimmed != "" {
+					code = append(code, line)
+				}
+			}
+			all := strings.Join(code, "\n")
+			forms := func(output, key string) []string {
+				return []string{output + "." + key, output + "['" + key + "']", output + `["` + key + `"]`}
+			}
+			// A secret is read by looking it up in Secrets Manager by its
+			// ARN, on one line, not by naming its key.
+			looksUp := func(key string) bool {
+				for _, line := range code {
+					if strings.Contains(line, "lookup('amazon.aws.aws_secret', ") && slices.ContainsFunc(forms("secret_arns", key), func(f string) bool { return strings.Contains(line, f) }) {
 						return true
 					}
 				}
 				return false
 			}
 			for _, name := range tier.SecretNames() {
-				if key := secrets.OutputKey(name); !reads("secret_arns", key) {
-					t.Errorf("no role of %s (%v) reads the secret %s (secret_arns.%s)", tier.AnsibleGroup, roles, name, key)
+				if key := secrets.OutputKey(name); !looksUp(key) {
+					t.Errorf("no role of %s (%v) looks up the secret %s (lookup('amazon.aws.aws_secret', secret_arns.%s, …))", tier.AnsibleGroup, roles, name, key)
 				}
 			}
-			if tier.Route != nil && !reads("urls", tier.Name) {
-				t.Errorf("no role of %s (%v) reads its public URL (urls.%s)", tier.AnsibleGroup, roles, tier.Name)
+			if r := tier.Route; r != nil {
+				if !slices.ContainsFunc(forms("stack_outputs.urls", tier.Name), func(f string) bool { return strings.Contains(all, f) }) {
+					t.Errorf("no role of %s (%v) reads its public URL (stack_outputs.urls.%s)", tier.AnsibleGroup, roles, tier.Name)
+				}
+				// What the load balancer checks is what the roles serve.
+				if !regexp.MustCompile(fmt.Sprintf(`\b%d\b`, r.Port)).MatchString(all) || !strings.Contains(all, r.HealthPath) {
+					t.Errorf("the load balancer sends %s to port %d and checks %s; no role of %s (%v) names both", tier.Name, r.Port, r.HealthPath, tier.AnsibleGroup, roles)
+				}
+			}
+			// Its database exists before the play that uses it (a role
+			// that looks up its password): app_databases creates it.
+			if tier.Database != "" {
+				at := slices.IndexFunc(plays, func(p play) bool { return slices.Contains(p.roles, "app_databases") })
+				password := secrets.OutputKey(environments.DatabaseSecret(tier.Database))
+				for n, p := range plays {
+					uses := slices.ContainsFunc(p.roles, func(r string) bool { return strings.Contains(roleText(t, r), password) })
+					if n < at && uses && slices.ContainsFunc(strings.Split(p.hosts, ":"), func(h string) bool { return strings.Split(h, "[")[0] == tier.AnsibleGroup }) {
+						t.Errorf("site.yml configures %s (play %d) before app_databases (play %d) creates its database %s", tier.AnsibleGroup, n+1, at+1, tier.Database)
+					}
+				}
 			}
 			for _, f := range tier.LogFiles {
 				written := strings.Contains(all, f)

@@ -48,6 +48,8 @@ func reachable(s synth.Stack, cfg environments.ParityConfig) map[string][]string
 func TestNetworkPolicy(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		got := reachable(s, cfg)
+		// The matrix of the platform's own tiers, pinned by hand: a change
+		// to who reaches whom among them is a change of this list.
 		want := map[string][]string{
 			"edge":          {"0.0.0.0/0:443", "0.0.0.0/0:80"},
 			"odoo":          {"edge:8080"},
@@ -57,6 +59,32 @@ func TestNetworkPolicy(t *testing.T) {
 			"filestore":     {"odoo:2049"},
 			"ai":            {"n8n-main:8000", "n8n-worker:8000", "odoo:8000"},
 			"vpc-endpoints": {cfg.Identity.VPCCIDR + ":443"},
+		}
+		// A tier added to the table since reaches, and is reached, as its
+		// row says, and by nothing else.
+		pinned := []string{environments.TierOdoo, environments.TierN8nMain, environments.TierN8nWorker, environments.TierAI}
+		dataPorts := map[string]int{environments.ReachDatabase: 5432, environments.ReachCache: 6379, environments.ReachFilestore: 2049}
+		for _, tier := range cfg.Tiers {
+			if slices.Contains(pinned, tier.Name) {
+				continue
+			}
+			if r := tier.Route; r != nil {
+				want[tier.Name] = append(want[tier.Name], fmt.Sprintf("edge:%d", r.Port))
+			}
+			reaches := slices.Clone(tier.Reaches)
+			if tier.Database != "" && !slices.Contains(reaches, environments.ReachDatabase) {
+				reaches = append(reaches, environments.ReachDatabase)
+			}
+			for _, dst := range reaches {
+				port := dataPorts[dst]
+				if other, ok := cfg.Tier(dst); ok {
+					port = other.Port
+				}
+				want[dst] = append(want[dst], fmt.Sprintf("%s:%d", tier.Name, port))
+			}
+		}
+		for dst := range want {
+			slices.Sort(want[dst])
 		}
 		for dst, w := range want {
 			if fmt.Sprint(got[dst]) != fmt.Sprint(w) {

@@ -179,8 +179,8 @@ func Dev(a Account) ParityConfig {
 
 			RecoveryPointRetentionDays: 7,
 			MonthlyBudgetUSD:           850,
-			OffHours: &OffHours{Start: "07:00", Stop: "20:00",
-				Tiers: []string{TierAI, TierN8nWorker, TierN8nMain, TierOdoo}},
+			// Every tier, the GPU first (OffHours.Tiers' default).
+			OffHours:         &OffHours{Start: "07:00", Stop: "20:00"},
 			PatchWindowHours: 2,
 		},
 	)

@@ -102,7 +102,32 @@ type OffHours struct {
 	Start, Stop string
 	// Tiers are the tiers whose servers stop, stopped in this order and
 	// started in reverse (put the GPU tier first: it costs the most).
+	// Default: every tier, the GPU tiers first, then the others in reverse
+	// table order (ParityConfig.OffHoursTiers), so a tier added to the
+	// table stops with the rest.
 	Tiers []string
+}
+
+// OffHoursTiers are the tiers Scale.OffHours stops, in stop order: its
+// Tiers, or by default every tier, GPU tiers first, then the others in
+// reverse table order. None without Scale.OffHours.
+func (c ParityConfig) OffHoursTiers() []string {
+	o := c.Scale.OffHours
+	if o == nil {
+		return nil
+	}
+	if len(o.Tiers) > 0 {
+		return o.Tiers
+	}
+	var gpu, rest []string
+	for _, t := range c.Tiers {
+		if t.GPU {
+			gpu = append(gpu, t.Name)
+		} else {
+			rest = append([]string{t.Name}, rest...)
+		}
+	}
+	return append(gpu, rest...)
 }
 
 // DeletionWindowDays is how long deleted KMS keys and secrets can still be
@@ -433,9 +458,6 @@ func (o OffHours) check(c checker, e ParityConfig) (start, stop int) {
 		c.add("Scale.OffHours", fmt.Sprintf("stop %s is after 23:00: the stop schedules run up to half an hour after it and must stay on the same day", o.Stop), "stop at 23:00 or earlier")
 	default:
 		start, stop = sh*60+sm, th*60+tm
-	}
-	if len(o.Tiers) == 0 {
-		c.add("Scale.OffHours.Tiers", "no tiers to stop", "list the tiers to stop, GPU first, or set Scale.OffHours to nil")
 	}
 	seen := map[string]bool{}
 	for i, t := range o.Tiers {

@@ -50,8 +50,8 @@ func TestInvalidConfigurations(t *testing.T) {
 			e[2].Tiers[3].Instance = ServerSettings{}
 		}, "dev", "Tiers[ai].Instance", "no instance type or root volume"},
 		{"settings without tier", func(a *Account, e []ParityConfig) {
-			e[2].Servers["metabase"] = ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 30}
-		}, "dev", "Servers[metabase]", "does not exist"},
+			e[2].Servers["no-such-tier"] = ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 30}
+		}, "dev", "Servers[no-such-tier]", "does not exist"},
 		{"tier reaches nothing known", func(a *Account, e []ParityConfig) { e[2].Tiers[0].Reaches = append(e[2].Tiers[0].Reaches, "mysql") }, "dev", "Tiers[odoo].Reaches", `"mysql" is neither a tier`},
 		{"tier reaches a tier without a port", func(a *Account, e []ParityConfig) { e[2].Tiers[3].Reaches = []string{TierN8nWorker} }, "dev", "Tiers[ai].Reaches", "listens on no Port"},
 		{"two routes, one priority", func(a *Account, e []ParityConfig) { e[2].Tiers[1].Route.Priority = e[2].Tiers[0].Route.Priority }, "dev", "Tiers[n8n-main].Route.Priority", "is taken"},

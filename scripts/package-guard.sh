@@ -14,7 +14,7 @@ source "$(dirname "$0")/usage.sh"
 case "${1:-}" in
 -h | --help) usage; exit 0 ;;
 record | check) ;;
-*) usage_error "the first argument is record or check" ;;
+*) usage_error "unknown argument ${1:-(none)}: the first argument is record or check" ;;
 esac
 (($# == 2)) || usage_error "record and check take one FILE"
 action="$1" file="$2"

@@ -188,7 +188,7 @@ func (e *EnvironmentStack) buildOperations() {
 
 	if o := sc.OffHours; o != nil {
 		var tiers []offhours.Tier
-		for _, name := range o.Tiers {
+		for _, name := range cfg.OffHoursTiers() {
 			t := e.Tiers[name]
 			tiers = append(tiers, offhours.Tier{
 				Name:        name,

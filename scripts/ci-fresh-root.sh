@@ -79,8 +79,10 @@ done
 for c in debootstrap chroot mount umount git dpkg-query flock /usr/bin/time; do
 	command -v "$c" >/dev/null || { echo "ci-fresh-root: $c is missing (apt-get install debootstrap time)" >&2; exit 2; }
 done
-sha="$(git -C "$repo" rev-parse --verify --quiet "$commit^{commit}")" ||
-	{ echo "ci-fresh-root: $commit is not a commit of $repo" >&2; exit 2; }
+if ((!image_only)); then
+	sha="$(git -C "$repo" rev-parse --verify --quiet "$commit^{commit}" 2>/dev/null)" ||
+		{ echo "ci-fresh-root: $commit is not a commit of $repo (--commit REV, --repo DIR)" >&2; exit 2; }
+fi
 
 cache="${FRESH_ROOT_CACHE:-/var/cache/influencegen-fresh-root}"
 mirror="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -159,6 +161,8 @@ build_image() {
 	done
 	mv "$tmp" "$image"
 	touch "$image/.ready"
+	# Older images (another recipe or host toolchain) are never used again.
+	find "$cache" -mindepth 1 -maxdepth 1 -name 'image-*' ! -path "$image" -exec rm -rf {} +
 }
 
 # Rebuilt when anything it is made of changes: the recipe above, the

@@ -10,11 +10,11 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps synth plan test test-go test-ansible test-python test-scripts lint parity bench clean
+.PHONY: help deps synth plan iam test test-go test-ansible test-python test-scripts lint parity bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
-	@echo "  go run . help: the app's own commands (validate, parity, cost, protections, facts)"
+	@echo "  go run . help: the app's own commands (validate, parity, cost, protections, facts, iam, apicheck)"
 	@echo "  operations (deploy, restore, patching, off hours, cost, rotation): docs/runbooks/README.md"
 
 deps: ## install Go modules, the pinned cdktf CLI and the Debian test tools (apt, root or sudo)
@@ -31,7 +31,10 @@ synth: deps-synth ## validate, then synthesize every stack into cdktf.out/stacks
 plan: ## the Terraform tier: validate + offline plan of every stack with the real provider, the day-2 scenarios, the harness's error classes
 	go test -tags terraform -count=1 -v -run '^TestTerraform' ./e2etest ./internal/plan
 
-test: deps test-go plan test-python test-scripts test-ansible ## run every test
+iam: ## the IAM tier: every principal's every request in every environment (the CI roles' provider calls included), evaluated as AWS evaluates IAM; go test runs a subset
+	go test -tags iam -count=1 -run '^TestIAM' ./e2etest
+
+test: deps test-go plan iam test-python test-scripts test-ansible ## run every test
 
 test-go: ## Go, the fast inner loop (no Terraform, no services): snapshots, parity proof, property and policy tests
 	go test ./...

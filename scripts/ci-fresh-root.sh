@@ -21,14 +21,16 @@
 #
 # The root, like a new machine of this kind: Debian 12 (minbase with gcc,
 # make, git, curl, python3, ca-certificates, procps, iproute2, time,
-# xz-utils, unzip), the host's Go at /usr/local/go, the host's Node.js 20 (the
-# nodejs package's files, `dpkg -L nodejs`, registered in the root's dpkg
-# database, and npm as upgraded in /usr/lib/node_modules), Terraform at
+# xz-utils, unzip), the host's Go at /usr/local/go, the host's Node.js 20
+# (the nodejs package's files, `dpkg -L nodejs`, registered in the root's
+# dpkg database, and npm as upgraded in /usr/lib/node_modules), Terraform at
 # /usr/local/bin, the provider mirror at /opt/tf-plugins, the machine's
-# Go and npm settings (~/.config/go/env, ~/.npmrc), /etc/hosts and
-# resolv.conf. None of the project's tools (ansible, PostgreSQL, Redis,
-# bats, ShellCheck, ...): `make deps` must install them. Fewer packages
-# than the machine image has, so a missing install step shows here first.
+# Python (pyenv's global version with the image's pip packages, first on
+# PATH), the machine's CA certificates, Go and npm settings
+# (~/.config/go/env, ~/.npmrc), /etc/hosts and resolv.conf. None of the
+# project's tools (ansible, PostgreSQL, Redis, bats, ShellCheck, ...):
+# `make deps` must install them. Fewer Debian packages than the machine
+# image has, so a missing install step shows here first.
 #
 # Shared with the host, read-write, and nothing else (unless --cold):
 #   - Go's module download cache, $(go env GOMODCACHE)/cache/download: the
@@ -139,6 +141,16 @@ build_image() {
 	{ echo; dpkg-query -s nodejs; } >>"$tmp/var/lib/dpkg/status"
 	cp -a /var/lib/dpkg/info/nodejs.* "$tmp/var/lib/dpkg/info/"
 	chroot "$tmp" dpkg --audit >/dev/null || fail "the root's dpkg database is inconsistent after adding nodejs"
+	# The machine's Python: pyenv's global version with the pip packages the
+	# image has (botocore among them), first on PATH as on the machine, so
+	# that `python3` is what it is in CI; /usr/bin/python3 stays Debian's.
+	if [[ -f /root/.pyenv/version ]]; then
+		local py
+		py="$(head -1 /root/.pyenv/version)"
+		mkdir -p "$tmp/root/.pyenv/versions"
+		tar -C /root/.pyenv --exclude=./versions -cf - . | tar -C "$tmp/root/.pyenv" -xf -
+		cp -a "/root/.pyenv/versions/$py" "$tmp/root/.pyenv/versions/$py"
+	fi
 	# The machine's own settings (not the project's).
 	mkdir -p "$tmp/root/.config/go"
 	[[ ! -f /root/.config/go/env ]] || cp -a /root/.config/go/env "$tmp/root/.config/go/env"
@@ -156,7 +168,7 @@ build_image() {
 	local t
 	for t in "go version" "node --version" "npm --version" "terraform version"; do
 		# shellcheck disable=SC2086 # $t is a command and its argument
-		chroot "$tmp" /usr/bin/env -i GOROOT=/usr/local/go HOME=/root PATH=/usr/local/go/bin:/usr/local/bin:/usr/bin:/bin $t >/dev/null ||
+		chroot "$tmp" /usr/bin/env -i GOROOT=/usr/local/go GOTELEMETRY=off HOME=/root PATH=/usr/local/go/bin:/usr/local/bin:/usr/bin:/bin $t >/dev/null ||
 			fail "'$t' does not run in the root"
 	done
 	mv "$tmp" "$image"
@@ -176,6 +188,7 @@ image_key="$(
 		node --version
 		npm --version
 		/usr/local/bin/terraform version 2>/dev/null | head -1
+		cat /root/.pyenv/version 2>/dev/null || true
 		find /opt/tf-plugins -type f -printf '%P %s\n' | sort
 	} | sha256sum | cut -c1-12
 )"
@@ -266,8 +279,9 @@ git -C "$root/ci/influencegen" checkout --quiet --detach "$sha"
 # what a new machine sets (PATH, HOME, locale, the CA bundle settings).
 env_vars=(
 	HOME=/root LANG=C.UTF-8 TERM=dumb CI=true
-	PATH=/usr/local/go/bin:/root/go/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+	PATH=/usr/local/go/bin:/root/go/bin:/root/.pyenv/shims:/root/.pyenv/bin:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 )
+[[ ! -d "$root/root/.pyenv" ]] || env_vars+=(PYENV_ROOT=/root/.pyenv)
 for v in SSL_CERT_FILE SSL_CERT_DIR CURL_CA_BUNDLE GIT_SSL_CAINFO NODE_EXTRA_CA_CERTS REQUESTS_CA_BUNDLE AWS_CA_BUNDLE TF_CLI_CONFIG_FILE; do
 	[[ -z "${!v:-}" ]] || env_vars+=("$v=${!v}")
 done

@@ -3,7 +3,8 @@
 # cached tools directory, skipping any tool already built at its version.
 #
 # usage: scripts/tools.sh [TOOL...]        (default: all: tflint,
-#                                          tflint-ruleset-aws, trivy, actionlint)
+#                                          tflint-ruleset-aws, trivy, actionlint,
+#                                          act: the workflow runner of make rehearse)
 #   TOOLS_DIR   where binaries go (default: ~/.cache/influencegen-tools, kept
 #               between runs on the same machine)
 #
@@ -22,6 +23,7 @@ TOOLS=(
 	"tflint-ruleset-aws|github.com/terraform-linters/tflint-ruleset-aws@v0.48.0|github.com/terraform-linters/tflint-ruleset-aws|tflint-plugins/tflint-ruleset-aws|"
 	"trivy|github.com/aquasecurity/trivy@v0.69.0|github.com/aquasecurity/trivy/cmd/trivy|bin/trivy|GOEXPERIMENT=jsonv2"
 	"actionlint|github.com/rhysd/actionlint@v1.7.7|github.com/rhysd/actionlint/cmd/actionlint|bin/actionlint|"
+	"act|github.com/nektos/act@v0.2.82|github.com/nektos/act|bin/act|"
 )
 
 want=()

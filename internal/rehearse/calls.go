@@ -127,7 +127,7 @@ func Calls(r *Run, role string, t Target) []Call {
 				add("plan: refresh "+typ, rt.read, "*", map[string][]string{"aws:RequestedRegion": {region}})
 			}
 		}
-		for _, name := range literalNames(t.Stack, "aws_secretsmanager_secret", "name") {
+		for _, name := range literalNames(t.Stack, "aws_secretsmanager_secret", "name", a.ID) {
 			add("plan: refresh aws_secretsmanager_secret_version", "secretsmanager:GetSecretValue",
 				fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", region, a.ID, name), map[string][]string{"aws:RequestedRegion": {region}})
 		}
@@ -142,15 +142,15 @@ func Calls(r *Run, role string, t Target) []Call {
 			}
 			switch rt.scope {
 			case "s3":
-				for _, b := range literalNames(t.Stack, "aws_s3_bucket", "bucket") {
+				for _, b := range literalNames(t.Stack, "aws_s3_bucket", "bucket", a.ID) {
 					add("apply: "+typ, rt.create, "arn:aws:s3:::"+b, nil)
 				}
 			case "iam-role":
-				for _, n := range literalNames(t.Stack, "aws_iam_role", "name") {
+				for _, n := range literalNames(t.Stack, "aws_iam_role", "name", a.ID) {
 					add("apply: "+typ, rt.create, fmt.Sprintf("arn:aws:iam::%s:role/%s", a.ID, n), map[string][]string{"iam:PermissionsBoundary": {boundary}})
 				}
 			case "iam-profile":
-				for _, n := range literalNames(t.Stack, "aws_iam_instance_profile", "name") {
+				for _, n := range literalNames(t.Stack, "aws_iam_instance_profile", "name", a.ID) {
 					add("apply: "+typ, rt.create, fmt.Sprintf("arn:aws:iam::%s:instance-profile/%s", a.ID, n), nil)
 				}
 			case "route53":
@@ -161,14 +161,14 @@ func Calls(r *Run, role string, t Target) []Call {
 				add("apply: "+typ, rt.create, "*", regional(nil))
 			}
 		}
-		for _, n := range literalNames(t.Stack, "aws_iam_role", "name") {
+		for _, n := range literalNames(t.Stack, "aws_iam_role", "name", a.ID) {
 			add("apply: pass the role to its service", "iam:PassRole", fmt.Sprintf("arn:aws:iam::%s:role/%s", a.ID, n),
 				map[string][]string{"iam:PassedToService": {"ec2.amazonaws.com"}})
 		}
 	}
 	if k.ansible {
 		transfer := fmt.Sprintf("arn:aws:s3:::%s-%s-ansible-transfer", a.Project, t.Env.Identity.Name)
-		for _, n := range literalNames(t.Stack, "aws_s3_bucket", "bucket") {
+		for _, n := range literalNames(t.Stack, "aws_s3_bucket", "bucket", a.ID) {
 			if strings.Contains(n, "transfer") {
 				transfer = "arn:aws:s3:::" + n
 			}
@@ -182,7 +182,7 @@ func Calls(r *Run, role string, t Target) []Call {
 			add("Ansible: aws_ssm file transfer", act, transfer+"/i-0123456789abcdef0/file", nil)
 		}
 		add("Ansible: transfer bucket encryption", "kms:GenerateDataKey", fmt.Sprintf("arn:aws:kms:%s:%s:key/data", region, a.ID), regional(nil))
-		for _, name := range literalNames(t.Stack, "aws_secretsmanager_secret", "name") {
+		for _, name := range literalNames(t.Stack, "aws_secretsmanager_secret", "name", a.ID) {
 			add("Ansible: amazon.aws.aws_secret lookup", "secretsmanager:GetSecretValue",
 				fmt.Sprintf("arn:aws:secretsmanager:%s:%s:secret:%s-AbCdEf", region, a.ID, name), regional(nil))
 		}
@@ -203,12 +203,21 @@ func resourceTypes(stack map[string]any) []string {
 	return out
 }
 
-func literalNames(stack map[string]any, typ, attr string) []string {
+// literalNames are the values of attr of every resource of typ, with the
+// account-level references resolved to what the account gives them (the
+// account ID, partition aws); a value with any other reference is left out.
+func literalNames(stack map[string]any, typ, attr, account string) []string {
 	res, _ := stack["resource"].(map[string]any)
 	rs, _ := res[typ].(map[string]any)
 	var out []string
 	for _, r := range rs {
-		if v, ok := r.(map[string]any)[attr].(string); ok && !strings.Contains(v, "${") {
+		v, ok := r.(map[string]any)[attr].(string)
+		if !ok {
+			continue
+		}
+		v = strings.ReplaceAll(v, "${data.aws_caller_identity.caller.account_id}", account)
+		v = strings.ReplaceAll(v, "${data.aws_partition.partition.partition}", "aws")
+		if !strings.Contains(v, "${") {
 			out = append(out, v)
 		}
 	}

@@ -1,0 +1,332 @@
+#!/usr/bin/env python3
+"""Stand-ins for the tools the runbooks and the workflows call (make rehearse).
+
+The rehearsal links this file under each tool's name into a directory at
+the front of PATH. Each stand-in refuses what the real tool would refuse,
+with the real tool's own contract where it is on this machine, and does
+nothing that needs AWS, GitHub or a server:
+
+* aws: the real AWS CLI v2 (Debian's /usr/bin/aws) parses the command
+  line, with the endpoint pointed at a closed loopback port, fake
+  credentials and one attempt: an unknown command or option fails there
+  (exit 252), a well-formed one reaches the endpoint and is counted as
+  done (exit 0, no output). Every call goes to $REHEARSAL_CALLS.
+* terraform, ansible-playbook, ansible, ansible-inventory, ansible-vault,
+  ansible-galaxy, git, npx cdktf: the options each (sub)command accepts
+  are read from the real tool's own help (`terraform SUB -help`,
+  `ansible-playbook --help`, `git SUB -h`, `cdktf SUB --help`); an unknown
+  one fails; a playbook, inventory or vars file that does not exist fails.
+* go: `go run . CMD` must be one of `go run . help`'s commands (run for
+  real when it writes nothing: envs, validate, facts, cost); other go
+  subcommands are checked against `go help`.
+* make: the target must exist (`make -n`).
+* gh: the subcommands the bootstrap runbook uses, with the options of the
+  GitHub CLI's pkg/cmd/{variable,secret}/set/set.go and pkg/cmd/api/api.go;
+  `variable set --env E` needs the environment created first (the API
+  answers 404). Settings are recorded in $REHEARSAL_GH (JSON lines).
+* sudo and the commands of a server (odoo-restore, psql, systemctl, …)
+  are refused: a block that runs on a server is marked `norun` and only
+  parsed.
+
+REHEARSAL_REAL_PATH is the PATH the real tools are found on.
+"""
+
+import json
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+CACHE = Path(os.environ.get("REHEARSAL_HELP_CACHE", "/tmp/rehearsal-help-cache"))
+
+
+def die(msg, code=2):
+    sys.stderr.write(f"{TOOL}: {msg}\n")
+    sys.exit(code)
+
+
+def real(tool):
+    for d in os.environ.get("REHEARSAL_REAL_PATH", "/usr/local/bin:/usr/bin:/bin").split(":"):
+        p = Path(d) / tool
+        if p.is_file() and os.access(p, os.X_OK):
+            return str(p)
+    die(f"the real {tool} is not installed here, so its options cannot be checked", 1)
+
+
+def log_call(argv):
+    path = os.environ.get("REHEARSAL_CALLS")
+    if path:
+        with open(path, "a") as f:
+            f.write(json.dumps({"tool": TOOL, "argv": argv, "cwd": os.getcwd(), "role": os.environ.get("REHEARSAL_ROLE_ARN", ""),
+                                "job": os.environ.get("REHEARSAL_JOB", "")}) + "\n")
+
+
+def help_options(key, cmd):
+    """The options a help text names (--long, -short), cached per command."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    f = CACHE / (re.sub(r"[^A-Za-z0-9]+", "_", key) + ".json")
+    if f.exists():
+        return json.loads(f.read_text())
+    r = subprocess.run(cmd, capture_output=True, text=True, env=dict(os.environ, PATH=os.environ.get("REHEARSAL_REAL_PATH", os.environ["PATH"])))
+    text = r.stdout + r.stderr
+    opts = sorted(set(re.findall(r"(?<![\w-])(--?[A-Za-z][\w-]*)", text)))
+    data = {"rc": r.returncode, "options": opts, "text": text[-4000:]}
+    f.write_text(json.dumps(data))
+    return data
+
+
+def check_options(args, allowed, what, value_flags=()):
+    for a in args:
+        if not a.startswith("-") or a in ("-", "--"):
+            continue
+        name = a.split("=", 1)[0]
+        if name in allowed:
+            continue
+        # Combined short flags (-vvv, -Atc).
+        if re.fullmatch(r"-[A-Za-z]{2,}", name) and all(f"-{c}" in allowed for c in name[1:]):
+            continue
+        die(f"{what} has no option {name}")
+
+
+def fake_aws(argv):
+    log_call(argv)
+    env = dict(os.environ, AWS_ACCESS_KEY_ID="AKIAREHEARSALNOTREAL", AWS_SECRET_ACCESS_KEY="rehearsal", AWS_MAX_ATTEMPTS="1",
+               AWS_RETRY_MODE="standard", AWS_EC2_METADATA_DISABLED="true", AWS_PAGER="", AWS_CONFIG_FILE="/dev/null",
+               AWS_SHARED_CREDENTIALS_FILE="/dev/null")
+    env.setdefault("AWS_DEFAULT_REGION", os.environ.get("AWS_REGION", "eu-central-1"))
+    env.pop("AWS_PROFILE", None)
+    env.pop("AWS_SESSION_TOKEN", None)
+    if argv[:1] in (["--version"], ["help"]) or (len(argv) > 1 and argv[-1] == "help"):
+        return 0
+    r = subprocess.run([real("aws"), *argv, "--endpoint-url", "http://127.0.0.1:9", "--cli-connect-timeout", "1", "--cli-read-timeout", "1"],
+                       capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
+    err = r.stderr
+    if r.returncode == 0 or "Could not connect to the endpoint URL" in err or "Connect timeout" in err or "Connection was closed" in err:
+        return 0
+    sys.stderr.write(err)
+    die(f"aws {' '.join(argv[:2])}: refused by the AWS CLI's own parser (exit {r.returncode})", r.returncode or 1)
+
+
+def fake_terraform(argv):
+    log_call(argv)
+    glob = [a for a in argv if a.startswith("-")]
+    sub = next((a for a in argv if not a.startswith("-")), None)
+    pre = argv[:argv.index(sub)] if sub else argv
+    for a in pre:
+        if not (a.startswith("-chdir=") or a in ("-help", "-version")):
+            die(f"global option {a} is not one terraform has (-chdir, -help, -version)")
+    if sub is None:
+        return 0
+    rest = argv[argv.index(sub) + 1:]
+    words = [sub]
+    if sub in ("state", "workspace", "providers") and rest and not rest[0].startswith("-"):
+        words.append(rest[0])
+        rest = rest[1:]
+    h = help_options("terraform " + " ".join(words), [real("terraform"), *words, "-help"])
+    if h["rc"] != 0:
+        die(f"terraform {' '.join(words)} is not a terraform command")
+    check_options(rest, set(h["options"]), f"terraform {' '.join(words)}")
+    if sub == "output" and "-json" in rest:
+        print("{}")
+    return 0
+
+
+def fake_ansible(argv):
+    log_call(argv)
+    h = help_options(TOOL + " " + (argv[0] if TOOL == "ansible-galaxy" and argv else ""), [real(TOOL), *(argv[:2] if TOOL == "ansible-galaxy" else []), "--help"])
+    check_options(argv, set(h["options"]), TOOL)
+    takes = {"-i", "--inventory", "-e", "--extra-vars", "-l", "--limit", "-m", "--module-name", "-a", "--args", "-t", "--tags",
+             "--vault-password-file", "-r", "--role-file", "--requirements-file"}
+    args = list(argv)
+    for i, a in enumerate(args):
+        if a in ("-i", "--inventory", "--vault-password-file", "-r") and i + 1 < len(args):
+            p = args[i + 1]
+            if "," not in p and not Path(p).exists():
+                die(f"{a} {p}: no such file or directory")
+    if TOOL == "ansible-playbook":
+        books = [a for i, a in enumerate(args) if not a.startswith("-") and (i == 0 or args[i - 1] not in takes)]
+        if not books:
+            die("no playbook given")
+        for b in books:
+            if not Path(b).exists():
+                die(f"the playbook {b} could not be found")
+    if TOOL == "ansible-vault" and args and args[0] not in ("create", "decrypt", "edit", "view", "encrypt", "encrypt_string", "rekey"):
+        die(f"ansible-vault has no action {args[0]}")
+    return 0
+
+
+def fake_git(argv):
+    log_call(argv)
+    if not argv:
+        return 0
+    sub, rest = argv[0], argv[1:]
+    h = help_options("git " + sub, [real("git"), sub, "-h"])
+    if "is not a git command" in h["text"]:
+        die(f"git {sub} is not a git command")
+    opts = set(h["options"]) | {"-m", "--message", "-p"}
+    check_options(rest, opts, f"git {sub}")
+    return 0
+
+
+def fake_npx(argv):
+    log_call(argv)
+    args = list(argv)
+    while args and args[0].startswith("-"):
+        if args[0] not in ("--no-install", "--no", "--yes", "-y"):
+            die(f"npx has no option {args[0]} here")
+        args.pop(0)
+    if not args or args[0] != "cdktf":
+        die(f"npx {' '.join(args[:1])}: only the project's cdktf CLI is run through npx")
+    args.pop(0)
+    sub = args[0] if args else "help"
+    root = os.environ.get("REHEARSAL_REPO", ".")
+    cdktf = Path(root) / "node_modules" / ".bin" / "cdktf"
+    if not cdktf.exists():
+        die("node_modules/.bin/cdktf is missing: run make deps (npm ci) first", 1)
+    h = help_options("cdktf " + sub, [str(cdktf), sub, "--help"])
+    if h["rc"] != 0 or "Unknown command" in h["text"]:
+        die(f"cdktf has no command {sub}")
+    check_options(args[1:], set(h["options"]) | {"-h", "--help"}, f"cdktf {sub}")
+    out = None
+    for i, a in enumerate(args):
+        if a == "--outputs-file" and i + 1 < len(args):
+            out = args[i + 1]
+        elif a.startswith("--outputs-file="):
+            out = a.split("=", 1)[1]
+    if sub == "output":
+        stack = next((a for a in args[1:] if not a.startswith("-") and a != out), "")
+        src = Path(os.environ.get("REHEARSAL_OUTPUTS", "/nonexistent")) / f"{stack}.json"
+        data = src.read_text() if src.exists() else json.dumps({stack: {}})
+        if out:
+            if out != "/dev/stdout":
+                Path(out).parent.mkdir(parents=True, exist_ok=True)
+            Path(out).write_text(data) if out != "/dev/stdout" else sys.stdout.write(data)
+        else:
+            sys.stdout.write(data)
+    return 0
+
+
+# gh: the options of the subcommands the runbooks use (cli/cli
+# pkg/cmd/variable/set/set.go, pkg/cmd/secret/set/set.go,
+# pkg/cmd/variable/delete/delete.go, pkg/cmd/api/api.go).
+GH = {
+    ("variable", "set"): {"-b", "--body", "-e", "--env", "-f", "--env-file", "-o", "--org", "-r", "--repo", "-v", "--visibility", "--repos"},
+    ("variable", "delete"): {"-e", "--env", "-o", "--org", "-r", "--repo"},
+    ("secret", "set"): {"-b", "--body", "-e", "--env", "-f", "--env-file", "-o", "--org", "-r", "--repo", "-v", "--visibility",
+                        "--repos", "-a", "--app", "-u", "--user", "--no-store", "--no-repos-selected"},
+    ("api",): {"-X", "--method", "-F", "--field", "-f", "--raw-field", "-H", "--header", "--input", "-q", "--jq", "-t", "--template",
+               "--paginate", "--slurp", "-i", "--include", "--silent", "--hostname", "-p", "--preview", "--cache", "--verbose"},
+}
+
+
+def gh_record(entry):
+    path = os.environ.get("REHEARSAL_GH")
+    if path:
+        with open(path, "a") as f:
+            f.write(json.dumps(entry) + "\n")
+
+
+def gh_state():
+    path = os.environ.get("REHEARSAL_GH")
+    out = []
+    if path and Path(path).exists():
+        out = [json.loads(line) for line in Path(path).read_text().splitlines() if line]
+    return out
+
+
+def fake_gh(argv):
+    log_call(argv)
+    key = tuple(argv[:2]) if argv and argv[0] in ("variable", "secret") else tuple(argv[:1])
+    if key not in GH:
+        die(f"gh {' '.join(argv[:2])}: not a command the rehearsal emulates")
+    rest = argv[len(key):]
+    check_options(rest, GH[key], "gh " + " ".join(key))
+    values = {}
+    pos = []
+    i = 0
+    while i < len(rest):
+        a = rest[i]
+        if a.startswith("-") and a not in ("--silent", "--paginate", "--slurp", "-i", "--include", "--verbose", "--no-store", "--no-repos-selected"):
+            name, _, v = a.partition("=")
+            if not v:
+                i += 1
+                v = rest[i] if i < len(rest) else die(f"{a} needs a value")
+            values.setdefault(name, []).append(v)
+        elif not a.startswith("-"):
+            pos.append(a)
+        i += 1
+    get = lambda *names: next((values[n][-1] for n in names if n in values), "")
+    if key[0] in ("variable", "secret") and key[1] == "set":
+        if len(pos) != 1:
+            die(f"gh {' '.join(key)} takes one name (got {pos})")
+        env = get("-e", "--env")
+        if env and not any(e.get("environment") == env for e in gh_state()):
+            die(f"HTTP 404: Not Found (the environment {env} does not exist: create it first)", 1)
+        body = get("-b", "--body")
+        if not body:
+            if key[0] == "variable":
+                die("must pass --body for a variable (gh reads a secret's value from the prompt)")
+            body = sys.stdin.readline().rstrip("\n") if not sys.stdin.isatty() else ""
+        if body == "" or body == "null":
+            die(f"{key[0]} {pos[0]}: empty value (the expression that produced it read nothing)", 1)
+        gh_record({"kind": key[0], "name": pos[0], "env": env, "value": body})
+    elif key == ("api",):
+        if len(pos) != 1:
+            die(f"gh api takes one endpoint (got {pos})")
+        m = re.fullmatch(r"repos/\{owner\}/\{repo\}/environments/([\w.-]+)", pos[0])
+        if m and get("-X", "--method") == "PUT":
+            reviewers = [f for f in values.get("-F", []) + values.get("--field", []) if f.startswith("reviewers")]
+            gh_record({"environment": m.group(1), "reviewers": reviewers})
+        elif not re.fullmatch(r"(repos/\{owner\}/\{repo\}/.*|users/[\w-]+)", pos[0]):
+            die(f"gh api {pos[0]}: not an endpoint the rehearsal emulates")
+    return 0
+
+
+def fake_go(argv):
+    log_call(argv)
+    if argv[:2] == ["run", "."]:
+        cmd = argv[2] if len(argv) > 2 else "synth"
+        h = help_options("go run . help", [real("go"), "run", ".", "help"])
+        cmds = set(re.findall(r"^  ([a-z]+)\b", h["text"], re.M))
+        if cmd not in cmds:
+            die(f"go run . {cmd}: not a command of the app ({', '.join(sorted(cmds))})")
+        if cmd in ("envs", "validate", "facts", "cost", "protections", "help"):
+            return subprocess.run([real("go"), *argv], env=dict(os.environ, PATH=os.environ["REHEARSAL_REAL_PATH"])).returncode
+        return 0
+    h = help_options("go help", [real("go"), "help"])
+    subs = set(re.findall(r"^\t([a-z]+)\s", h["text"], re.M))
+    if argv and argv[0] not in subs:
+        die(f"go {argv[0]} is not a go command")
+    return 0
+
+
+def fake_make(argv):
+    log_call(argv)
+    r = subprocess.run([real("make"), "-n", *argv], capture_output=True, text=True)
+    if r.returncode:
+        sys.stderr.write(r.stderr)
+        die(f"make {' '.join(argv)}: no such target", 2)
+    return 0
+
+
+def refuse(argv):
+    die("runs on a server, not here: mark the block `norun` (it is then parsed, not run)", 127)
+
+
+def passthrough(argv):
+    log_call(argv)
+    return 0
+
+
+TOOLS = {
+    "aws": fake_aws, "terraform": fake_terraform, "git": fake_git, "npx": fake_npx, "gh": fake_gh, "go": fake_go, "make": fake_make,
+    "ansible-playbook": fake_ansible, "ansible": fake_ansible, "ansible-inventory": fake_ansible, "ansible-vault": fake_ansible,
+    "ansible-galaxy": fake_ansible, "less": passthrough, "vi": passthrough,
+    "sudo": refuse, "psql": refuse, "systemctl": refuse, "journalctl": refuse, "odoo-restore": refuse, "odoo-backup": refuse,
+}
+
+TOOL = Path(sys.argv[0]).name
+
+if __name__ == "__main__":
+    sys.exit(TOOLS[TOOL](sys.argv[1:]) or 0)

@@ -10,7 +10,7 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps synth plan test test-go test-ansible test-python test-scripts lint parity bench clean
+.PHONY: help deps synth plan rehearse test test-go test-ansible test-python test-scripts lint parity bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -31,7 +31,11 @@ synth: deps-synth ## validate, then synthesize every stack into cdktf.out/stacks
 plan: ## the Terraform tier: validate + offline plan of every stack with the real provider, the day-2 scenarios, the harness's error classes
 	go test -tags terraform -count=1 -v -run '^TestTerraform' ./e2etest ./internal/plan
 
-test: deps test-go plan test-python test-scripts test-ansible ## run every test
+rehearse: synth ## the deploy path walked offline: every runbook block, then a new repository's bootstrap, first push, pull request and drift check, each job run by act with the stand-ins
+	scripts/tools.sh act
+	go test -tags rehearse -count=1 -v -run '^TestRehearse$$' ./internal/rehearse
+
+test: deps test-go plan rehearse test-python test-scripts test-ansible ## run every test
 
 test-go: ## Go, the fast inner loop (no Terraform, no services): snapshots, parity proof, property and policy tests
 	go test ./...

@@ -102,6 +102,12 @@ def fake_aws(argv):
     r = subprocess.run([real("aws"), *argv, "--endpoint-url", "http://127.0.0.1:9", "--cli-connect-timeout", "1", "--cli-read-timeout", "1"],
                        capture_output=True, text=True, env=env, stdin=subprocess.DEVNULL)
     err = r.stderr
+    if "Parameter validation failed" in err:
+        # A value another stand-in's empty answer left empty is not the
+        # runbook's fault; any other validation error is.
+        rest = [l for l in err.splitlines()[1:] if l.strip() and not re.search(r"Invalid length for parameter \S+, value: 0,", l)]
+        if not rest:
+            return 0
     if r.returncode == 0 or "Could not connect to the endpoint URL" in err or "Connect timeout" in err or "Connection was closed" in err:
         return 0
     sys.stderr.write(err)
@@ -194,6 +200,16 @@ def fake_npx(argv):
             out = args[i + 1]
         elif a.startswith("--outputs-file="):
             out = a.split("=", 1)[1]
+    if sub in ("synth", "diff") and os.environ.get("REHEARSAL_SYNTH"):
+        copy_synth()
+        if sub == "diff":
+            stack = next((a for a in args[1:] if not a.startswith("-")), "")
+            if not Path("cdktf.out/stacks", stack, "cdk.tf.json").exists():
+                die(f"cdktf diff: no stack {stack}")
+            for cmd in (["terraform", "init", "-input=false"], ["terraform", "plan", "-input=false", f"-out={os.getcwd()}/cdktf.out/{stack}.tfplan"]):
+                r = subprocess.run(cmd, cwd=f"cdktf.out/stacks/{stack}")
+                if r.returncode:
+                    return r.returncode
     if sub == "output":
         stack = next((a for a in args[1:] if not a.startswith("-") and a != out), "")
         src = Path(os.environ.get("REHEARSAL_OUTPUTS", "/nonexistent")) / f"{stack}.json"
@@ -301,17 +317,131 @@ def fake_go(argv):
     return 0
 
 
+def copy_synth():
+    """The stacks `make synth` wrote from this same tree (a synth takes ~40 s
+    here and the rehearsal would run a dozen)."""
+    import shutil
+    shutil.copytree(os.environ["REHEARSAL_SYNTH"], "cdktf.out/stacks", dirs_exist_ok=True,
+                    ignore=shutil.ignore_patterns(".terraform", "*.tfstate*", ".fake-initialized"))
+
+
 def fake_make(argv):
     log_call(argv)
     r = subprocess.run([real("make"), "-n", *argv], capture_output=True, text=True)
     if r.returncode:
         sys.stderr.write(r.stderr)
         die(f"make {' '.join(argv)}: no such target", 2)
+    if "synth" in argv and os.environ.get("REHEARSAL_SYNTH"):
+        copy_synth()
     return 0
 
 
 def refuse(argv):
+    if TOOL == "sudo" and os.environ.get("REHEARSAL_MODE") == "act":
+        # A job's sudo: the command must exist and parse; it is one of the
+        # repository's test scripts, which .ci/run runs for real.
+        args = [a for a in argv if not a.startswith("-")]
+        if not args or not Path(args[0]).is_file():
+            die(f"sudo {' '.join(argv)}: no such script", 1)
+        r = subprocess.run(["bash", "-n", args[0]])
+        return r.returncode
+    if TOOL in ("curl", "wget", "pip", "pip3", "pipx", "apt-get", "dpkg"):
+        die(f"{TOOL} {' '.join(argv)}: reaches the network or installs unpinned software; the rehearsal is offline "
+            "(install what the tests pinned, from the versions in environments/toolchain.go)", 1)
     die("runs on a server, not here: mark the block `norun` (it is then parsed, not run)", 127)
+
+
+def script_stub(argv):
+    """A repository script in the runbooks' repository: the options its own
+    help text names (scripts/usage.sh prints the header comment)."""
+    orig, args = argv[0], argv[1:]
+    log_call([orig, *args])
+    h = help_options("script " + orig, [orig, "--help"])
+    if h["rc"] != 0:
+        die(f"{orig} --help failed", 1)
+    allowed = set(h["options"]) | {"-h", "--help"}
+    for a in args:
+        if a.startswith("-") and a.split("=", 1)[0] not in allowed:
+            die(f"{Path(orig).name} has no option {a} (its --help lists {', '.join(sorted(o for o in allowed if o.startswith('--')))})")
+    return 0
+
+
+def pip_install_pinned(argv):
+    """`python -m pip install ...` of setup-python's Python in a job: the
+    pinned ansible-core, boto3 and botocore (environments/toolchain.go), and
+    nothing else; puts the rehearsal's Ansible on the PATH (the setup-python
+    directory, already on it)."""
+    d, args = Path(argv[0]), argv[1:]
+    if not args or args[0] != "install":
+        die(f"pip {' '.join(args)}: only installs are rehearsed", 1)
+    want = json.loads(os.environ["REHEARSAL_PINS"])
+    got = {}
+    for a in args[1:]:
+        if a.startswith("-"):
+            continue
+        name, sep, version = a.partition("==")
+        if not sep:
+            die(f"pip install {a}: not pinned (name==version)", 1)
+        if name not in want or want[name] != version:
+            die(f"pip install {a}: the tests run {name} {want.get(name, '(not used)')} (environments/toolchain.go)", 1)
+        got[name] = version
+    for name in ("ansible-core", "boto3", "botocore"):
+        if name not in got:
+            die(f"pip install: {name} is not installed with its pinned version", 1)
+    for tool in ("ansible", "ansible-playbook", "ansible-inventory", "ansible-galaxy", "ansible-vault"):
+        link = d / tool
+        if not link.exists():
+            link.symlink_to(Path(__file__).resolve())
+    print(f"installed (rehearsal) {', '.join(f'{k}=={v}' for k, v in got.items())}")
+    return 0
+
+
+def act_ansible(argv):
+    """Ansible in a rehearsed job: only the one pip installed (setup-python's
+    directory); the inventory is the stack's instances (what the aws_ec2
+    plugin returns once they run), --list-hosts is the real
+    ansible-playbook on the generated hosts.ini, and a playbook run reports
+    every instance configured (the roles are tested against real services
+    by make test-ansible)."""
+    here = Path(sys.argv[0]).parent
+    if str(here) != os.environ.get("REHEARSAL_PYTHON_DIR"):
+        die(f"this is the runner image's Ansible (pipx, unpinned), not ansible-core {json.loads(os.environ['REHEARSAL_PINS'])['ansible-core']}: "
+            "install the pinned one before calling it", 1)
+    fake_ansible(argv)
+    inv = next((argv[i + 1] for i, a in enumerate(argv[:-1]) if a in ("-i", "--inventory")), "")
+    env = Path(inv).parts[1] if inv.startswith("inventories/") else ""
+    outputs = Path("..") / "outputs" / f"{env}.json"
+    if TOOL == "ansible-galaxy":
+        want = json.loads(os.environ["REHEARSAL_PINS"])["collections"]
+        import yaml
+        req = yaml.safe_load(Path(argv[argv.index("-r") + 1]).read_text())
+        have = {c["name"]: str(c.get("version")) for c in req.get("collections", [])}
+        if have != want:
+            die(f"ansible/requirements.yml pins {have}, the tests run {want}", 1)
+        return 0
+    if TOOL == "ansible-inventory":
+        o = json.loads(outputs.read_text())[f"{env}-stack"]
+        inv_out = {"_meta": {"hostvars": {}}, "all": {"children": ["ungrouped"]}}
+        for tier, group in o["ansible_groups"].items():
+            ids = o["instance_ids"].get(tier, [])
+            inv_out[group] = {"hosts": ids}
+            inv_out["all"]["children"].append(group)
+            for i in ids:
+                inv_out["_meta"]["hostvars"][i] = {}
+        print(json.dumps(inv_out))
+        return 0
+    if TOOL == "ansible-playbook":
+        hosts_ini = str(Path(inv).parent / "hosts.ini")
+        if "--list-hosts" in argv:
+            args = [hosts_ini if a == inv else a for a in argv]
+            return subprocess.run([real("ansible-playbook"), *args], env=dict(os.environ, PATH=os.environ["REHEARSAL_REAL_PATH"])).returncode
+        o = json.loads(outputs.read_text())[f"{env}-stack"]
+        print("PLAY RECAP *********************************************************************")
+        for ids in o["instance_ids"].values():
+            for i in ids:
+                print(f"{i} : ok=12   changed=9    unreachable=0    failed=0    skipped=1    rescued=0    ignored=0")
+        return 0
+    return 0
 
 
 def passthrough(argv):
@@ -326,7 +456,17 @@ TOOLS = {
     "sudo": refuse, "psql": refuse, "systemctl": refuse, "journalctl": refuse, "odoo-restore": refuse, "odoo-backup": refuse,
 }
 
+for _t in ("curl", "wget", "pip", "pip3", "pipx", "apt-get", "dpkg"):
+    TOOLS[_t] = refuse
+TOOLS["session-manager-plugin"] = passthrough
+
 TOOL = Path(sys.argv[0]).name
 
 if __name__ == "__main__":
+    if TOOL == "fakes.py":
+        mode, rest = sys.argv[1], sys.argv[2:]
+        TOOL = mode
+        sys.exit({"script": script_stub, "pip-install-pinned": pip_install_pinned}[mode](rest) or 0)
+    if os.environ.get("REHEARSAL_MODE") == "act" and TOOL.startswith("ansible"):
+        sys.exit(act_ansible(sys.argv[1:]) or 0)
     sys.exit(TOOLS[TOOL](sys.argv[1:]) or 0)

@@ -50,6 +50,8 @@ from pathlib import Path
 
 
 def fail(msg):
+    # Plain text (act shows ::error:: lines only as annotations).
+    print(f"{os.environ.get('STANDIN_ACTION')}: {msg}", file=sys.stderr)
     print(f"::error::{os.environ.get('STANDIN_ACTION')}: {msg}")
     sys.exit(1)
 

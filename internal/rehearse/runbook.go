@@ -20,7 +20,8 @@ type Block struct {
 	Lang string
 	// NoRun is true for a block marked `norun` in its info string
 	// ("```sh norun"): it needs a human decision (a name, a password, a
-	// reviewer, an ID read off a screen) and is parsed but not executed.
+	// reviewer, an editor) or runs on a server over Session Manager, and is
+	// parsed but not executed.
 	NoRun bool
 	// Text is the block's content.
 	Text string

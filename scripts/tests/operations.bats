@@ -72,76 +72,7 @@ FAKE
 
 	# The fake terraform. Messages on the refusal paths are Terraform 1.11's
 	# (checked against the real binary: see "the real terraform" test).
-	cat >"$WORK/fakes/terraform" <<'FAKE'
-#!/usr/bin/env bash
-echo "terraform $*" >>"$CALLS"
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-serial() { cat "$FAKE_TF/serial" 2>/dev/null || echo 0; }
-[[ "${FAIL_STEP:-}" == "$1" ]] && { echo "fake terraform $1 failed" >&2; exit 7; }
-case "$1" in
-init)
-	[[ -f cdk.tf.json ]] || { echo "fake terraform: init outside a stack directory ($PWD)" >&2; exit 1; }
-	touch .fake-initialized
-	;;
-state)
-	case "$2" in
-	pull) [[ -f "$FAKE_TF/serial" ]] && printf '{"version":4,"lineage":"fake-lineage","serial":%s,"resources":[{"secret":"%s"}]}\n' "$(serial)" "$SECRET_VALUE" ;;
-	list) echo "module.state.aws_s3_bucket.bucket" ;;
-	esac
-	;;
-plan)
-	[[ -f .fake-initialized ]] || { echo "Error: Backend initialization required, please run \"terraform init\"" >&2; exit 1; }
-	out=""
-	for a in "$@"; do [[ "$a" == -out=* ]] && out="${a#-out=}"; done
-	[[ -n "$out" ]] || { echo "fake terraform: this project plans with -out only" >&2; exit 1; }
-	printf 'fake saved plan %s %s\nprior-serial=%s\nconfig=%s\nsecret=%s\n' "$RANDOM" "$(date +%s%N)" "$(serial)" "$(sha cdk.tf.json)" "$SECRET_VALUE" >"$out"
-	sha "$out" >>"$FAKE_TF/plans"
-	echo "Terraform will perform the following actions:"
-	echo "  # aws_db_instance.db will be updated in-place"
-	echo "Plan: 3 to add, 1 to change, 0 to destroy."
-	echo "Saved the plan to: $out"
-	;;
-show)
-	f="${*: -1}"
-	[[ -f "$f" ]] && grep -qx "$(sha "$f")" "$FAKE_TF/plans" 2>/dev/null || { printf '\nError: Failed to load "%s" as a plan file\n' "$f" >&2; exit 1; }
-	echo "Terraform will perform the following actions:"
-	echo "  # aws_db_instance.db will be updated in-place"
-	echo "      ~ password = (sensitive value)"
-	echo "Plan: 3 to add, 1 to change, 0 to destroy."
-	;;
-apply)
-	shift
-	args=()
-	for a in "$@"; do [[ "$a" == -* ]] || args+=("$a"); done
-	if ((${#args[@]} != 1)); then
-		echo "fake terraform: refusing: apply must be given exactly one saved plan file (got: $*)" >&2
-		exit 1
-	fi
-	f="${args[0]}"
-	if [[ ! -f "$f" ]] || ! grep -qx "$(sha "$f")" "$FAKE_TF/plans" 2>/dev/null; then
-		printf '\nError: Failed to load "%s" as a plan file\n' "$f" >&2
-		exit 1
-	fi
-	if [[ -n "${FAKE_TF_STALE:-}" || "$(sed -n 's/^prior-serial=//p' "$f")" != "$(serial)" ]]; then
-		printf '\nError: Saved plan is stale\n\nThe given plan file can no longer be applied because the state was changed by\nanother operation after the plan was created.\n' >&2
-		exit 1
-	fi
-	echo $(($(serial) + 1)) >"$FAKE_TF/serial"
-	echo "Apply complete! Resources: 3 added, 1 changed, 0 destroyed."
-	;;
-output)
-	json='{'
-	for pair in $FAKE_INSTANCES; do
-		key="${pair%%=*}" ids="${pair#*=}" list=""
-		for id in ${ids//,/ }; do list="$list${list:+,}\"$id\""; done
-		json="$json\"$key\":[$list],"
-	done
-	json="${json%,}}"
-	printf '{"instance_ids":{"sensitive":false,"type":"object","value":%s},"ansible_groups":{"sensitive":false,"type":"object","value":{"odoo":"odoo_servers","n8n-main":"n8n_servers","n8n-worker":"n8n_workers","ai":"ai_servers"}},"db_password":{"sensitive":true,"type":"string","value":"%s"}}\n' "$json" "$SECRET_VALUE"
-	;;
-esac
-exit 0
-FAKE
+	cp "$REPO/scripts/tests/fake-terraform" "$WORK/fakes/terraform"
 	# The fake preflight (scripts/preflight.bats tests the real one against
 	# a fake AWS CLI; one test below runs it inside the deploy).
 	cat >"$WORK/fakes/preflight" <<'FAKE'

@@ -165,3 +165,38 @@ func TestEstimateTable(t *testing.T) {
 		}
 	}
 }
+
+// TestToolchainPinned: the workflows install, and requirements.yml pins,
+// the versions the tests run; a planted other version is caught.
+func TestToolchainPinned(t *testing.T) {
+	ws, _, _ := load(t)
+	for _, f := range CheckToolchain(root, ws) {
+		t.Error(f)
+	}
+	raw, err := os.ReadFile(filepath.Join(root, ".github/workflows/deploy-environment.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct{ old, new, want string }{
+		{"ansible-core==" + environments.AnsibleCoreVersion, "ansible-core==2.18.1", "installs ansible-core 2.18.1"},
+		{"ansible-core==" + environments.AnsibleCoreVersion + " ", "", "runs Ansible without installing ansible-core"},
+		{`python-version: "` + environments.AnsiblePythonVersion + `"`, `python-version: "3.12"`, `installs Python "3.12"`},
+		{"terraform_version: " + environments.TerraformVersion, "terraform_version: 1.9.8", `installs Terraform "1.9.8"`},
+	} {
+		planted := strings.Replace(string(raw), tc.old, tc.new, 1)
+		if planted == string(raw) {
+			t.Fatalf("%q not in deploy-environment.yml", tc.old)
+		}
+		w, err := Parse([]byte(planted), "deploy-environment.yml")
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, f := range CheckToolchain(root, []*Workflow{w}) {
+			got = append(got, f.String())
+		}
+		if !strings.Contains(strings.Join(got, "\n"), tc.want) {
+			t.Errorf("planting %q: want %q, got %v", tc.new, tc.want, got)
+		}
+	}
+}

@@ -105,7 +105,8 @@ def fake_aws(argv):
     if "Parameter validation failed" in err:
         # A value another stand-in's empty answer left empty is not the
         # runbook's fault; any other validation error is.
-        rest = [l for l in err.splitlines()[1:] if l.strip() and not re.search(r"Invalid length for parameter \S+, value: 0,", l)]
+        rest = [l for l in err.splitlines() if l.strip() and "Parameter validation failed" not in l
+                and not re.search(r"Invalid length for parameter \S+, value: 0,", l)]
         if not rest:
             return 0
     if r.returncode == 0 or "Could not connect to the endpoint URL" in err or "Connect timeout" in err or "Connection was closed" in err:
@@ -186,10 +187,13 @@ def fake_npx(argv):
         die(f"npx {' '.join(args[:1])}: only the project's cdktf CLI is run through npx")
     args.pop(0)
     sub = args[0] if args else "help"
-    root = os.environ.get("REHEARSAL_REPO", ".")
-    cdktf = Path(root) / "node_modules" / ".bin" / "cdktf"
+    if not Path("node_modules/.package-lock.json").exists():
+        die("node_modules is not installed: npm ci (scripts/install-deps.sh) first", 1)
+    # The options come from the cdktf CLI the repository's own
+    # node_modules holds (make deps installed it next to the rehearsal).
+    cdktf = Path(os.environ["REHEARSAL_CDKTF"])
     if not cdktf.exists():
-        die("node_modules/.bin/cdktf is missing: run make deps (npm ci) first", 1)
+        die(f"{cdktf} is missing: run make deps (npm ci) first", 1)
     h = help_options("cdktf " + sub, [str(cdktf), sub, "--help"])
     if h["rc"] != 0 or "Unknown command" in h["text"]:
         die(f"cdktf has no command {sub}")
@@ -331,8 +335,41 @@ def fake_make(argv):
     if r.returncode:
         sys.stderr.write(r.stderr)
         die(f"make {' '.join(argv)}: no such target", 2)
+    if any(t in argv for t in ("synth", "deps", "deps-synth", "test")) and Path("package-lock.json").exists():
+        # What their npm ci leaves (scripts/install-deps.sh checks it).
+        Path("node_modules").mkdir(exist_ok=True)
+        Path("node_modules/.package-lock.json").write_text(Path("package-lock.json").read_text())
     if "synth" in argv and os.environ.get("REHEARSAL_SYNTH"):
         copy_synth()
+    return 0
+
+
+def fake_npm(argv):
+    """npm in a job: `npm ci` of the lock file (the registry is not
+    reached): package-lock.json must exist and name package.json's
+    dependencies at the versions package.json asks for, as npm ci refuses
+    otherwise ("package.json and package-lock.json ... are not in sync");
+    node_modules/.package-lock.json records the install."""
+    log_call(argv)
+    if not argv or argv[0] not in ("ci", "--version"):
+        die(f"npm {' '.join(argv)}: only npm ci is rehearsed", 1)
+    if argv[0] == "--version":
+        print("10.8.2")
+        return 0
+    check_options(argv[1:], {"--no-audit", "--no-fund", "--loglevel", "--loglevel=error", "--silent", "--ignore-scripts", "--omit"}, "npm ci")
+    try:
+        pkg = json.loads(Path("package.json").read_text())
+        lock = json.loads(Path("package-lock.json").read_text())
+    except FileNotFoundError as e:
+        die(f"npm ci needs package.json and package-lock.json: {e}", 1)
+    root = lock.get("packages", {}).get("", {})
+    for kind in ("dependencies", "devDependencies"):
+        for name, want in pkg.get(kind, {}).items():
+            if root.get(kind, {}).get(name) != want:
+                die(f"`npm ci` can only install packages when your package.json and package-lock.json are in sync: {name} {want}", 1)
+    Path("node_modules").mkdir(exist_ok=True)
+    Path("node_modules/.package-lock.json").write_text(json.dumps(lock))
+    print(f"added {len(lock.get('packages', {})) - 1} packages (rehearsal: from package-lock.json)")
     return 0
 
 
@@ -452,7 +489,7 @@ def passthrough(argv):
 TOOLS = {
     "aws": fake_aws, "terraform": fake_terraform, "git": fake_git, "npx": fake_npx, "gh": fake_gh, "go": fake_go, "make": fake_make,
     "ansible-playbook": fake_ansible, "ansible": fake_ansible, "ansible-inventory": fake_ansible, "ansible-vault": fake_ansible,
-    "ansible-galaxy": fake_ansible, "less": passthrough, "vi": passthrough,
+    "ansible-galaxy": fake_ansible, "less": passthrough, "vi": passthrough, "npm": fake_npm,
     "sudo": refuse, "psql": refuse, "systemctl": refuse, "journalctl": refuse, "odoo-restore": refuse, "odoo-backup": refuse,
 }
 

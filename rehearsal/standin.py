@@ -50,8 +50,9 @@ from pathlib import Path
 
 
 def fail(msg):
-    # Plain text (act shows ::error:: lines only as annotations).
-    print(f"{os.environ.get('STANDIN_ACTION')}: {msg}", file=sys.stderr)
+    # Plain text on stdout too: act shows a host job's stdout, and
+    # ::error:: lines only as annotations.
+    print(f"{os.environ.get('STANDIN_ACTION')}: {msg}", flush=True)
     print(f"::error::{os.environ.get('STANDIN_ACTION')}: {msg}")
     sys.exit(1)
 

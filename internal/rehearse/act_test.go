@@ -71,9 +71,14 @@ func TestRehearse(t *testing.T) {
 	})
 	r.act = actBinary(t)
 	r.checkAnsibleVersions()
-	r.deployShared()
-	r.runbooks()
-	r.workflows()
+	for _, phase := range []struct {
+		name string
+		f    func()
+	}{{"mock deployment", r.deployShared}, {"runbooks", r.runbooks}, {"workflows", r.workflows}} {
+		began := time.Now()
+		phase.f()
+		r.lines = append(r.lines, fmt.Sprintf("-- %s: %s", phase.name, time.Since(began).Round(time.Second)))
+	}
 	fmt.Println()
 	for _, l := range r.lines {
 		fmt.Println(l)
@@ -246,9 +251,6 @@ func (r *rehearsal) newRepository(dir string) {
 			r.t.Fatal(err)
 		}
 	}
-	if err := os.Symlink(filepath.Join(r.repo, "node_modules"), filepath.Join(dir, "node_modules")); err != nil {
-		r.t.Fatal(err)
-	}
 	env := append(os.Environ(), "GIT_AUTHOR_NAME=rehearsal", "GIT_AUTHOR_EMAIL=rehearsal@example.invalid",
 		"GIT_COMMITTER_NAME=rehearsal", "GIT_COMMITTER_EMAIL=rehearsal@example.invalid")
 	run(r.t, dir, env, "git", "init", "-q", "-b", "main")
@@ -326,7 +328,7 @@ func (r *rehearsal) runbooks() {
 	r.gh = filepath.Join(r.work, "gh.jsonl")
 	realPath := os.Getenv("PATH")
 	env := append(os.Environ(), "PATH="+bin+":"+realPath, "REHEARSAL_REAL_PATH="+realPath, "REHEARSAL_GH="+r.gh,
-		"REHEARSAL_OUTPUTS="+r.outputs, "REHEARSAL_REPO="+dir, "REHEARSAL_HELP_CACHE="+filepath.Join(r.work, "help-cache"),
+		"REHEARSAL_OUTPUTS="+r.outputs, "REHEARSAL_CDKTF="+filepath.Join(r.repo, "node_modules", ".bin", "cdktf"), "REHEARSAL_HELP_CACHE="+filepath.Join(r.work, "help-cache"),
 		"REHEARSAL_CALLS="+filepath.Join(r.work, "runbook-calls.jsonl"), "EDITOR=vi", "GIT_PAGER=cat", "PAGER=cat",
 		"REHEARSAL_SYNTH="+filepath.Join(r.repo, "cdktf.out", "stacks"))
 	files, err := RunbookFiles(r.repo)
@@ -433,7 +435,9 @@ func scriptOf(file string, blocks []Block, dir string) string {
 	if !any {
 		return ""
 	}
-	lines[0] = `set -eo pipefail; trap 'rc=$?; ((rc == 0)) || echo "@@FAILED $LINENO" >&2' EXIT`
+	// DEBUG keeps the line of the command about to run: the one that failed
+	// when the script stops (an ERR trap misses a failure inside && lists).
+	lines[0] = `set -eo pipefail; trap 'at=$LINENO' DEBUG; trap 'rc=$?; ((rc == 0)) || echo "@@FAILED $at" >&2' EXIT`
 	return strings.Join(lines, "\n") + "\n"
 }
 
@@ -552,8 +556,10 @@ func (r *rehearsal) imageBin() string {
 		tools[extra] = ""
 	}
 	for name, target := range map[string]string{
-		"aws":  filepath.Join(r.repo, "scripts", "tests", "fake-aws", "aws"),
-		"gh":   fakes, "make": fakes, "npx": fakes, "sudo": fakes,
+		// The system Python, not a version manager's shim.
+		"python3": "/usr/bin/python3", "python": "/usr/bin/python3",
+		"aws": filepath.Join(r.repo, "scripts", "tests", "fake-aws", "aws"),
+		"gh":  fakes, "make": fakes, "npx": fakes, "npm": fakes, "sudo": fakes,
 		"curl": fakes, "wget": fakes, "pip": fakes, "pip3": fakes, "pipx": fakes, "apt-get": fakes, "dpkg": fakes,
 		"ansible": fakes, "ansible-playbook": fakes, "ansible-inventory": fakes, "ansible-galaxy": fakes, "ansible-vault": fakes,
 		"session-manager-plugin": fakes,
@@ -586,7 +592,7 @@ exec %q "$@"
 func (r *rehearsal) actJob(run *Run, vars, secrets map[string]map[string]string, bin, artifacts string) bool {
 	t := r.t
 	// A fresh checkout for every job, as on GitHub.
-	run0 := exec.Command("git", "clean", "-fdxq", "-e", "node_modules")
+	run0 := exec.Command("git", "clean", "-fdxq")
 	run0.Dir = r.scratch
 	if out, err := run0.CombinedOutput(); err != nil {
 		t.Fatalf("git clean: %v %s", err, out)
@@ -667,7 +673,7 @@ func (r *rehearsal) actJob(run *Run, vars, secrets map[string]map[string]string,
 		"REHEARSAL_ROLES=" + filepath.Join(r.work, "roles.json"), "REHEARSAL_TERRAFORM_VERSION=" + environments.TerraformVersion,
 		"REHEARSAL_TERRAFORM_DIR=" + filepath.Join(r.work, "setup-terraform"), "REHEARSAL_PYTHON_DIR=" + filepath.Join(r.work, "setup-python"),
 		"REHEARSAL_REAL_TERRAFORM=" + mustLook(t, "terraform"), "REHEARSAL_ARTIFACTS=" + artifacts,
-		"REHEARSAL_SYNTH=" + filepath.Join(r.repo, "cdktf.out", "stacks"), "REHEARSAL_REPO=" + r.scratch,
+		"REHEARSAL_SYNTH=" + filepath.Join(r.repo, "cdktf.out", "stacks"), "REHEARSAL_CDKTF=" + filepath.Join(r.repo, "node_modules", ".bin", "cdktf"),
 		"REHEARSAL_REAL_PATH=" + os.Getenv("PATH"), "REHEARSAL_HELP_CACHE=" + filepath.Join(r.work, "help-cache"),
 		"REHEARSAL_CALLS=" + filepath.Join(r.work, "calls.jsonl"), "REHEARSAL_MODE=act",
 		"REHEARSAL_PINS=" + pins(), "CALLS=" + filepath.Join(jobDir, "terraform-calls"), "FAKE_TF=" + fakeTF,

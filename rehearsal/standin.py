@@ -197,6 +197,9 @@ def setup_python(inp):
     if want and not (have == want or have.startswith(want + ".")):
         fail(f"python {want} asked, the rehearsal has {have}")
     output("python-version", have)
+    # The rehearsal's Python directory: python -m pip installs of the pinned
+    # versions put Ansible there.
+    append("GITHUB_PATH", os.environ["REHEARSAL_PYTHON_DIR"])
     ledger(version=have)
 
 

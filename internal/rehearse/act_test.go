@@ -437,7 +437,7 @@ func scriptOf(file string, blocks []Block, dir string) string {
 	}
 	// DEBUG keeps the line of the command about to run: the one that failed
 	// when the script stops (an ERR trap misses a failure inside && lists).
-	lines[0] = `set -eo pipefail; trap 'at=$LINENO' DEBUG; trap 'rc=$?; ((rc == 0)) || echo "@@FAILED $at" >&2' EXIT`
+	lines[0] = `set -eo pipefail; trap '((LINENO == 1)) || at=$LINENO' DEBUG; trap 'rc=$?; ((rc == 0)) || echo "@@FAILED $at" >&2' EXIT`
 	return strings.Join(lines, "\n") + "\n"
 }
 

@@ -383,6 +383,40 @@ func (r *rehearsal) runbooks() {
 		}
 		r.lines = append(r.lines, fmt.Sprintf("runbook %-36s %d block(s) run, %d parsed (norun): %s", f, ran, parsed, status))
 	}
+	r.plantedRunbook(dir, env)
+}
+
+// plantedRunbook: a runbook line with an option its tool lacks, or a
+// command that does not exist, fails naming its file and line.
+func (r *rehearsal) plantedRunbook(dir string, env []string) {
+	for _, tc := range []struct{ line, want string }{
+		{"terraform plan -refresh-only -no-such-flag", "terraform plan has no option -no-such-flag"},
+		{"aws rds describe-db-instances --db-instance-identifier x --bogus-option 1", "Unknown options: --bogus-option"},
+		{"scripts/deploy_environment.sh dev --yes", "deploy_environment.sh has no option --yes"},
+		{"ansible-playbook -i inventories/dev playbooks/no-such-playbook.yml", "the playbook playbooks/no-such-playbook.yml could not be found"},
+		{"npx cdktf deploy dev-stack --auto-aprove", "cdktf deploy has no option --auto-aprove"},
+		{"gh variable set AWS_REGION --value eu-central-1", "gh variable set has no option --value"},
+	} {
+		md := "# Planted\n\nText.\n\n```sh\nmake synth\n" + tc.line + "\n```\n"
+		f := "docs/runbooks/zz-planted.md"
+		writeExec(r.t, filepath.Join(dir, f), md)
+		blocks, err := parseBlocks(f, []byte(md))
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		path := filepath.Join(r.work, "runbook-planted.sh")
+		writeExec(r.t, path, scriptOf(f, blocks, dir))
+		cmd := exec.Command("bash", path)
+		cmd.Dir = dir
+		cmd.Env = env
+		out, err := cmd.CombinedOutput()
+		msg := failure(f, string(out))
+		if err == nil || !strings.Contains(msg, f+":7:") || !strings.Contains(msg, tc.want) {
+			r.t.Errorf("planted runbook line %q: want a failure at %s:7 saying %q, got (%v):\n%s", tc.line, f, tc.want, err, msg)
+		}
+	}
+	_ = os.Remove(filepath.Join(dir, "docs/runbooks/zz-planted.md"))
+	r.lines = append(r.lines, "runbook planted breaks: an unknown option of terraform, aws, a script, cdktf and gh, and a missing playbook, each failed at its line")
 }
 
 // failure is a runbook script's failure as "file:line: what failed".

@@ -83,6 +83,10 @@ type Options struct {
 	// their Result.Deployed (e.g. the shared stack's outputs, which the
 	// bootstrap runbook turns into GitHub variables). Default: none.
 	Deploy []string
+	// DeployOnly skips the plan with the real provider of the stacks in
+	// Deploy that have no scenario: only their mock deployment runs
+	// (Result.Planned stays -1). Default: false (every stack is planned).
+	DeployOnly bool
 	// AccountID is the account the mock deployment's IAM roles live in:
 	// each aws_iam_role with a literal name gets the ARN AWS gives it,
 	// arn:aws:iam::<AccountID>:role/<path><name> (IAM user guide, "IAM
@@ -334,6 +338,9 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		"zz_plan_override.tf.json": override,
 		"tests/plan.tftest.hcl":    []byte(test),
 	}
+	if o.DeployOnly && slices.Contains(o.Deploy, name) && len(o.Scenarios[name]) == 0 {
+		delete(files, "tests/plan.tftest.hcl")
+	}
 	if sc := o.Scenarios[name]; len(sc) > 0 || slices.Contains(o.Deploy, name) {
 		f, err := scenarioFile(stack, sc, o.AccountID)
 		if err != nil {
@@ -391,7 +398,9 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		r.Err = "plan: " + msg
 		return r
 	}
-	r.Planned = planned
+	if _, planRun := files["tests/plan.tftest.hcl"]; planRun {
+		r.Planned = planned
+	}
 	return r
 }
 

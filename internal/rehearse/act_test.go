@@ -134,7 +134,7 @@ func firstLine(s string) string { return strings.SplitN(s, "\n", 2)[0] }
 func (r *rehearsal) deployShared() {
 	stacks := []string{"shared-stack", "dev-stack", "staging-stack", "production-stack"}
 	_, results, err := plan.Run(context.Background(), plan.Options{
-		Outdir: filepath.Join(r.repo, "cdktf.out"), Stacks: stacks, Deploy: stacks, AccountID: r.account.ID,
+		Outdir: filepath.Join(r.repo, "cdktf.out"), Stacks: stacks, Deploy: stacks, DeployOnly: true, AccountID: r.account.ID,
 	})
 	if err != nil {
 		r.t.Fatal(err)

@@ -393,7 +393,7 @@ func (r *rehearsal) plantedRunbook(dir string, env []string) {
 		{"terraform plan -refresh-only -no-such-flag", "terraform plan has no option -no-such-flag"},
 		{"aws rds describe-db-instances --db-instance-identifier x --bogus-option 1", "Unknown options: --bogus-option"},
 		{"scripts/deploy_environment.sh dev --yes", "deploy_environment.sh has no option --yes"},
-		{"ansible-playbook -i inventories/dev playbooks/no-such-playbook.yml", "the playbook playbooks/no-such-playbook.yml could not be found"},
+		{"cd ansible && ansible-playbook -i inventories/dev playbooks/no-such-playbook.yml", "the playbook playbooks/no-such-playbook.yml could not be found"},
 		{"npx cdktf deploy dev-stack --auto-aprove", "cdktf deploy has no option --auto-aprove"},
 		{"gh variable set AWS_REGION --value eu-central-1", "gh variable set has no option --value"},
 	} {

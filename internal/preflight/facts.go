@@ -114,7 +114,7 @@ func For(a environments.Account, cfg environments.ParityConfig) Facts {
 		Tags:                  map[string]string{"Project": a.Project, "Environment": cfg.Identity.Name},
 	}
 	for _, t := range cfg.Tiers {
-		typ := cfg.Servers[t.Name].InstanceType
+		typ := cfg.ServerSettings(t).InstanceType
 		n := cfg.Count(t)
 		tier := Tier{
 			Name:         t.Name,

@@ -711,7 +711,7 @@ func (r *rehearsal) actJob(run *Run, vars, secrets map[string]map[string]string,
 		"REHEARSAL_REAL_PATH=" + os.Getenv("PATH"), "REHEARSAL_HELP_CACHE=" + filepath.Join(r.work, "help-cache"),
 		"REHEARSAL_CALLS=" + filepath.Join(r.work, "calls.jsonl"), "REHEARSAL_MODE=act",
 		"REHEARSAL_PINS=" + pins(), "CALLS=" + filepath.Join(jobDir, "terraform-calls"), "FAKE_TF=" + fakeTF,
-		"FAKE_INSTANCES=" + instances, "SECRET_VALUE=rehearsal-sensitive-value", "FAKE_AWS_FIXTURES=" + filepath.Join(r.repo, "scripts", "tests", "fixtures", "aws"),
+		"FAKE_INSTANCES=" + instances, "ANSIBLE_GROUPS_JSON=" + ansibleGroups(), "SECRET_VALUE=rehearsal-sensitive-value", "FAKE_AWS_FIXTURES=" + filepath.Join(r.repo, "scripts", "tests", "fixtures", "aws"),
 		"INFLUENCEGEN_REQUIRE_TERRAFORM=",
 	} {
 		args = append(args, "--env", kv)
@@ -843,6 +843,17 @@ func fakeInstances(cfg *environments.ParityConfig) string {
 		parts = append(parts, tier+"="+strings.Join(ids, ","))
 	}
 	return strings.Join(parts, " ")
+}
+
+// ansibleGroups is the stack output ansible_groups: each tier's
+// inventory group (environments.DefaultTiers).
+func ansibleGroups() string {
+	m := map[string]string{}
+	for _, t := range environments.DefaultTiers() {
+		m[t.Name] = t.AnsibleGroup
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
 }
 
 // derivedWorkflow writes the workflow act runs for one job: the job's own

@@ -820,27 +820,18 @@ func runEnvConfig(r *Run) *environments.ParityConfig {
 }
 
 // fakeInstances are the instance IDs the fake terraform outputs for an
-// environment: one per server of each tier (Scale.Servers, n8n main 1).
+// environment: one per server of each tier (ParityConfig.Count).
 func fakeInstances(cfg *environments.ParityConfig) string {
 	if cfg == nil {
 		return ""
 	}
 	var parts []string
-	tiers := map[string]int{environments.TierN8nMain: 1}
-	for k, v := range cfg.Scale.Servers {
-		tiers[k] = v
-	}
-	names := make([]string, 0, len(tiers))
-	for k := range tiers {
-		names = append(names, k)
-	}
-	sort.Strings(names)
-	for ti, tier := range names {
+	for ti, tier := range environments.DefaultTiers() {
 		var ids []string
-		for i := 0; i < tiers[tier]; i++ {
+		for i := 0; i < cfg.Count(tier); i++ {
 			ids = append(ids, fmt.Sprintf("i-0%015x", (ti+1)*16+i+1))
 		}
-		parts = append(parts, tier+"="+strings.Join(ids, ","))
+		parts = append(parts, tier.Name+"="+strings.Join(ids, ","))
 	}
 	return strings.Join(parts, " ")
 }

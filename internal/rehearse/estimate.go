@@ -155,7 +155,14 @@ func firstApply(cfg environments.ParityConfig) Stage {
 // plays in order, each tier's hosts in parallel except where a play sets
 // serial (Odoo: 50 %, the GPU servers: 1).
 func converge(cfg environments.ParityConfig) Stage {
-	n := func(t string) int { return cfg.Scale.Servers[t] }
+	n := func(name string) int {
+		for _, t := range environments.DefaultTiers() {
+			if t.Name == name {
+				return cfg.Count(t)
+			}
+		}
+		return 0
+	}
 	odooBatches := (n(environments.TierOdoo) + 1) / 2
 	ai := n(environments.TierAI)
 	typical := m(5) + m(3) + m(1) + m(8)*time.Duration(odooBatches) + m(5) + m(3) + m(15)*time.Duration(ai)

@@ -33,7 +33,7 @@ plan: ## the Terraform tier: validate + offline plan of every stack with the rea
 
 rehearse: synth ## the deploy path walked offline: every runbook block, then a new repository's bootstrap, first push, pull request and drift check, each job run by act with the stand-ins
 	scripts/tools.sh act
-	go test -tags rehearse -count=1 -v -run '^TestRehearse$$' ./internal/rehearse
+	go test -tags rehearse -count=1 -v -timeout 40m -run '^TestRehearse$$' ./internal/rehearse
 
 test: deps test-go plan rehearse test-python test-scripts test-ansible ## run every test
 

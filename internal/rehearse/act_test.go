@@ -77,13 +77,15 @@ func TestRehearse(t *testing.T) {
 	}{{"mock deployment", r.deployShared}, {"runbooks", r.runbooks}, {"workflows", r.workflows}} {
 		began := time.Now()
 		phase.f()
-		r.lines = append(r.lines, fmt.Sprintf("-- %s: %s", phase.name, time.Since(began).Round(time.Second)))
-	}
-	fmt.Println()
-	for _, l := range r.lines {
-		fmt.Println(l)
+		r.say(fmt.Sprintf("-- %s: %s", phase.name, time.Since(began).Round(time.Second)))
 	}
 	fmt.Printf("rehearsal: %d lines, %s\n", len(r.lines), time.Since(start).Round(time.Second))
+}
+
+// say prints a line of the report as it happens and keeps it.
+func (r *rehearsal) say(line string) {
+	fmt.Println(line)
+	r.lines = append(r.lines, line)
 }
 
 func actBinary(t *testing.T) string {
@@ -361,7 +363,7 @@ func (r *rehearsal) runbooks() {
 		}
 		script := scriptOf(f, blocks, dir)
 		if script == "" {
-			r.lines = append(r.lines, fmt.Sprintf("runbook %-36s %d block(s) parsed (norun), none run", f, parsed))
+			r.say(fmt.Sprintf("runbook %-36s %d block(s) parsed (norun), none run", f, parsed))
 			continue
 		}
 		for _, b := range blocks {
@@ -381,7 +383,7 @@ func (r *rehearsal) runbooks() {
 			status = "FAILED"
 			r.t.Errorf("%s", failure(f, string(out)))
 		}
-		r.lines = append(r.lines, fmt.Sprintf("runbook %-36s %d block(s) run, %d parsed (norun): %s", f, ran, parsed, status))
+		r.say(fmt.Sprintf("runbook %-36s %d block(s) run, %d parsed (norun): %s", f, ran, parsed, status))
 	}
 	r.plantedRunbook(dir, env)
 }
@@ -416,7 +418,7 @@ func (r *rehearsal) plantedRunbook(dir string, env []string) {
 		}
 	}
 	_ = os.Remove(filepath.Join(dir, "docs/runbooks/zz-planted.md"))
-	r.lines = append(r.lines, "runbook planted breaks: an unknown option of terraform, aws, a script, cdktf and gh, and a missing playbook, each failed at its line")
+	r.say("runbook planted breaks: an unknown option of terraform, aws, a script, cdktf and gh, and a missing playbook, each failed at its line")
 }
 
 // failure is a runbook script's failure as "file:line: what failed".
@@ -551,19 +553,19 @@ func (r *rehearsal) workflows() {
 			r.t.Fatal(err)
 		}
 		artifacts := filepath.Join(r.work, fmt.Sprintf("artifacts-%d", n))
-		r.lines = append(r.lines, fmt.Sprintf("== %s on %s (%s)", tr.File, tr.Event.Name, tr.Event.Ref))
+		r.say(fmt.Sprintf("== %s on %s (%s)", tr.File, tr.Event.Name, tr.Event.Ref))
 		failed := false
 		for _, run := range runs {
 			if selfTested[run.Job.Workflow.File+"#"+run.Job.ID] {
-				r.lines = append(r.lines, fmt.Sprintf("JOB  %-32s not rehearsed: its steps are .ci/run's (make deps, lint, synth, the test tiers, the scanners), which CI runs for real", run.Display()))
+				r.say(fmt.Sprintf("JOB  %-32s not rehearsed: its steps are .ci/run's (make deps, lint, synth, the test tiers, the scanners), which CI runs for real", run.Display()))
 				continue
 			}
 			if failed {
-				r.lines = append(r.lines, fmt.Sprintf("JOB  %-32s skipped (an earlier job failed)", run.Display()))
+				r.say(fmt.Sprintf("JOB  %-32s skipped (an earlier job failed)", run.Display()))
 				continue
 			}
 			if reviewed[run.Environment] {
-				r.lines = append(r.lines, fmt.Sprintf("GATE %-32s environment %s has required reviewers: approved by the rehearsal", run.Display(), run.Environment))
+				r.say(fmt.Sprintf("GATE %-32s environment %s has required reviewers: approved by the rehearsal", run.Display(), run.Environment))
 			}
 			if !r.actJob(run, vars, secrets, bin, artifacts) {
 				failed = true
@@ -758,7 +760,7 @@ func (r *rehearsal) actJob(run *Run, vars, secrets map[string]map[string]string,
 				stage = append(stage, fmt.Sprintf("%s: %s/%s", s.Name, minutes(s.Typical), minutes(s.Max)))
 			}
 		}
-		r.lines = append(r.lines, fmt.Sprintf("  STEP %-60s %-8s %s", truncate(st.Label(), 60), res, strings.Join(stage, "; ")))
+		r.say(fmt.Sprintf("  STEP %-60s %-8s %s", truncate(st.Label(), 60), res, strings.Join(stage, "; ")))
 	}
 	if result != "success" {
 		t.Errorf("%s:%d: job %q failed in the rehearsal:\n%s", run.Job.Workflow.File, run.Job.Line, run.Display(), log)

@@ -202,7 +202,7 @@ func (r *rehearsal) deployShared() {
 		r.roles[arn] = roleInfo{Trust: json.RawMessage(trust), MaxSessionDuration: int(max)}
 	}
 	writeJSON(r.t, filepath.Join(r.work, "roles.json"), r.roles)
-	r.lines = append(r.lines, fmt.Sprintf("mock deployment (plan harness, Terraform %s, mock hashicorp/aws): %s; shared-stack: %d outputs, %d roles",
+	r.say(fmt.Sprintf("mock deployment (plan harness, Terraform %s, mock hashicorp/aws): %s; shared-stack: %d outputs, %d roles",
 		environments.TerraformVersion, strings.Join(stacks, ", "), len(outs), len(r.roles)))
 }
 
@@ -747,7 +747,7 @@ func (r *rehearsal) actJob(run *Run, vars, secrets map[string]map[string]string,
 	if err != nil && result == "" {
 		result = "failure"
 	}
-	r.lines = append(r.lines, fmt.Sprintf("JOB  %-32s %-8s role %-32s estimate %s typical, %s at most (timeout %d min, credentials %s) [rehearsed in %s]",
+	r.say(fmt.Sprintf("JOB  %-32s %-8s role %-32s estimate %s typical, %s at most (timeout %d min, credentials %s) [rehearsed in %s]",
 		run.Display(), result, role, minutes(typ), minutes(max), run.Job.TimeoutMinutes, credLabel(est), time.Since(began).Round(time.Second)))
 	for i, st := range run.Job.Steps {
 		res := steps[st.Label()]

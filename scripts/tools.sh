@@ -47,7 +47,11 @@ log() { printf '[tools %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 build() {
 	local name="$1" modver="$2" pkg="$3" out="$4" extra="$5"
-	local stamp="$TOOLS_DIR/$out.version"
+	local stamp="$TOOLS_DIR/$out.version" lockfd
+	# One build of a tool at a time: .ci/run builds every tool in the
+	# background while make rehearse builds act.
+	exec {lockfd}>"$TOOLS_DIR/$out.lock"
+	flock "$lockfd"
 	if [[ -x "$TOOLS_DIR/$out" && -f "$stamp" && "$(cat "$stamp")" == "$modver" ]]; then
 		log "$name: $modver already built"
 		return 0

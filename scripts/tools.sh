@@ -50,7 +50,8 @@ build() {
 	local stamp="$TOOLS_DIR/$out.version" lockfd
 	# One build of a tool at a time: .ci/run builds every tool in the
 	# background while make rehearse builds act.
-	exec {lockfd}>"$TOOLS_DIR/$out.lock"
+	mkdir -p "$TOOLS_DIR/locks"
+	exec {lockfd}>"$TOOLS_DIR/locks/$name.lock"
 	flock "$lockfd"
 	if [[ -x "$TOOLS_DIR/$out" && -f "$stamp" && "$(cat "$stamp")" == "$modver" ]]; then
 		log "$name: $modver already built"

@@ -4,9 +4,10 @@ package environments
 // require exactly AWSProviderVersion; `make plan` plans with it (from the
 // provider mirror, or the registry on a user's machine) and refuses any
 // other; the workflows install TerraformVersion and the Ansible versions
-// below. Tests hold every other place that names one of them (workflows,
-// ansible/requirements.yml, README) to these constants, and `make rehearse`
-// fails when the Ansible the tests run is not these versions.
+// below (the collections are pinned in ansible/requirements.yml). Tests
+// hold every other place that names one of them (workflows, README) to
+// these constants, and `make rehearse` fails when the Ansible the tests
+// run is not these versions.
 const (
 	// TerraformVersion is the Terraform release the workflows install and
 	// the tests run with.
@@ -33,15 +34,11 @@ const (
 	// python3-boto3 and python3-botocore, which the tests use).
 	Boto3Version    = "1.26.27"
 	BotocoreVersion = "1.29.27"
+	// SessionManagerPluginVersion is the AWS Session Manager plugin release
+	// the deploy workflow installs on the runner: Ansible's aws_ssm
+	// connection starts it for every session.
+	// ansible/tests/ssm/session-manager-plugin stands in for it in the tests,
+	// with the behaviour of this release's source. (The Ansible collections
+	// are pinned in ansible/requirements.yml.)
+	SessionManagerPluginVersion = "1.2.677.0"
 )
-
-// AnsibleCollections are the collections the roles use and the versions
-// the tests run (Debian 12's ansible 7.7.0 bundle): ansible/requirements.yml
-// pins exactly these, and the deploy job installs them from it.
-var AnsibleCollections = map[string]string{
-	"amazon.aws":           "5.5.1",
-	"community.aws":        "5.5.0",
-	"community.general":    "6.6.2",
-	"community.postgresql": "2.4.2",
-	"ansible.posix":        "1.5.4",
-}

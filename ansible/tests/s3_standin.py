@@ -33,8 +33,23 @@ environments/tiers.go), enforced rather than assumed:
 Every request is appended to --log as a JSON line (method, key, status,
 code), which the test reads.
 
+--grant transfer stands in for the stack's Ansible transfer bucket instead,
+as community.aws 5.5.0's aws_ssm connection plugin uses it
+(plugins/connection/aws_ssm.py): GetBucketLocation (_get_bucket_endpoint),
+PutObject of a module by the controller (upload_fileobj with
+ServerSideEncryption and SSEKMSKeyId, _file_transport_command), GetObject by
+the host with a presigned URL (curl, _generate_commands), PutObject by the
+host with a presigned URL and the SSE headers as curl -H (fetch_file), and
+DeleteObject by the controller once transferred. Presigned requests carry
+their SigV4 credential in the query (X-Amz-Credential, X-Amz-Expires at most
+7 days, refused once expired). Keys are <instance-id>/<remote path>, the
+plugin's s3_path; a missing key answers 404 (the deploy role may list its
+own buckets). No checksum is required there: neither boto3's upload nor curl
+sends one.
+
 usage: s3_standin.py --port P --root DIR --bucket B --kms-key-arn ARN
                      --region R --access-key AKID --log FILE [--page-size N]
+                     [--grant backup|transfer] [--listen ADDR]
 """
 
 import argparse
@@ -51,6 +66,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from xml.sax.saxutils import escape
 
 ALLOWED_PREFIX = "odoo/"
+TRANSFER_KEY = re.compile(r"i-[0-9a-f]{8,17}/.+")
+PRESIGN_MAX_EXPIRES = 7 * 24 * 3600
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 
 
@@ -87,6 +104,15 @@ class Store:
                 json.dump(meta, f)
             os.replace(base + ".json.tmp", base + ".json")
             return old is not None
+
+    def delete(self, key):
+        base = self._base(key)
+        with self.lock:
+            for suffix in (".json", ".data"):
+                try:
+                    os.remove(base + suffix)
+                except FileNotFoundError:
+                    pass
 
     def keys(self):
         out = []
@@ -145,6 +171,10 @@ class Handler(BaseHTTPRequestHandler):
         auth = self.headers.get("Authorization", "")
         a = self.server.args
         m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request,", auth)
+        if not auth and a.grant == "transfer" and "X-Amz-Credential" in query:
+            m = self._presigned(query, key, head)
+            if m is False:
+                return None
         if not m:
             self._error(403, "AccessDenied", "stand-in: requests must be signed with SigV4", key, head)
             return None
@@ -159,6 +189,26 @@ class Handler(BaseHTTPRequestHandler):
             self._error(404, "NoSuchBucket", "The specified bucket does not exist", key, head)
             return None
         return bucket, key, query
+
+    def _presigned(self, query, key, head):
+        """The credential match of a presigned request; False when refused."""
+        q = {k: v[0] for k, v in query.items()}
+        if q.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or "X-Amz-Signature" not in q:
+            self._error(403, "AccessDenied", "Query-string authentication requires X-Amz-Algorithm and X-Amz-Signature", key, head)
+            return False
+        try:
+            expires = int(q.get("X-Amz-Expires", ""))
+            signed = datetime.strptime(q.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        except ValueError:
+            self._error(403, "AuthorizationQueryParametersError", "X-Amz-Date and X-Amz-Expires are required", key, head)
+            return False
+        if not 1 <= expires <= PRESIGN_MAX_EXPIRES:
+            self._error(403, "AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week (in seconds)", key, head)
+            return False
+        if (datetime.now(timezone.utc) - signed).total_seconds() > expires:
+            self._error(403, "AccessDenied", "Request has expired", key, head)
+            return False
+        return re.match(r"([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request$", q["X-Amz-Credential"])
 
     def _object_headers(self, meta, with_checksum):
         h = {
@@ -190,7 +240,10 @@ class Handler(BaseHTTPRequestHandler):
             return self._error(501, "NotImplemented", "stand-in: multipart upload is not part of the backup contract", key)
         if h.get("x-amz-copy-source"):
             return self._error(501, "NotImplemented", "stand-in: CopyObject is not part of the backup contract", key)
-        if not key.startswith(ALLOWED_PREFIX):
+        transfer = self.server.args.grant == "transfer"
+        if transfer and not TRANSFER_KEY.fullmatch(key):
+            return self._error(403, "AccessDenied", f"stand-in contract: transfer keys are <instance-id>/<path>, not {key}", key)
+        if not transfer and not key.startswith(ALLOWED_PREFIX):
             return self._error(403, "AccessDenied", f"not authorized to perform s3:PutObject on {key} (the role may write under {ALLOWED_PREFIX} only)", key)
         if h.get("x-amz-server-side-encryption") != "aws:kms":
             return self._error(403, "AccessDenied", "stand-in contract: PutObject must request SSE-KMS (x-amz-server-side-encryption: aws:kms)", key)
@@ -205,10 +258,10 @@ class Handler(BaseHTTPRequestHandler):
         if h.get("Content-MD5") and h["Content-MD5"] != base64.b64encode(hashlib.md5(data).digest()).decode():
             return self._error(400, "BadDigest", "The Content-MD5 you specified did not match what we received.", key)
         checksum = h.get("x-amz-checksum-sha256")
-        if checksum is None:
+        if checksum is None and not transfer:
             return self._error(400, "InvalidRequest", "stand-in contract: PutObject must carry x-amz-checksum-sha256", key)
         actual_b64 = base64.b64encode(actual.digest()).decode()
-        if checksum != actual_b64:
+        if checksum is not None and checksum != actual_b64:
             return self._error(400, "BadDigest", "The SHA256 you specified did not match the calculated checksum.", key)
         now = datetime.now(timezone.utc).timestamp()
         meta = {
@@ -239,15 +292,24 @@ class Handler(BaseHTTPRequestHandler):
         if route is None:
             return
         _, key, query = route
+        transfer = self.server.args.grant == "transfer"
+        if key == "" and transfer and "location" in query and not head:
+            body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="{NS}">'
+                    f"{self.server.args.region}</LocationConstraint>").encode()
+            return self._send(200, body, {"Content-Type": "application/xml"}, code="GetBucketLocation")
         if key == "":
             if head:  # HeadBucket: s3:ListBucket without a prefix
                 return self._error(403, "AccessDenied", "", key, head=True)
             return self._list(query)
-        if not key.startswith(ALLOWED_PREFIX):
+        if transfer and not TRANSFER_KEY.fullmatch(key):
+            return self._error(403, "AccessDenied", f"stand-in contract: transfer keys are <instance-id>/<path>, not {key}", key, head)
+        if not transfer and not key.startswith(ALLOWED_PREFIX):
             return self._error(403, "AccessDenied", f"not authorized to perform s3:GetObject on {key}", key, head)
         if self.headers.get("Range"):
             return self._error(501, "NotImplemented", "stand-in: ranged GETs are not part of the backup contract", key, head)
         meta, path = self.server.store.get(key)
+        if meta is None and transfer:
+            return self._error(404, "NoSuchKey", "The specified key does not exist.", key, head)
         if meta is None:
             # Not 404: the role's s3:ListBucket is conditioned on s3:prefix.
             return self._error(403, "AccessDenied", "Access Denied", key, head)
@@ -275,6 +337,9 @@ class Handler(BaseHTTPRequestHandler):
         route = self._route()
         if route is None:
             return
+        if self.server.args.grant == "transfer" and TRANSFER_KEY.fullmatch(route[1]):
+            self.server.store.delete(route[1])
+            return self._send(204, key=route[1])
         self._error(403, "AccessDenied", f"not authorized to perform s3:DeleteObject on {route[1]} (no delete: the lifecycle rule expires backups)", route[1])
 
     def do_POST(self):
@@ -350,8 +415,10 @@ def main():
     p.add_argument("--access-key", required=True)
     p.add_argument("--log", required=True)
     p.add_argument("--page-size", type=int, default=1000)
+    p.add_argument("--grant", choices=("backup", "transfer"), default="backup")
+    p.add_argument("--listen", default="127.0.0.1")
     args = p.parse_args()
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+    server = ThreadingHTTPServer((args.listen, args.port), Handler)
     server.args = args
     server.store = Store(args.root)
     server.log_lock = threading.Lock()

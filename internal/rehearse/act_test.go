@@ -121,12 +121,6 @@ func (r *rehearsal) checkAnsibleVersions() {
 	if !strings.Contains(out, "[core "+environments.AnsibleCoreVersion+"]") {
 		r.t.Errorf("the Ansible here is not ansible-core %s (environments.AnsibleCoreVersion):\n%s", environments.AnsibleCoreVersion, firstLine(out))
 	}
-	list := run(r.t, r.repo, nil, "ansible-galaxy", "collection", "list")
-	for c, v := range environments.AnsibleCollections {
-		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(c) + `\s+` + regexp.QuoteMeta(v) + `\s*$`).MatchString(list) {
-			r.t.Errorf("collection %s %s (environments.AnsibleCollections) is not what ansible-galaxy lists here", c, v)
-		}
-	}
 }
 
 func firstLine(s string) string { return strings.SplitN(s, "\n", 2)[0] }
@@ -712,7 +706,7 @@ func (r *rehearsal) actJob(run *Run, vars, secrets map[string]map[string]string,
 		"REHEARSAL_SYNTH=" + filepath.Join(r.repo, "cdktf.out", "stacks"), "REHEARSAL_CDKTF=" + filepath.Join(r.repo, "node_modules", ".bin", "cdktf"),
 		"REHEARSAL_REAL_PATH=" + os.Getenv("PATH"), "REHEARSAL_HELP_CACHE=" + filepath.Join(r.work, "help-cache"),
 		"REHEARSAL_CALLS=" + filepath.Join(r.work, "calls.jsonl"), "REHEARSAL_MODE=act",
-		"REHEARSAL_PINS=" + pins(), "CALLS=" + filepath.Join(jobDir, "terraform-calls"), "FAKE_TF=" + fakeTF,
+		"REHEARSAL_PINS=" + pins(), "REHEARSAL_SSM_PLUGIN=" + environments.SessionManagerPluginVersion, "CALLS=" + filepath.Join(jobDir, "terraform-calls"), "FAKE_TF=" + fakeTF,
 		"FAKE_INSTANCES=" + instances, "ANSIBLE_GROUPS_JSON=" + ansibleGroups(), "SECRET_VALUE=rehearsal-sensitive-value", "FAKE_AWS_FIXTURES=" + filepath.Join(r.repo, "scripts", "tests", "fixtures", "aws"),
 		"INFLUENCEGEN_REQUIRE_TERRAFORM=",
 	} {
@@ -804,7 +798,7 @@ func mustLook(t *testing.T, name string) string {
 
 func pins() string {
 	b, _ := json.Marshal(map[string]any{"ansible-core": environments.AnsibleCoreVersion, "boto3": environments.Boto3Version,
-		"botocore": environments.BotocoreVersion, "python": environments.AnsiblePythonVersion, "collections": environments.AnsibleCollections})
+		"botocore": environments.BotocoreVersion, "python": environments.AnsiblePythonVersion})
 	return string(b)
 }
 

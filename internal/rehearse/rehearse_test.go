@@ -182,6 +182,7 @@ func TestToolchainPinned(t *testing.T) {
 		{"ansible-core==" + environments.AnsibleCoreVersion + " ", "", "runs Ansible without installing ansible-core"},
 		{`python-version: "` + environments.AnsiblePythonVersion + `"`, `python-version: "3.12"`, `installs Python "3.12"`},
 		{"terraform_version: " + environments.TerraformVersion, "terraform_version: 1.9.8", `installs Terraform "1.9.8"`},
+		{"ansible-galaxy collection install -r ansible/requirements.yml", "true", "without installing the collections of ansible/requirements.yml"},
 	} {
 		planted := strings.Replace(string(raw), tc.old, tc.new, 1)
 		if planted == string(raw) {

@@ -10,7 +10,7 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps synth plan iam test test-go test-ansible test-converge test-python test-scripts lint parity snapshots bench clean
+.PHONY: help deps synth plan iam rehearse test test-go test-ansible test-converge test-python test-scripts lint parity snapshots bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -34,7 +34,11 @@ plan: ## the Terraform tier: validate + offline plan of every stack with the rea
 iam: ## the IAM tier: every principal's every request in every environment (the CI roles' provider calls included), evaluated as AWS evaluates IAM; go test runs a subset
 	go test -tags iam -count=1 -run '^TestIAM' ./e2etest
 
-test: deps test-go plan iam test-python test-scripts test-ansible ## run every test
+rehearse: synth ## the deploy path walked offline: every runbook block, then a new repository's bootstrap, first push, pull request and drift check, each job run by act with the stand-ins
+	scripts/tools.sh act
+	go test -tags rehearse -count=1 -v -timeout 40m -run '^TestRehearse$$' ./internal/rehearse
+
+test: deps test-go plan iam rehearse test-python test-scripts test-ansible ## run every test
 
 test-go: ## Go, the fast inner loop (no Terraform, no services): snapshots, parity proof, property and policy tests
 	go test ./...

@@ -118,6 +118,14 @@ type Roles struct {
 	Boundary map[string]string
 }
 
+// DeployMaxSession is the deploy roles' MaxSessionDuration in seconds (5
+// hours): a first deploy's apply may wait 75 minutes for a certificate and
+// its first Ansible converge takes hours on production's GPU servers; the
+// apply job asks for a session that long (role-duration-seconds), since
+// credentials that expire mid-apply leave the state unwritten. Plan roles
+// keep one hour.
+const DeployMaxSession = 18000
+
 // ServiceLinkedRoles maps every resource type an environment stack may
 // create to the AWS service whose service-linked role AWS creates, with the
 // caller's permission (iam:CreateServiceLinkedRole), when that resource is
@@ -306,7 +314,7 @@ func New(scope constructs.Construct, id string, p Props) Roles {
 			Name:               jsii.String(name),
 			Description:        jsii.String("GitHub Actions deploys " + env.Name + " (environment " + env.Name + " of " + p.Repository + ")"),
 			AssumeRolePolicy:   jsii.String(trust(fmt.Sprintf("repo:%s:environment:%s", p.Repository, env.Name))),
-			MaxSessionDuration: jsii.Number(3600),
+			MaxSessionDuration: jsii.Number(DeployMaxSession),
 			Tags:               i.Tags(name),
 		})
 		ownRoles := []string{iamArn("role", envPrefix+"*")}

@@ -79,6 +79,20 @@ type Options struct {
 	Extra map[string]string
 	// Scenarios are day-2 operations to plan, by stack name. Default: none.
 	Scenarios map[string][]Scenario
+	// Deploy lists stacks to mock-deploy even without a scenario, for
+	// their Result.Deployed (e.g. the shared stack's outputs, which the
+	// bootstrap runbook turns into GitHub variables). Default: none.
+	Deploy []string
+	// DeployOnly skips the plan with the real provider of the stacks in
+	// Deploy that have no scenario: only their mock deployment runs
+	// (Result.Planned stays -1). Default: false (every stack is planned).
+	DeployOnly bool
+	// AccountID is the account the mock deployment's IAM roles live in:
+	// each aws_iam_role with a literal name gets the ARN AWS gives it,
+	// arn:aws:iam::<AccountID>:role/<path><name> (IAM user guide, "IAM
+	// identifiers"), instead of one example ARN for every role. Default:
+	// "" (every role gets mockResourceDefaults' example ARN).
+	AccountID string
 }
 
 // Scenario is a change planned against an existing deployment: the stack
@@ -139,6 +153,11 @@ type Result struct {
 	// Plans are the plans of each run block (run name → plan JSON as
 	// Terraform prints it with -verbose), for tests that inspect them.
 	Plans map[string]json.RawMessage
+	// Deployed is the state the mock deployment left (Terraform's JSON
+	// state representation: root_module.resources and outputs, as
+	// `terraform show -json` prints them); nil when the stack was not
+	// deployed (no scenario, not in Options.Deploy).
+	Deployed json.RawMessage
 }
 
 // OK reports whether the stack passed both validate and plan.
@@ -332,8 +351,11 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		"zz_plan_override.tf.json": override,
 		"tests/plan.tftest.hcl":    []byte(test),
 	}
-	if sc := o.Scenarios[name]; len(sc) > 0 {
-		f, err := scenarioFile(stack, sc)
+	if o.DeployOnly && slices.Contains(o.Deploy, name) && len(o.Scenarios[name]) == 0 {
+		delete(files, "tests/plan.tftest.hcl")
+	}
+	if sc := o.Scenarios[name]; len(sc) > 0 || slices.Contains(o.Deploy, name) {
+		f, err := scenarioFile(stack, sc, o.AccountID)
 		if err != nil {
 			return fail(err)
 		}
@@ -386,6 +408,8 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 	out, err = terraform(ctx, o.Terraform, dir, env, "test", "-json", "-verbose", "-no-color")
 	plans, planned, msg := testOutcome(out)
 	r.Plans = plans
+	r.Deployed = plans[deployedState]
+	delete(plans, deployedState)
 	if msg == "" && err != nil {
 		msg = "terraform test failed: " + lastLines(out, 5)
 	}
@@ -394,7 +418,9 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		r.Err = "plan: " + msg
 		return r
 	}
-	r.Planned = planned
+	if _, planRun := files["tests/plan.tftest.hcl"]; planRun {
+		r.Planned = planned
+	}
 	return r
 }
 
@@ -462,7 +488,7 @@ func testFile(stack map[string]any) (string, error) {
 // and, aliased "fake", a mock of it whose computed values have the real
 // shapes (mockResourceDefaults); a run that creates the stack with the
 // mock, then one plan per scenario with the real provider.
-func scenarioFile(stack map[string]any, scenarios []Scenario) (string, error) {
+func scenarioFile(stack map[string]any, scenarios []Scenario, account string) (string, error) {
 	var b strings.Builder
 	b.WriteString("# Written by internal/plan: day-2 operations planned against a (mock) deployment.\n")
 	if err := offline(&b, stack); err != nil {
@@ -526,11 +552,37 @@ func scenarioFile(stack map[string]any, scenarios []Scenario) (string, error) {
 	for _, t := range targets {
 		created[t] = true
 	}
-	fmt.Fprintf(&b, "\nrun \"deployed\" {\n  command   = apply\n  providers = { %s }\n%s}\n", mocked, deployedOverrides(stack, created, nil))
+	fmt.Fprintf(&b, "\nrun \"deployed\" {\n  command   = apply\n  providers = { %s }\n%s}\n", mocked, deployedOverrides(stack, created, roleArns(stack, account)))
 	for _, sc := range scenarios {
 		fmt.Fprintf(&b, "\nrun %q {\n  command = plan\n  variables {\n    scenario = %q\n  }\n  plan_options {\n    refresh = false\n    replace = [%s]\n  }\n}\n", sc.Name, sc.Name, strings.Join(sc.Replace, ", "))
 	}
 	return b.String(), nil
+}
+
+// roleArns are the deployed run's overrides giving every aws_iam_role with
+// a literal name its real ARN in account (none when account is ""): a
+// consumer of the deployment (the shared stack's role ARN outputs) can then
+// tell the roles apart and find each one's policies.
+func roleArns(stack map[string]any, account string) map[string]string {
+	if account == "" {
+		return nil
+	}
+	resources, _ := stack["resource"].(map[string]any)
+	roles, _ := resources["aws_iam_role"].(map[string]any)
+	arns := map[string]string{}
+	for _, id := range sortedKeys(roles) {
+		r, _ := roles[id].(map[string]any)
+		name, _ := r["name"].(string)
+		if name == "" || strings.Contains(name, "${") {
+			continue
+		}
+		path, _ := r["path"].(string)
+		if path == "" {
+			path = "/"
+		}
+		arns["aws_iam_role."+id] = fmt.Sprintf("arn = %q", fmt.Sprintf("arn:aws:iam::%s:role%s%s", account, path, name))
+	}
+	return arns
 }
 
 // scenarioVariable declares the variable that tells the runs apart: ""
@@ -545,6 +597,10 @@ const scenarioVariable = `{
   }
 }
 `
+
+// deployedState is the key under which testOutcome returns the mock
+// deployment's state among the plans ("@" is not in a run name).
+const deployedState = "@deployed"
 
 // reservedRuns are the run names the harness writes itself.
 var reservedRuns = []string{"plan", "certificates", "deployed"}
@@ -836,6 +892,7 @@ func validateError(out []byte) string {
 func testOutcome(out []byte) (map[string]json.RawMessage, int, string) {
 	plans := map[string]json.RawMessage{}
 	planned := 0
+	var state json.RawMessage
 	var firstErr, failedRun string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 1<<30)
@@ -845,6 +902,7 @@ func testOutcome(out []byte) (map[string]json.RawMessage, int, string) {
 			TestRun    string          `json:"@testrun"`
 			Diagnostic *diagnostic     `json:"diagnostic"`
 			TestPlan   json.RawMessage `json:"test_plan"`
+			TestState  json.RawMessage `json:"test_state"`
 			Run        *struct {
 				Status string `json:"status"`
 				Run    string `json:"run"`
@@ -856,6 +914,8 @@ func testOutcome(out []byte) (map[string]json.RawMessage, int, string) {
 		switch {
 		case line.Diagnostic != nil && line.Diagnostic.Severity == "error" && firstErr == "":
 			firstErr = line.Diagnostic.String()
+		case len(line.TestState) > 0 && line.TestRun == "deployed":
+			state = line.TestState
 		case len(line.TestPlan) > 0:
 			plans[line.TestRun] = line.TestPlan
 			var p struct {
@@ -878,6 +938,9 @@ func testOutcome(out []byte) (map[string]json.RawMessage, int, string) {
 	}
 	if firstErr == "" && failedRun != "" {
 		firstErr = fmt.Sprintf("run %q failed", failedRun)
+	}
+	if state != nil {
+		plans[deployedState] = state
 	}
 	return plans, planned, firstErr
 }

@@ -395,3 +395,28 @@ func TestDeployedOverrides(t *testing.T) {
 		t.Errorf("a skipped resource is overridden:\n%s", got)
 	}
 }
+
+// TestRoleArns: a mock deployment gives each IAM role with a literal name
+// the ARN AWS would (path included), and none without an account.
+func TestRoleArns(t *testing.T) {
+	stack := map[string]any{"resource": map[string]any{"aws_iam_role": map[string]any{
+		"plan":  map[string]any{"name": "influencegen-plan-dev"},
+		"svc":   map[string]any{"name": "x", "path": "/service-role/"},
+		"token": map[string]any{"name": "${var.name}"},
+	}}}
+	got := deployedOverrides(stack, nil, roleArns(stack, "111122223333"))
+	for _, want := range []string{"target = aws_iam_role.plan\n    values = {\n      unique_id = \"AROAEXAMPLEEXAMPLEEXA\"\n      arn = \"arn:aws:iam::111122223333:role/influencegen-plan-dev\"", `"arn:aws:iam::111122223333:role/service-role/x"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("roleArns: no %s in\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "aws_iam_role.token") {
+		t.Errorf("a computed name got an ARN:\n%s", got)
+	}
+	if strings.Count(got, "arn = ") != 2 {
+		t.Errorf("an override names arn twice or misses one:\n%s", got)
+	}
+	if roleArns(stack, "") != nil {
+		t.Error("an ARN without an account")
+	}
+}

@@ -390,7 +390,7 @@ func deployedOverrides(stack map[string]any, skip map[string]bool, extra map[str
 			// An override_resource replaces the mock_resource defaults of
 			// its type: they are repeated here, their ARNs in the region of
 			// the resource's provider.
-			defaults := mockResourceDefaults[typ]
+			defaults := withoutKeys(mockResourceDefaults[typ], extra[addr])
 			if region := providerRegion(stack, named[name]); region != "" {
 				defaults = strings.ReplaceAll(defaults, ":"+mockRegion+":", ":"+region+":")
 			}
@@ -398,6 +398,25 @@ func deployedOverrides(stack map[string]any, skip map[string]bool, extra map[str
 		}
 	}
 	return b.String()
+}
+
+// withoutKeys returns the lines of defaults ("key = value" each) whose
+// key extra does not set: an override_resource's values name a key once.
+func withoutKeys(defaults, extra string) string {
+	set := map[string]bool{}
+	for _, line := range strings.Split(extra, "\n") {
+		if k, _, ok := strings.Cut(line, "="); ok {
+			set[strings.TrimSpace(k)] = true
+		}
+	}
+	var kept []string
+	for _, line := range strings.Split(defaults, "\n") {
+		if k, _, ok := strings.Cut(line, "="); ok && set[strings.TrimSpace(k)] {
+			continue
+		}
+		kept = append(kept, line)
+	}
+	return strings.Join(kept, "\n")
 }
 
 // mockRegion is the region of the ARNs in mockResourceDefaults.

@@ -56,6 +56,18 @@ func Commands(script string) []Command {
 			for i+1 < len(r) && r[i+1] != '\n' {
 				i++
 			}
+		case c == '(' && inWord && strings.HasSuffix(word.String(), "="):
+			// An array assignment, name=( … ): a word, not a subshell.
+			end := matchParen(r, i)
+			word.WriteString(string(r[i : end+1]))
+			line += strings.Count(string(r[i:end]), "\n")
+			i = end
+		case c == '(' && !inWord && len(words) == 0 && i+1 < len(r) && r[i+1] == '(':
+			// An arithmetic command, (( … )): no command in it.
+			flush()
+			end := matchParen(r, i)
+			line += strings.Count(string(r[i:end]), "\n")
+			i = end
 		case c == ';' || c == '|' || c == '&' || c == '(' || c == ')' || c == '{' && !inWord || c == '}' && !inWord:
 			flush()
 		case c == '\'':

@@ -105,6 +105,7 @@ func TestDatabase(t *testing.T) {
 // TestProductionDataTier is issue 3's acceptance on the production stack.
 func TestProductionDataTier(t *testing.T) {
 	s := envStack(t, "production")
+	prod, _ := environments.Find(envs, "production")
 	p := named(t, s, "aws_db_instance", "database_primary")
 	if p["multi_az"] != true || p["deletion_protection"] != true || p["storage_encrypted"] != true ||
 		p["manage_master_user_password"] != true || num(p["backup_retention_period"]) < 14 ||
@@ -124,8 +125,8 @@ func TestProductionDataTier(t *testing.T) {
 	if only(t, s, "aws_efs_file_system")["encrypted"] != true {
 		t.Error("EFS not encrypted")
 	}
-	if len(s.Resources("aws_secretsmanager_secret")) != 6 {
-		t.Error("want 6 secrets")
+	if n, want := len(s.Resources("aws_secretsmanager_secret")), len(environments.SecretNames(prod.Tiers))+len(environments.SuppliedSecrets); n != want {
+		t.Errorf("%d secrets, want %d", n, want)
 	}
 }
 
@@ -227,8 +228,19 @@ func TestSecrets(t *testing.T) {
 		// and a deploy the same day find the names free.
 		window := map[bool]int{true: 30, false: 0}[cfg.Scale.DeletionProtection]
 		secrets := s.Resources("aws_secretsmanager_secret")
-		if len(secrets) != 6 {
-			t.Fatalf("%d secrets, want 6", len(secrets))
+		generated, supplied := environments.SecretNames(cfg.Tiers), environments.SuppliedSecrets
+		if len(secrets) != len(generated)+len(supplied) {
+			t.Fatalf("%d secrets, want %d generated and %d supplied", len(secrets), len(generated), len(supplied))
+		}
+		// A supplied secret has no version: no generated value may ever
+		// overwrite what an operator put.
+		if n := len(s.Resources("aws_secretsmanager_secret_version")); n != len(generated) {
+			t.Errorf("%d secret versions, want one per generated secret (%d)", n, len(generated))
+		}
+		for _, name := range supplied {
+			if n := len(withPrefix(s, "aws_secretsmanager_secret_version", "secrets_"+strings.ReplaceAll(name, "/", "-")+"-version")); n != 0 {
+				t.Errorf("the supplied secret %s has a generated value", name)
+			}
 		}
 		for name, sec := range secrets {
 			if !ref(sec["kms_key_id"], "aws_kms_key", "kms_secrets") || num(sec["recovery_window_in_days"]) != window {
@@ -246,8 +258,8 @@ func TestSecrets(t *testing.T) {
 		// Outputs carry ARNs only.
 		outputs := s["output"].(map[string]any)
 		arns := outputs["secret_arns"].(map[string]any)["value"].(map[string]any)
-		if len(arns) != 6 {
-			t.Errorf("secret_arns has %d entries", len(arns))
+		if len(arns) != len(secrets) {
+			t.Errorf("secret_arns has %d entries for %d secrets", len(arns), len(secrets))
 		}
 		for k, v := range arns {
 			if !ref(v, "aws_secretsmanager_secret", "secrets") || !strings.HasSuffix(v.(string), ".arn}") {

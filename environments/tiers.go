@@ -254,9 +254,11 @@ func DefaultTiers() []Tier {
 			GPU:             true,
 			MinRootVolumeGB: 60,
 			Port:            ModelServerPort,
-			Buckets:         []BucketAccess{{Bucket: "models"}},
-			Images:          []string{"ai-model-server"},
-			LogFiles:        dockerLogs,
+			// The model versions and adapters it serves; what it serves,
+			// reported by its model sync (scripts/models.py sync-loras).
+			Buckets:  []BucketAccess{{Bucket: "models", Prefix: ModelsPrefix}, {Bucket: "models", Prefix: ModelStatusPrefix, Write: true}},
+			Images:   []string{"ai-model-server"},
+			LogFiles: dockerLogs,
 		},
 	}
 }

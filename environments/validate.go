@@ -76,6 +76,7 @@ func Validate(a Account, envs []ParityConfig) error {
 		}
 	}
 	v.overlaps(a, envs)
+	v.modelSources(a, envs)
 	v.operations(a, envs)
 	v.patchWindows(envs)
 	if len(v.errs) == 0 {
@@ -214,6 +215,7 @@ func (v *validator) env(a Account, e ParityConfig) {
 	v.tiers(e)
 	v.appTier(e)
 	v.alarms(e)
+	v.models(e)
 	v.dayTwo(a, e)
 }
 

@@ -3,11 +3,13 @@ package e2etest
 import (
 	"encoding/json"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/influencegen/infrastructure/environments"
+	"github.com/influencegen/infrastructure/internal/golden"
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/preflight"
 	"github.com/influencegen/infrastructure/internal/synth"
@@ -237,6 +239,58 @@ func on(s synth.Stack, output string) string {
 func fmt_(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// quantizerAdditions are the resources and data sources switching
+// Scale.QuantizationHost on adds to staging, as they would be in
+// staging-stack: "resource" or "data" → type → logical name → body.
+func quantizerAdditions() map[string]map[string]map[string]any {
+	var v scaleVariant
+	for _, x := range variants {
+		if x.count == quantizerVariant {
+			v = x
+		}
+	}
+	staging, on := stacks["staging-stack"], stacks[v.cfg.StackName()]
+	add := map[string]map[string]map[string]any{}
+	for _, kind := range []string{"resource", "data"} {
+		have, _ := staging[kind].(map[string]any)
+		all, _ := on[kind].(map[string]any)
+		for typ, named := range all {
+			for name, body := range named.(map[string]any) {
+				if existing, _ := have[typ].(map[string]any); existing[name] != nil {
+					continue
+				}
+				if add[kind] == nil {
+					add[kind] = map[string]map[string]any{}
+				}
+				if add[kind][typ] == nil {
+					add[kind][typ] = map[string]any{}
+				}
+				add[kind][typ][name] = parity.Rename(body, v.cfg, envs[1])
+			}
+		}
+	}
+	return add
+}
+
+// TestQuantizerOverlay keeps testdata/staging-quantizer.json equal to what
+// the switch adds to staging-stack: the S3 stand-in of the model tests
+// (ansible/tests/models.sh) reads the quantization host's role from it.
+func TestQuantizerOverlay(t *testing.T) {
+	add := quantizerAdditions()
+	if len(add["resource"]["aws_iam_role"]) != 1 {
+		t.Fatalf("the switch adds %d roles, want the host's", len(add["resource"]["aws_iam_role"]))
+	}
+	overlay := map[string]any{
+		"//": map[string]any{"metadata": map[string]any{
+			"stackName": "staging-stack",
+			"overlay":   "what Scale.QuantizationHost adds to staging-stack (e2etest TestQuantizerOverlay)",
+		}},
+		"resource": add["resource"],
+		"data":     add["data"],
+	}
+	golden.JSON(t, filepath.Join("testdata", "staging-quantizer.json"), overlay)
 }
 
 // TestModelFactsMatchTheStacks: what scripts/models.sh and the preflight's

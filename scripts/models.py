@@ -143,9 +143,14 @@ class AWS:
                  "--exclude", ".cache/*", "--sse", "aws:kms", "--sse-kms-key-id", kms_key, "--no-progress", "--only-show-errors")
 
     def copy_tree(self, src_bucket: str, src_region: str, bucket: str, prefix: str, kms_key: str) -> None:
-        """prefix from one bucket to another, in S3 (CopyObject, UploadPartCopy), but the manifest."""
+        """prefix from one bucket to another, in S3 (CopyObject, UploadPartCopy), but the manifest.
+        --source-region only across regions: with it the CLI gives the
+        source client no endpoint URL (awscli/customizations/s3/factory.py
+        ClientFactory.create_client), so a copy within a region keeps the
+        endpoint for both sides."""
+        region = ["--source-region", src_region] if src_region != self.region else []
         self.run("s3", "cp", "--recursive", f"s3://{src_bucket}/{prefix}", f"s3://{bucket}/{prefix}", "--exclude", manifest.MANIFEST,
-                 "--source-region", src_region, "--sse", "aws:kms", "--sse-kms-key-id", kms_key, "--no-progress", "--only-show-errors")
+                 *region, "--sse", "aws:kms", "--sse-kms-key-id", kms_key, "--no-progress", "--only-show-errors")
 
     def download_tree(self, bucket: str, prefix: str, local: str) -> None:
         """prefix into local, deleting what the bucket does not have (the manifest aside)."""

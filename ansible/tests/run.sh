@@ -4,7 +4,8 @@
 # inventory script's and playbook layout tests, then, as root, the chroot
 # idempotence test and the roles against real services: app_databases on
 # RDS-like PostgreSQL, odoo_setup's checkout on a local git repository, n8n
-# main + worker in queue mode, Odoo's backup and restore (tests/README.md).
+# main + worker in queue mode, Odoo's backup and restore, the GPU tier's
+# models end to end (tests/README.md).
 #
 # usage: tests/run.sh [--no-converge]     (from anywhere)
 #   --no-converge   skip the root-only tests (chroot, real services)
@@ -55,4 +56,6 @@ if ((converge)); then
 	tests/n8n_queue.sh
 	step "Odoo backup and restore (PostgreSQL over TLS, an S3 stand-in with the servers' grant, the AWS CLI)"
 	tests/odoo_backup.sh
+	step "the GPU tier's models: supply, verify, promote, sync, serve, LoRA upload and withdrawal (S3 stand-in, the AWS CLI, the model server)"
+	tests/models.sh
 fi

@@ -41,6 +41,7 @@ named with --require-checksum refuse a PutObject without
 x-amz-checksum-sha256 (the Odoo backup's rule); a given checksum, MD5 or
 hex x-amz-content-sha256 is checked (BadDigest, XAmzContentSHA256Mismatch).
 
+STS GetCallerIdentity answers the caller's role as an assumed-role session.
 Secrets Manager (JSON protocol, X-Amz-Target secretsmanager.GetSecretValue):
 secretsmanager:GetSecretValue on the secret's ARN and kms:Decrypt of its key
 through secretsmanager.<region>.amazonaws.com; the value is what
@@ -699,11 +700,25 @@ class Handler(BaseHTTPRequestHandler):
         parts.append("</ListBucketResult>")
         self._send(200, "".join(parts).encode(), {"Content-Type": "application/xml"}, code="List:" + prefix)
 
-    # --- Secrets Manager (JSON 1.1) -------------------------------------------
+    # --- STS GetCallerIdentity (query) and Secrets Manager (JSON 1.1) ---------
     def _json_api(self):
         body = self._body()
         self._drained = True
         target = self.headers.get("X-Amz-Target", "")
+        form = urllib.parse.parse_qs(body.decode(errors="replace")) if not target else {}
+        if form.get("Action") == ["GetCallerIdentity"]:
+            try:
+                self._authenticate()
+            except Refused as e:
+                return self._error(e)
+            # An assumed role's session, as STS answers for one (STS API
+            # Reference, GetCallerIdentity): the ARN a manifest records.
+            role = self.principal.arn.split(":role/", 1)[1]
+            arn = f"arn:aws:sts::{self.server.describe['account']}:assumed-role/{role}/stand-in"
+            xml = (f'<GetCallerIdentityResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><GetCallerIdentityResult>'
+                   f"<Arn>{escape(arn)}</Arn><UserId>AROASTANDIN:stand-in</UserId><Account>{self.server.describe['account']}</Account>"
+                   "</GetCallerIdentityResult><ResponseMetadata><RequestId>STANDIN</RequestId></ResponseMetadata></GetCallerIdentityResponse>")
+            return self._send(200, xml.encode(), {"Content-Type": "text/xml"}, code="GetCallerIdentity")
 
         def answer(status, doc, code=""):
             payload = json.dumps(doc).encode()

@@ -42,10 +42,11 @@ ROOT_FILES = ("flux1-dev.safetensors", "ae.safetensors", "README.md", "LICENSE.m
 class Hub:
     """The repository's content and who may read it."""
 
-    def __init__(self, root, accepted_tokens=("hf_accepted",), damaged=()):
+    def __init__(self, root, accepted_tokens=("hf_accepted",), damaged=(), big=0):
         self.files = {}
         tree = os.path.join(root, "hub-source")
-        fakes.make_flux_tree(tree, nf4=False)
+        if not os.path.isdir(tree):
+            fakes.make_flux_tree(tree, nf4=False, big=big)
         for name in ROOT_FILES:
             with open(os.path.join(tree, name), "wb") as f:
                 f.write(name.encode() * 8)

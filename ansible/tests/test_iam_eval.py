@@ -1,0 +1,60 @@
+"""tests/iam_eval.py decides as IAM does on planted policies: an explicit
+Deny wins, the boundary caps the identity policy, NotAction and NotResource
+invert, wildcards span "/", a condition key missing from the request
+matches nothing, ForAnyValue takes any value; what it does not model
+fails loudly. The stand-ins rely on each."""
+
+import json
+import os
+import sys
+
+import pytest
+
+sys.path.insert(0, os.path.dirname(__file__))
+import iam_eval  # noqa: E402
+
+
+def principal(statements, boundary=None):
+    return iam_eval.Principal("arn:aws:iam::123456789012:role/r", "r", statements, boundary, [])
+
+
+ALLOW_MODELS = {"Effect": "Allow", "Action": ["s3:GetObject"], "Resource": ["arn:aws:s3:::b/models/*"]}
+
+
+@pytest.mark.parametrize("statements, boundary, action, resource, context, allowed", [
+    ([ALLOW_MODELS], None, "s3:GetObject", "arn:aws:s3:::b/models/base/v/x", {}, True),  # * spans "/"
+    ([ALLOW_MODELS], None, "S3:getobject", "arn:aws:s3:::b/models/x", {}, True),  # actions are case-insensitive
+    ([ALLOW_MODELS], None, "s3:GetObject", "arn:aws:s3:::b/other/x", {}, False),
+    ([ALLOW_MODELS, {"Effect": "Deny", "Action": "s3:*", "Resource": "arn:aws:s3:::b/models/secret*"}], None,
+     "s3:GetObject", "arn:aws:s3:::b/models/secret.txt", {}, False),  # an explicit Deny wins
+    ([ALLOW_MODELS], [{"Effect": "Allow", "Action": "s3:PutObject", "Resource": "*"}], "s3:GetObject", "arn:aws:s3:::b/models/x", {}, False),  # the boundary caps
+    ([ALLOW_MODELS], [{"Effect": "Allow", "NotAction": "iam:*", "Resource": "*"}], "s3:GetObject", "arn:aws:s3:::b/models/x", {}, True),
+    ([{"Effect": "Deny", "Action": "s3:GetObject*", "NotResource": ["arn:aws:s3:::b/models/*/manifest.json"]}, ALLOW_MODELS], None,
+     "s3:GetObject", "arn:aws:s3:::b/models/v/manifest.json", {}, True),
+    ([{"Effect": "Deny", "Action": "s3:GetObject*", "NotResource": ["arn:aws:s3:::b/models/*/manifest.json"]}, ALLOW_MODELS], None,
+     "s3:GetObject", "arn:aws:s3:::b/models/v/model_index.json", {}, False),
+    ([{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b", "Condition": {"StringLike": {"s3:prefix": ["models/*"]}}}], None,
+     "s3:ListBucket", "arn:aws:s3:::b", {}, False),  # no s3:prefix in the request: no match
+    ([{"Effect": "Allow", "Action": "s3:ListBucket", "Resource": "arn:aws:s3:::b", "Condition": {"StringLike": {"s3:prefix": ["models/*"]}}}], None,
+     "s3:ListBucket", "arn:aws:s3:::b", {"s3:prefix": "models/loras/"}, True),
+    ([{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/a"]}}}], None,
+     "kms:Decrypt", "arn:aws:kms:eu-central-1:123456789012:key/k", {"kms:ResourceAliases": ["alias/b", "alias/a"]}, True),
+    ([{"Effect": "Allow", "Action": "kms:Decrypt", "Resource": "*", "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": ["alias/a"]}}}], None,
+     "kms:Decrypt", "arn:aws:kms:eu-central-1:123456789012:key/k", {"kms:ResourceAliases": ["alias/b"]}, False),
+])
+def test_decisions(statements, boundary, action, resource, context, allowed):
+    assert principal(statements, boundary).allowed(action, resource, context)[0] is allowed
+
+
+def test_what_it_does_not_model_fails_loudly(tmp_path):
+    with pytest.raises(iam_eval.EvaluationError, match="NumericLessThan"):
+        principal([{"Effect": "Allow", "Action": "s3:*", "Resource": "*", "Condition": {"NumericLessThan": {"s3:max-keys": ["10"]}}}]).allowed(
+            "s3:ListBucket", "arn:aws:s3:::b", {"s3:max-keys": "5"})
+    stack = {"//": {"metadata": {"stackName": "x"}}, "resource": {
+        "aws_iam_role": {"r": {"name": "r"}},
+        "aws_iam_role_policy_attachment": {"a": {"role": "${aws_iam_role.r.name}", "policy_arn": "arn:aws:iam::aws:policy/AdministratorAccess"}},
+    }}
+    path = tmp_path / "x.json"
+    path.write_text(json.dumps(stack))
+    with pytest.raises(iam_eval.EvaluationError, match="AdministratorAccess, which iam_eval.MANAGED does not model"):
+        iam_eval.Stacks([str(path)]).principal("r")

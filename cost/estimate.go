@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/influencegen/infrastructure/constructs/observability/watch"
 	"github.com/influencegen/infrastructure/environments"
 )
 
@@ -193,7 +194,7 @@ type Schedule struct {
 // changes are ignored).
 func ServerSchedule(e environments.ParityConfig, tier string) (Schedule, error) {
 	o := e.Scale.OffHours
-	if o == nil || !slices.Contains(o.Tiers, tier) {
+	if o == nil || !slices.Contains(e.OffHoursTiers(), tier) {
 		return Schedule{Hours: HoursPerMonth, Describe: "730 h/month"}, nil
 	}
 	sh, sm, ok1 := environments.ParseClock(o.Start)
@@ -277,13 +278,10 @@ func CountsOf(e environments.ParityConfig) Counts {
 	}
 	c.Secrets = len(environments.SecretNames(e.Tiers)) + len(environments.SuppliedSecrets) + 1
 
-	// constructs/observability/observability.go, New: edgeAlarms (3 on the
-	// load balancer, 2 per target group = routed tier), databaseAlarms (4
-	// per instance, a lag alarm per replica), cacheAlarms (3 per node),
-	// serverAlarms (3 per server), gpuAlarms (utilization and a
-	// two-metric memory expression per GPU server) and the EFS I/O alarm.
-	c.Alarms = 3 + 2*routed + 4*(1+s.DatabaseReplicas) + s.DatabaseReplicas + 3*s.CacheNodes + 3*c.Servers + 2*c.GPUServers + 1
-	c.AlarmMetrics = c.Alarms + c.GPUServers // the memory expression reads used and total
+	c.Alarms, c.AlarmMetrics = watch.Count(watch.Inventory{
+		RoutedTiers: routed, DatabaseReplicas: s.DatabaseReplicas, CacheNodes: s.CacheNodes,
+		Servers: c.Servers, GPUServers: c.GPUServers,
+	})
 	c.CustomMetrics = ServerCustomMetrics*c.Servers + GPUServerCustomMetrics*c.GPUServers
 	if e.Edge.WAF {
 		c.WAFRules = WAFRuleCount(e)
@@ -342,9 +340,9 @@ func For(a environments.Account, e environments.ParityConfig, t *Table) (Estimat
 	var rootParts []string
 	for _, tier := range e.Tiers {
 		n := e.Count(tier)
-		set, ok := e.Servers[tier.Name]
-		if !ok {
-			return Estimate{}, fmt.Errorf("%s: Servers[%q] is missing: every tier needs its instance type (go run . validate)", e.Identity.Name, tier.Name)
+		set := e.ServerSettings(tier)
+		if set.InstanceType == "" {
+			return Estimate{}, fmt.Errorf("%s: tier %q has no instance type (go run . validate)", e.Identity.Name, tier.Name)
 		}
 		sched, err := ServerSchedule(e, tier.Name)
 		if err != nil {

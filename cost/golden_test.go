@@ -66,9 +66,9 @@ func TestCountsMatchTheGoldenStacks(t *testing.T) {
 			wantRoot := 0
 			for _, tier := range e.Tiers {
 				for range e.Count(tier) {
-					wantTypes = append(wantTypes, e.Servers[tier.Name].InstanceType)
+					wantTypes = append(wantTypes, e.ServerSettings(tier).InstanceType)
 				}
-				wantRoot += e.Count(tier) * e.Servers[tier.Name].RootVolumeGB
+				wantRoot += e.Count(tier) * e.ServerSettings(tier).RootVolumeGB
 			}
 			slices.Sort(types)
 			slices.Sort(wantTypes)

@@ -282,7 +282,7 @@ func Queries(envs []environments.ParityConfig) []Query {
 	}
 	for _, e := range envs {
 		for _, t := range e.Tiers {
-			add(e.Region, "ec2_instances", e.Servers[t.Name].InstanceType)
+			add(e.Region, "ec2_instances", e.ServerSettings(t).InstanceType)
 		}
 		add(e.Region, "ec2_instances", e.Models.Quantizer.InstanceType)
 		add(e.Region, "rds_instances", e.Database.InstanceClass)

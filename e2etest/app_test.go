@@ -49,6 +49,8 @@ func reachable(s synth.Stack, cfg environments.ParityConfig) map[string][]string
 func TestNetworkPolicy(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		got := reachable(s, cfg)
+		// The matrix of the platform's own tiers, pinned by hand: a change
+		// to who reaches whom among them is a change of this list.
 		want := map[string][]string{
 			"edge":          {"0.0.0.0/0:443", "0.0.0.0/0:80"},
 			"odoo":          {"edge:8080"},
@@ -58,6 +60,32 @@ func TestNetworkPolicy(t *testing.T) {
 			"filestore":     {"odoo:2049"},
 			"ai":            {"n8n-main:8000", "n8n-worker:8000", "odoo:8000"},
 			"vpc-endpoints": {cfg.Identity.VPCCIDR + ":443"},
+		}
+		// A tier added to the table since reaches, and is reached, as its
+		// row says, and by nothing else.
+		pinned := []string{environments.TierOdoo, environments.TierN8nMain, environments.TierN8nWorker, environments.TierAI}
+		dataPorts := map[string]int{environments.ReachDatabase: 5432, environments.ReachCache: 6379, environments.ReachFilestore: 2049}
+		for _, tier := range cfg.Tiers {
+			if slices.Contains(pinned, tier.Name) {
+				continue
+			}
+			if r := tier.Route; r != nil {
+				want[tier.Name] = append(want[tier.Name], fmt.Sprintf("edge:%d", r.Port))
+			}
+			reaches := slices.Clone(tier.Reaches)
+			if tier.Database != "" && !slices.Contains(reaches, environments.ReachDatabase) {
+				reaches = append(reaches, environments.ReachDatabase)
+			}
+			for _, dst := range reaches {
+				port := dataPorts[dst]
+				if other, ok := cfg.Tier(dst); ok {
+					port = other.Port
+				}
+				want[dst] = append(want[dst], fmt.Sprintf("%s:%d", tier.Name, port))
+			}
+		}
+		for dst := range want {
+			slices.Sort(want[dst])
 		}
 		for dst, w := range want {
 			if fmt.Sprint(got[dst]) != fmt.Sprint(w) {
@@ -124,7 +152,7 @@ func TestServers(t *testing.T) {
 			if tags["Environment"] != cfg.Identity.Name || tags["AnsibleGroup"] != tier.AnsibleGroup {
 				t.Errorf("%s: Environment tag %v, AnsibleGroup tag %v", name, tags["Environment"], tags["AnsibleGroup"])
 			}
-			if in["instance_type"] != cfg.Servers[role].InstanceType {
+			if in["instance_type"] != cfg.ServerSettings(tier).InstanceType {
 				t.Errorf("%s: role %q type %v", name, role, in["instance_type"])
 			}
 			md := in["metadata_options"].(map[string]any)
@@ -132,7 +160,7 @@ func TestServers(t *testing.T) {
 				t.Errorf("%s: IMDSv2 not enforced: %v", name, md)
 			}
 			root := in["root_block_device"].(map[string]any)
-			if root["encrypted"] != true || root["volume_type"] != "gp3" || !ref(root["kms_key_id"], "aws_kms_key", "kms_data") || num(root["volume_size"]) != cfg.Servers[role].RootVolumeGB {
+			if root["encrypted"] != true || root["volume_type"] != "gp3" || !ref(root["kms_key_id"], "aws_kms_key", "kms_data") || num(root["volume_size"]) != cfg.ServerSettings(tier).RootVolumeGB {
 				t.Errorf("%s: root volume %v", name, root)
 			}
 			if in["monitoring"] != true || in["ebs_optimized"] != true || in["associate_public_ip_address"] != false {
@@ -415,7 +443,7 @@ var wafDescription = regexp.MustCompile(`^[\w+=:#@/\-,\.][\w+=:#@/\-,\.\s]+[\w+=
 func TestAIServers(t *testing.T) {
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		tier, _ := cfg.Tier(environments.TierAI)
-		typ := cfg.Servers[tier.Name].InstanceType
+		typ := cfg.ServerSettings(tier).InstanceType
 		g, ok := environments.GPUFor(typ)
 		if !tier.GPU || !ok || g.VRAMGB < environments.MinVRAMGB || g.Unsupported != "" {
 			t.Fatalf("%s: GPU %v", typ, g)
@@ -436,10 +464,10 @@ func TestAIServers(t *testing.T) {
 	})
 }
 
-// TestProductionAppTier is issue 4's acceptance on the production stack.
+// TestProductionAppTier: production's servers, load balancer and WAF.
 func TestProductionAppTier(t *testing.T) {
 	s := envStack(t, "production")
-	if g, _ := environments.GPUFor(envs[0].Servers[environments.TierAI].InstanceType); g.VRAMGB < 24 {
+	if g, _ := environments.GPUFor(aiTier(envs[0]).Instance.InstanceType); g.VRAMGB < 24 {
 		t.Errorf("production GPU has %d GB", g.VRAMGB)
 	}
 	if len(s.Resources("aws_iam_instance_profile")) != len(envs[0].Tiers) || len(s.Resources("aws_wafv2_web_acl")) != 1 {

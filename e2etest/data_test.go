@@ -102,7 +102,9 @@ func TestDatabase(t *testing.T) {
 	})
 }
 
-// TestProductionDataTier is issue 3's acceptance on the production stack.
+// TestProductionDataTier: production's database is Multi-AZ, protected,
+// encrypted, with its master password managed by RDS, Performance Insights
+// and backups; the rest of its data tier as the properties above say.
 func TestProductionDataTier(t *testing.T) {
 	s := envStack(t, "production")
 	prod, _ := environments.Find(envs, "production")
@@ -126,7 +128,7 @@ func TestProductionDataTier(t *testing.T) {
 		t.Error("EFS not encrypted")
 	}
 	if n, want := len(s.Resources("aws_secretsmanager_secret")), len(environments.SecretNames(prod.Tiers))+len(environments.SuppliedSecrets); n != want {
-		t.Errorf("%d secrets, want %d", n, want)
+		t.Errorf("%d secrets, want %d (one per generated secret of the tier table, and the supplied ones)", n, want)
 	}
 }
 
@@ -230,7 +232,7 @@ func TestSecrets(t *testing.T) {
 		secrets := s.Resources("aws_secretsmanager_secret")
 		generated, supplied := environments.SecretNames(cfg.Tiers), environments.SuppliedSecrets
 		if len(secrets) != len(generated)+len(supplied) {
-			t.Fatalf("%d secrets, want %d generated and %d supplied", len(secrets), len(generated), len(supplied))
+			t.Fatalf("%d secrets, want %d generated (one per generated secret of the tier table) and %d supplied", len(secrets), len(generated), len(supplied))
 		}
 		// A supplied secret has no version: no generated value may ever
 		// overwrite what an operator put.

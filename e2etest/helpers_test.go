@@ -7,6 +7,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/influencegen/infrastructure/environments"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
 
@@ -130,4 +131,10 @@ func checkSecureBucket(t *testing.T, s synth.Stack, prefix, keyRef string) (sse,
 // repoFile is a path in the repository: the tests run in e2etest/.
 func repoFile(parts ...string) string {
 	return filepath.Join(append([]string{".."}, parts...)...)
+}
+
+// aiTier is an environment's GPU tier row.
+func aiTier(cfg environments.ParityConfig) environments.Tier {
+	t, _ := cfg.Tier(environments.TierAI)
+	return t
 }

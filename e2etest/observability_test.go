@@ -108,7 +108,8 @@ func TestAlarmCoverage(t *testing.T) {
 	})
 }
 
-// TestProductionObservability is issue 5's acceptance.
+// TestProductionObservability: production's alarm topic, dashboard, log
+// groups and alarms.
 func TestProductionObservability(t *testing.T) {
 	s := envStack(t, "production")
 	namespaces := map[string]bool{}
@@ -187,7 +188,7 @@ func TestCloudWatchAgentConfig(t *testing.T) {
 			groups[lg["name"].(string)] = true
 		}
 		params := s.Resources("aws_ssm_parameter")
-		if len(params) != 4 {
+		if len(params) != len(cfg.Tiers) {
 			t.Fatalf("%d agent parameters, want one per server role", len(params))
 		}
 		for name, p := range params {

@@ -136,7 +136,7 @@ func TestParityWhatOfDev(t *testing.T) {
 	// from one (a GPU type's offering check names the type).
 	var devTypes []string
 	for name, s := range dev.Servers {
-		if s.InstanceType != envs[0].Servers[name].InstanceType {
+		if t, _ := envs[0].Tier(name); s.InstanceType != envs[0].ServerSettings(t).InstanceType {
 			devTypes = append(devTypes, s.InstanceType)
 		}
 	}

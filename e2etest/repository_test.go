@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -53,5 +54,36 @@ func TestNoStrayFiles(t *testing.T) {
 	planted := map[string]int64{"isolate-0x1-v8.log": 1900 * 1024, "e2etest/testdata/production-stack.json": 900 * 1024, "main.go": 10 * 1024}
 	if got := oversized(planted); len(got) != 1 || !strings.HasPrefix(got[0], "isolate-0x1-v8.log") {
 		t.Errorf("planted: oversized = %v, want only the profiler log", got)
+	}
+}
+
+// specReference is how a comment or a document cites the project's own
+// history instead of saying the thing: an issue or seed and its number.
+var specReference = regexp.MustCompile(`(?i)\b(issues?|seed)\s+#?[0-9]+\b`)
+
+// TestWordsSayTheThing: no tracked source or document cites an issue
+// number or the specification it came from; a comment says what the code
+// does and why. A planted reference is caught.
+func TestWordsSayTheThing(t *testing.T) {
+	out, err := exec.Command("git", "-C", repoFile(), "ls-files", "-z").Output()
+	if err != nil {
+		t.Fatalf("git ls-files: %v", err)
+	}
+	for _, p := range strings.Split(strings.TrimRight(string(out), "\x00"), "\x00") {
+		if strings.Contains(p, "testdata/") || strings.HasSuffix(p, ".json") || p == "package-lock.json" {
+			continue
+		}
+		b, err := os.ReadFile(repoFile(p))
+		if err != nil {
+			continue
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			if m := specReference.FindString(line); m != "" && !strings.Contains(line, "specReference") {
+				t.Errorf("%s:%d cites %q: say what the code does and why instead", p, i+1, m)
+			}
+		}
+	}
+	if specReference.FindString("// This is "+"issue 13's acceptance.") == "" || specReference.FindString("as "+"seed 003 demands") == "" {
+		t.Error("planted references are not caught")
 	}
 }

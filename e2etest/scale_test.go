@@ -46,7 +46,8 @@ func scaleVariants() []scaleVariant {
 			t := tier.Name
 			// The off-hours schedules name the servers they stop and
 			// the alarms they mute (the scheduler's API takes IDs).
-			raise("Servers["+t+"]", []string{dashboard, "aws_scheduler_schedule.target"}, func(s *environments.Scale) { s.Servers[t]++ })
+			n := base.Count(tier) // a tier Scale.Servers does not name runs 1
+			raise("Servers["+t+"]", []string{dashboard, "aws_scheduler_schedule.target"}, func(s *environments.Scale) { s.Servers[t] = n + 1 })
 		}
 		raise("DatabaseReplicas", []string{dashboard}, func(s *environments.Scale) { s.DatabaseReplicas++ })
 		if name == "staging" {

@@ -1,5 +1,15 @@
 package environments
 
+import (
+	"fmt"
+	"maps"
+	"net/netip"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+)
+
 // Account holds every value that is specific to the AWS account and the
 // organisation running the platform. It is the one place to edit before the
 // first deploy: the defaults below are working examples, so `make synth` and
@@ -159,3 +169,107 @@ func StateKey(env string) string { return env + "/terraform.tfstate" }
 // BootstrapStateKey is where the state-bootstrap stack keeps its own state
 // once it has been migrated into the bucket.
 const BootstrapStateKey = "bootstrap/terraform.tfstate"
+
+var (
+	projectRE   = regexp.MustCompile(`^[a-z][a-z0-9-]{1,20}$`)
+	accountIDRE = regexp.MustCompile(`^[0-9]{12}$`)
+	bucketRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
+	repoRE      = regexp.MustCompile(`^[A-Za-z0-9_.-]+/[A-Za-z0-9_.-]+$`)
+	labelRE     = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
+	emailRE     = regexp.MustCompile(`^[^@\s]+@[^@\s]+\.[^@\s]+$`)
+	tagValueRE  = regexp.MustCompile(`^[\p{L}\p{N} _.:/=+@-]{1,256}$`)
+)
+
+// check checks the account's own fields, and the backup copy region when
+// any environment copies its backups.
+func (a Account) check(c checker, envs []ParityConfig) {
+	if a.ID != "" && !accountIDRE.MatchString(a.ID) {
+		c.add("Account.ID", fmt.Sprintf("%q is not a 12-digit AWS account ID", a.ID), "set it to your account ID, e.g. 123456789012, in environments/account.go")
+	}
+	if !projectRE.MatchString(a.Project) {
+		c.add("Account.Project", fmt.Sprintf("%q is not a lower-case name of 2–21 characters", a.Project), `use letters, digits and "-", e.g. "influencegen"`)
+	}
+	if !repoRE.MatchString(a.Repository) {
+		c.add("Account.Repository", fmt.Sprintf("%q is not a GitHub owner/name", a.Repository), `set it to "owner/name"`)
+	}
+	if !ValidDomain(a.Domain) {
+		c.add("Account.Domain", fmt.Sprintf("%q is not a DNS domain", a.Domain), `use a lower-case domain such as "influencegen.example.com"`)
+	}
+	for _, f := range []struct{ field, region string }{
+		{"Account.PrimaryRegion", a.PrimaryRegion},
+		{"Account.DevRegion", a.DevRegion},
+		{"Account.StateRegion", a.StateRegion},
+	} {
+		if !IsRegion(f.region) {
+			c.add(f.field, fmt.Sprintf("%q is not an AWS region", f.region), "use a region code such as eu-central-1 or us-east-1")
+		}
+	}
+	if !bucketRE.MatchString(a.StateBucket) || strings.Contains(a.StateBucket, "..") {
+		c.add("Account.StateBucket", fmt.Sprintf("%q is not a valid S3 bucket name", a.StateBucket), "use 3–63 lower-case letters, digits, '.' and '-'")
+	}
+	if !labelRE.MatchString(a.StateKMSAlias) {
+		c.add("Account.StateKMSAlias", fmt.Sprintf("%q is not a valid alias name", a.StateKMSAlias), `use lower-case letters, digits and "-", without the "alias/" prefix`)
+	}
+	for i, p := range a.PeeredCIDRs {
+		if _, err := netip.ParsePrefix(p); err != nil {
+			c.add(fmt.Sprintf("Account.PeeredCIDRs[%d]", i), fmt.Sprintf("%q is not a CIDR block", p), `write it as "10.99.0.0/16"`)
+		}
+	}
+	for _, e := range slices.Sorted(maps.Keys(a.AlertEmails)) {
+		for i, addr := range a.AlertEmails[e] {
+			if !emailRE.MatchString(addr) {
+				c.add(fmt.Sprintf("Account.AlertEmails[%q][%d]", e, i), fmt.Sprintf("%q is not an e-mail address", addr), "use name@domain")
+			}
+		}
+	}
+	for _, f := range []struct{ field, value string }{{"Account.CostCenter", a.CostCenter}, {"Account.Owner", a.Owner}} {
+		if !tagValueRE.MatchString(f.value) {
+			c.add(f.field, fmt.Sprintf("%q is not a cost-allocation tag value", f.value), "use 1–256 letters, digits, spaces and _ . : / = + - @, e.g. \"platform\"")
+		}
+	}
+	if _, err := time.LoadLocation(a.Timezone); err != nil || a.Timezone == "" || a.Timezone == "Local" {
+		c.add("Account.Timezone", fmt.Sprintf("%q is not an IANA time zone", a.Timezone), `use e.g. "Europe/Berlin" or "UTC"`)
+	}
+	if slices.ContainsFunc(envs, func(e ParityConfig) bool { return e.Scale.BackupCopy }) {
+		a.checkBackupCopyRegion(c)
+	}
+}
+
+// checkBackupCopyRegion: the copy leaves the primary region but not its
+// jurisdiction.
+func (a Account) checkBackupCopyRegion(c checker) {
+	r := a.BackupCopyRegion
+	switch j := Jurisdiction(a.PrimaryRegion); {
+	case !IsRegion(r):
+		c.add("Account.BackupCopyRegion", fmt.Sprintf("%q is not an AWS region", r), "name the region backups are copied to, e.g. eu-west-1")
+	case r == a.PrimaryRegion:
+		c.add("Account.BackupCopyRegion", fmt.Sprintf("%s is the primary region: a copy there does not survive the region", r), "choose another region of the same jurisdiction")
+	case j == "":
+		c.add("Account.BackupCopyRegion", fmt.Sprintf("%s has no other region in its jurisdiction: a copy to %s would move the data out of it", a.PrimaryRegion, r),
+			"set Scale.BackupCopy to false, or get legal sign-off and extend jurisdictions in environments/schedule.go")
+	case Jurisdiction(r) != j:
+		var partners []string
+		for _, p := range jurisdictions[j] {
+			if p != a.PrimaryRegion {
+				partners = append(partners, p)
+			}
+		}
+		c.add("Account.BackupCopyRegion", fmt.Sprintf("%s is outside %s's jurisdiction (%s): the copy would move the data out of it", r, a.PrimaryRegion, j),
+			"choose one of "+strings.Join(partners, ", "))
+	}
+}
+
+// ValidDomain reports whether s is a lower-case DNS name with at least two
+// labels.
+func ValidDomain(s string) bool {
+	labels := strings.Split(s, ".")
+	if len(s) > 253 || len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if !labelRE.MatchString(l) {
+			return false
+		}
+	}
+	return true
+}

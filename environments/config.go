@@ -12,6 +12,8 @@ package environments
 import (
 	"fmt"
 	"maps"
+	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -52,8 +54,9 @@ type ParityConfig struct {
 	// Tiers are the kinds of server the platform runs, each declared once
 	// (see Tier). Default: DefaultTiers().
 	Tiers []Tier
-	// Servers are the instance type and root volume of every tier's
-	// servers, by tier name. Every tier needs an entry.
+	// Servers override a tier's Instance in this environment, by tier name
+	// (dev runs smaller types). A parity environment has production's.
+	// Default: none.
 	Servers map[string]ServerSettings
 	// Database holds the RDS PostgreSQL settings.
 	Database DatabaseSettings
@@ -382,4 +385,294 @@ func Find(envs []ParityConfig, name string) (ParityConfig, error) {
 		}
 	}
 	return ParityConfig{}, fmt.Errorf("unknown environment %q: choose one of %s", name, strings.Join(Names(envs), ", "))
+}
+
+// check checks one environment: each part checks itself, then the rules
+// that tie parts together.
+func (e ParityConfig) check(c checker, a Account) {
+	e.Identity.check(c, a)
+	switch e.Kind {
+	case Reference, Parity, Sandbox:
+	default:
+		c.add("Kind", fmt.Sprintf("unknown kind %q", e.Kind), "use Reference, Parity or Sandbox")
+	}
+	if !IsRegion(e.Region) {
+		c.add("Region", fmt.Sprintf("%q is not an AWS region", e.Region), "use a region code such as eu-central-1")
+	}
+	e.Scale.check(c, e.Kind)
+	e.Network.check(c, e.Region, e.Scale.AZCount)
+	e.Database.check(c)
+	e.Cache.check(c)
+	e.Storage.check(c)
+	e.checkTiers(c)
+	e.Compute.check(c)
+	e.Edge.check(c, e.Kind)
+	e.Alarms.check(c, e.Scale)
+	e.Backup.check(c)
+	e.checkSchedules(c)
+	e.Models.check(c)
+}
+
+var (
+	envNameRE = regexp.MustCompile(`^[a-z][a-z0-9]{1,11}$`)
+	cidrField = "Identity.VPCCIDR"
+)
+
+// check checks the environment's name, address space, domain, state key
+// and patch window against the account.
+func (id Identity) check(c checker, a Account) {
+	n := id.Name
+	if len(a.Project)+len(n) > 23 {
+		c.add("Identity.Name", fmt.Sprintf("%q with project %q is too long: load balancer and target group names (\"<project>-<env>-odoo-ws\") are limited to 32 characters", n, a.Project), "shorten the environment name or Account.Project to 23 characters together")
+	}
+	if !envNameRE.MatchString(n) {
+		c.add("Identity.Name", fmt.Sprintf("%q is not a lower-case name of 2–12 letters and digits", n), `use e.g. "staging"`)
+	}
+	if want := StateKey(n); id.StateKey != want {
+		c.add("Identity.StateKey", fmt.Sprintf("%q would not be this environment's own state", id.StateKey), fmt.Sprintf("set it to %q (StateKey(name))", want))
+	}
+	p, err := netip.ParsePrefix(id.VPCCIDR)
+	switch {
+	case err != nil:
+		c.add(cidrField, fmt.Sprintf("%q is not a CIDR block", id.VPCCIDR), `write it as "10.40.0.0/16"`)
+	case !p.Addr().Is4():
+		c.add(cidrField, fmt.Sprintf("%q is not IPv4", id.VPCCIDR), "use an IPv4 RFC 1918 block such as 10.40.0.0/16")
+	case p.Masked() != p:
+		c.add(cidrField, fmt.Sprintf("%q has host bits set", id.VPCCIDR), fmt.Sprintf("use the network address %s", p.Masked()))
+	case p.Bits() < 16 || p.Bits() > 22:
+		c.add(cidrField, fmt.Sprintf("%q is a /%d: AWS allows /16 at most, and the three subnet tiers need /22 at least", id.VPCCIDR, p.Bits()), "use a prefix between /16 and /22")
+	case !p.Addr().IsPrivate():
+		c.add(cidrField, fmt.Sprintf("%q is not a private (RFC 1918) range", id.VPCCIDR), "use 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")
+	}
+	if want := NewIdentity(n, id.VPCCIDR, a).Domain; id.Domain != want {
+		c.add("Identity.Domain", fmt.Sprintf("%q: the environment's names must live under %s", id.Domain, want), fmt.Sprintf("set it to %q (NewIdentity)", want))
+	}
+	if _, _, _, ok := ParseWeeklyTime(id.PatchWindow); !ok {
+		c.add("Identity.PatchWindow", fmt.Sprintf("%q is not \"<DAY> <HH:MM>\"", id.PatchWindow), fmt.Sprintf(`set Account.PatchWindows[%q], e.g. "SUN 03:00"`, n))
+	} else if want := a.PatchWindows[n]; id.PatchWindow != want {
+		c.add("Identity.PatchWindow", fmt.Sprintf("%q is not Account.PatchWindows[%q] (%q)", id.PatchWindow, n, want), "set it with NewIdentity")
+	}
+}
+
+// requiredEndpoints are the interface endpoints Session Manager needs.
+var requiredEndpoints = []string{"ssm", "ssmmessages", "ec2messages"}
+
+var zoneIDRE = regexp.MustCompile(`^([a-z]+[0-9])-az[0-9]+$`)
+
+// check checks flow logs, the endpoints Session Manager needs, and the
+// zones (at least azCount of the region's).
+func (n NetworkSettings) check(c checker, region string, azCount int) {
+	switch n.FlowLogTrafficType {
+	case "ALL", "ACCEPT", "REJECT":
+	default:
+		c.add("Network.FlowLogTrafficType", fmt.Sprintf("%q is not a flow log traffic type", n.FlowLogTrafficType), "use ALL, ACCEPT or REJECT")
+	}
+	for _, req := range requiredEndpoints {
+		if !slices.Contains(n.InterfaceEndpoints, req) {
+			c.add("Network.InterfaceEndpoints", fmt.Sprintf("%q is missing: Session Manager cannot reach servers without public IPs", req), fmt.Sprintf("add %q", req))
+		}
+	}
+	for i, ep := range n.InterfaceEndpoints {
+		if !labelRE.MatchString(ep) {
+			c.add(fmt.Sprintf("Network.InterfaceEndpoints[%d]", i), fmt.Sprintf("%q is not an AWS service endpoint name", ep), `use the short service name, e.g. "logs"`)
+		}
+	}
+	const field = "Network.ZoneIDs"
+	if len(n.ZoneIDs) < azCount {
+		c.add(field, fmt.Sprintf("%d zone(s) for Scale.AZCount %d", len(n.ZoneIDs), azCount),
+			"list at least Scale.AZCount zone IDs of the region (Account.PrimaryZoneIDs or DevZoneIDs), e.g. euc1-az1")
+	}
+	seen := map[string]bool{}
+	for i, id := range n.ZoneIDs {
+		m := zoneIDRE.FindStringSubmatch(id)
+		switch {
+		case m == nil:
+			c.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is not an availability zone ID", id), `use the zone ID, e.g. "euc1-az1" (aws ec2 describe-availability-zones --query 'AvailabilityZones[].ZoneId')`)
+		case zonePrefixes[region] != "" && m[1] != zonePrefixes[region]:
+			c.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is not a zone of %s (its zone IDs start with %s-)", id, region, zonePrefixes[region]), "list zones of the environment's region")
+		case seen[id]:
+			c.add(fmt.Sprintf("%s[%d]", field, i), fmt.Sprintf("%q is listed twice", id), "list each zone once: the subnets of one tier go to different zones")
+		}
+		seen[id] = true
+	}
+}
+
+var (
+	instanceRE     = regexp.MustCompile(`^[a-z][a-z0-9-]*\.[a-z0-9]+$`)
+	dailyWindowRE  = regexp.MustCompile(`^([01][0-9]|2[0-3]):[0-5][0-9]-([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	weeklyWindowRE = regexp.MustCompile(`^(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]-(mon|tue|wed|thu|fri|sat|sun):([01][0-9]|2[0-3]):[0-5][0-9]$`)
+	masterUserRE   = regexp.MustCompile(`^[a-z][a-z0-9_]{0,15}$`)
+	efsIAValues    = []string{"AFTER_7_DAYS", "AFTER_14_DAYS", "AFTER_30_DAYS", "AFTER_60_DAYS", "AFTER_90_DAYS"}
+	monitoringSecs = []int{1, 5, 10, 15, 30, 60}
+)
+
+// check checks the PostgreSQL settings against what RDS accepts.
+func (db DatabaseSettings) check(c checker) {
+	if !slices.Contains(SupportedPostgresVersions, db.EngineVersion) {
+		c.add("Database.EngineVersion", fmt.Sprintf("%q is not a supported PostgreSQL major version", db.EngineVersion), fmt.Sprintf("use one of %v", SupportedPostgresVersions))
+	}
+	if !strings.HasPrefix(db.InstanceClass, "db.") || !instanceRE.MatchString(strings.TrimPrefix(db.InstanceClass, "db.")) {
+		c.add("Database.InstanceClass", fmt.Sprintf("%q is not an RDS instance class", db.InstanceClass), `use e.g. "db.r6g.large"`)
+	}
+	if !masterUserRE.MatchString(db.MasterUsername) || slices.Contains([]string{"admin", "postgres", "rdsadmin"}, db.MasterUsername) {
+		c.add("Database.MasterUsername", fmt.Sprintf("%q is reserved or invalid", db.MasterUsername), `use a lower-case name such as "dbadmin"`)
+	}
+	if db.SlowStatementMs < 0 {
+		c.add("Database.SlowStatementMs", "negative threshold", "use 0 (log every statement) or a positive number of milliseconds")
+	}
+	if !slices.Contains(monitoringSecs, db.MonitoringIntervalSeconds) {
+		c.add("Database.MonitoringIntervalSeconds", fmt.Sprintf("%d is not an enhanced-monitoring interval", db.MonitoringIntervalSeconds), fmt.Sprintf("use one of %v", monitoringSecs))
+	}
+	if pi := db.PerformanceInsightsRetentionDays; pi != 7 && (pi%31 != 0 || pi < 31 || pi > 731) {
+		c.add("Database.PerformanceInsightsRetentionDays", fmt.Sprintf("%d days is not a Performance Insights retention", pi), "use 7 or a multiple of 31 up to 731")
+	}
+	if !dailyWindowRE.MatchString(db.BackupWindow) {
+		c.add("Database.BackupWindow", fmt.Sprintf("%q is not a daily UTC window", db.BackupWindow), `write it as "02:00-03:00"`)
+	}
+	if !weeklyWindowRE.MatchString(db.MaintenanceWindow) {
+		c.add("Database.MaintenanceWindow", fmt.Sprintf("%q is not a weekly UTC window", db.MaintenanceWindow), `write it as "sun:03:30-sun:04:30"`)
+	}
+}
+
+// check checks the Redis settings against what ElastiCache accepts.
+func (cs CacheSettings) check(c checker) {
+	if !slices.Contains(SupportedRedisVersions, cs.EngineVersion) {
+		c.add("Cache.EngineVersion", fmt.Sprintf("%q is not a supported Redis version", cs.EngineVersion), fmt.Sprintf("use one of %v", SupportedRedisVersions))
+	}
+	if !strings.HasPrefix(cs.NodeType, "cache.") || !instanceRE.MatchString(strings.TrimPrefix(cs.NodeType, "cache.")) {
+		c.add("Cache.NodeType", fmt.Sprintf("%q is not an ElastiCache node type", cs.NodeType), `use e.g. "cache.m6g.large"`)
+	}
+	if !dailyWindowRE.MatchString(cs.SnapshotWindow) {
+		c.add("Cache.SnapshotWindow", fmt.Sprintf("%q is not a daily UTC window", cs.SnapshotWindow), `write it as "01:00-02:00"`)
+	}
+	if !weeklyWindowRE.MatchString(cs.MaintenanceWindow) {
+		c.add("Cache.MaintenanceWindow", fmt.Sprintf("%q is not a weekly UTC window", cs.MaintenanceWindow), `write it as "sun:04:30-sun:05:30"`)
+	}
+}
+
+// check checks the EFS and backup bucket lifecycles.
+func (s StorageSettings) check(c checker) {
+	if !slices.Contains(efsIAValues, s.EFSTransitionToIA) {
+		c.add("Storage.EFSTransitionToIA", fmt.Sprintf("%q is not an EFS lifecycle transition", s.EFSTransitionToIA), fmt.Sprintf("use one of %v", efsIAValues))
+	}
+	if s.BackupTransitionToIADays < 30 {
+		c.add("Storage.BackupTransitionToIADays", fmt.Sprintf("%d days: S3 moves objects to STANDARD_IA after 30 days at the earliest", s.BackupTransitionToIADays), "set it to 30 or more")
+	}
+}
+
+var amiIDRE = regexp.MustCompile(`^ami-[0-9a-f]{8,17}$`)
+
+// check checks the AMI and admin SSH access every server shares.
+func (cs ComputeSettings) check(c checker) {
+	if cs.AMIID != "" && !amiIDRE.MatchString(cs.AMIID) {
+		c.add("Compute.AMIID", fmt.Sprintf("%q is not an AMI ID", cs.AMIID), `use "ami-0123456789abcdef0", or leave it empty to use AMINamePattern`)
+	}
+	if cs.AMIID == "" && (cs.AMINamePattern == "" || !(cs.AMIOwner == "amazon" || accountIDRE.MatchString(cs.AMIOwner))) {
+		c.add("Compute.AMINamePattern", "no AMI: set AMIID, or AMIOwner (12 digits or \"amazon\") and AMINamePattern", `use Canonical's 099720109477 and "ubuntu/images/hvm-ssd-gp3/ubuntu-noble-24.04-amd64-server-*"`)
+	}
+	if cs.AdminSSHCIDR != "" {
+		p, err := netip.ParsePrefix(cs.AdminSSHCIDR)
+		switch {
+		case err != nil:
+			c.add("Compute.AdminSSHCIDR", fmt.Sprintf("%q is not a CIDR block", cs.AdminSSHCIDR), `write it as "203.0.113.0/24", or leave it empty for no SSH`)
+		case p.Bits() < 16:
+			c.add("Compute.AdminSSHCIDR", fmt.Sprintf("%q opens SSH to the world (or a /%d)", cs.AdminSSHCIDR, p.Bits()), "name your office or VPN range (/16 or narrower), or leave it empty and use Session Manager")
+		}
+	}
+}
+
+var acmArnRE = regexp.MustCompile(`^arn:aws[a-z-]*:acm:[a-z0-9-]+:[0-9]{12}:certificate/[0-9a-f-]{36}$`)
+
+// WAF rate-based rules count requests per client IP over 5 minutes; the
+// WAFV2 API model (botocore wafv2/2019-07-29/service-2.json, shape
+// RateLimit of RateBasedStatement.Limit) accepts 100 to 2e9.
+const (
+	wafRateMin = 100
+	wafRateMax = 2000000000
+)
+
+// check checks the load balancer and WAF settings.
+func (ed EdgeSettings) check(c checker, kind Kind) {
+	if ed.CertificateArn != "" && !acmArnRE.MatchString(ed.CertificateArn) {
+		c.add("Edge.CertificateArn", fmt.Sprintf("%q is not an ACM certificate ARN", ed.CertificateArn), "use arn:aws:acm:<region>:<account>:certificate/<id>, or leave it empty to request one")
+	}
+	if !strings.HasPrefix(ed.TLSPolicy, "ELBSecurityPolicy-TLS13-") {
+		c.add("Edge.TLSPolicy", fmt.Sprintf("%q allows TLS below 1.2 or is not an ALB policy", ed.TLSPolicy), `use "ELBSecurityPolicy-TLS13-1-2-2021-06"`)
+	}
+	if ed.IdleTimeoutSeconds < 1 || ed.IdleTimeoutSeconds > 4000 {
+		c.add("Edge.IdleTimeoutSeconds", fmt.Sprintf("%d s is outside the ALB's 1–4000", ed.IdleTimeoutSeconds), "use e.g. 120")
+	}
+	if ed.WAFRateLimit != 0 && (ed.WAFRateLimit < wafRateMin || ed.WAFRateLimit > wafRateMax) {
+		c.add("Edge.WAFRateLimit", fmt.Sprintf("%d requests per 5 minutes is outside WAF's %d–%d", ed.WAFRateLimit, wafRateMin, wafRateMax), "use 0 (off) or e.g. 2000")
+	}
+	if ed.WAF && ed.WAFMode != "count" && ed.WAFMode != "block" {
+		c.add("Edge.WAFMode", fmt.Sprintf("%q is not a WAF rollout stage", ed.WAFMode), `use "count" for the first week of real traffic, then "block" (docs/runbooks/waf-rollout.md)`)
+	}
+	if l := ed.WAFLoginRateLimit; l != 0 && (l < wafRateMin || l > wafRateMax || ed.WAFRateLimit > 0 && l > ed.WAFRateLimit) {
+		c.add("Edge.WAFLoginRateLimit", fmt.Sprintf("%d: WAF rate limits are %d–%d per 5 minutes, and the login limit must not exceed WAFRateLimit", l, wafRateMin, wafRateMax), "use 0 (off) or e.g. 100")
+	}
+	if kind != Sandbox && !ed.WAF {
+		c.add("Edge.WAF", "staging and production are internet-facing without a WAF", "set Edge.WAF to true in Production()")
+	}
+}
+
+// check checks that every alarm threshold is set and in range; the free
+// storage alarm must fire before the database is full.
+func (al AlarmSettings) check(c checker, s Scale) {
+	if al.PeriodSeconds < 60 || al.PeriodSeconds%60 != 0 {
+		c.add("Alarms.PeriodSeconds", fmt.Sprintf("%d s is not a multiple of 60", al.PeriodSeconds), "use 60 (detailed monitoring) or a multiple of it")
+	}
+	if al.EvaluationPeriods < 1 || al.PeriodSeconds*al.EvaluationPeriods > 86400 {
+		c.add("Alarms.EvaluationPeriods", fmt.Sprintf("%d periods", al.EvaluationPeriods), "use 1 or more, a day at most in total")
+	}
+	for _, p := range []struct {
+		field string
+		value int
+	}{
+		{"Alarms.DatabaseCPUPercent", al.DatabaseCPUPercent},
+		{"Alarms.CacheCPUPercent", al.CacheCPUPercent},
+		{"Alarms.CacheMemoryPercent", al.CacheMemoryPercent},
+		{"Alarms.ServerCPUPercent", al.ServerCPUPercent},
+		{"Alarms.GPUUtilizationPercent", al.GPUUtilizationPercent},
+		{"Alarms.GPUMemoryPercent", al.GPUMemoryPercent},
+		{"Alarms.FilestoreIOLimitPercent", al.FilestoreIOLimitPercent},
+	} {
+		if p.value < 1 || p.value > 100 {
+			c.add(p.field, fmt.Sprintf("%d is not a percentage", p.value), "use 1 to 100")
+		}
+	}
+	for _, p := range []struct {
+		field string
+		value int
+	}{
+		{"Alarms.ELB5xxCount", al.ELB5xxCount},
+		{"Alarms.Target5xxCount", al.Target5xxCount},
+		{"Alarms.DatabaseFreeStorageGB", al.DatabaseFreeStorageGB},
+		{"Alarms.DatabaseFreeMemoryMB", al.DatabaseFreeMemoryMB},
+		{"Alarms.DatabaseConnections", al.DatabaseConnections},
+		{"Alarms.ReplicaLagSeconds", al.ReplicaLagSeconds},
+	} {
+		if p.value < 1 {
+			c.add(p.field, fmt.Sprintf("%d: an alarm needs a positive threshold", p.value), "set it above 0")
+		}
+	}
+	if al.TargetResponseP95Seconds <= 0 {
+		c.add("Alarms.TargetResponseP95Seconds", "no latency threshold", "set it above 0, e.g. 3")
+	}
+	if al.DatabaseFreeStorageGB >= s.DatabaseAllocatedGB && s.DatabaseAllocatedGB > 0 {
+		c.add("Alarms.DatabaseFreeStorageGB", fmt.Sprintf("%d GB alarms before the %d GB database holds any data", al.DatabaseFreeStorageGB, s.DatabaseAllocatedGB), "lower it below Scale.DatabaseAllocatedGB")
+	}
+}
+
+// check checks the AWS Backup plan's schedule and windows.
+func (b BackupSettings) check(c checker) {
+	if !cronRE.MatchString(b.Schedule) {
+		c.add("Backup.Schedule", fmt.Sprintf("%q is not an AWS cron expression", b.Schedule), `write it as "cron(0 4 * * ? *)" (UTC)`)
+	}
+	if b.StartWindowMinutes < 60 {
+		c.add("Backup.StartWindowMinutes", fmt.Sprintf("%d minutes: AWS Backup needs at least 60", b.StartWindowMinutes), "set it to 60 or more")
+	}
+	if b.CompletionWindowMinutes < b.StartWindowMinutes+60 {
+		c.add("Backup.CompletionWindowMinutes", fmt.Sprintf("%d minutes: it must exceed StartWindowMinutes (%d) by at least 60", b.CompletionWindowMinutes, b.StartWindowMinutes), "raise it, e.g. to 480")
+	}
 }

@@ -9,7 +9,7 @@ func Production(a Account) ParityConfig {
 		Scale: Scale{
 			AZCount:            3,
 			NATGatewayPerAZ:    true,
-			Servers:            map[string]int{TierOdoo: 2, TierN8nWorker: 2, TierAI: 2},
+			Servers:            map[string]int{TierOdoo: 2, TierN8nWorker: 2, TierAI: 2}, // the others: 1
 			LogRetentionDays:   365,
 			DeletionProtection: true,
 
@@ -44,14 +44,8 @@ func Production(a Account) ParityConfig {
 			ZoneIDs:            append([]string(nil), a.PrimaryZoneIDs...),
 		},
 		Tiers: DefaultTiers(),
-		Servers: map[string]ServerSettings{
-			TierOdoo:      {InstanceType: "m6i.xlarge", RootVolumeGB: 50},
-			TierN8nMain:   {InstanceType: "m6i.large", RootVolumeGB: 40},
-			TierN8nWorker: {InstanceType: "m6i.large", RootVolumeGB: 40},
-			// g5.xlarge: one NVIDIA A10G with 24 GB, the preferred size for
-			// Flux LoRA.
-			TierAI: {InstanceType: "g5.xlarge", RootVolumeGB: 100},
-		},
+		// Production runs every tier's Instance: no overrides.
+		Servers: map[string]ServerSettings{},
 		Database: DatabaseSettings{
 			EngineVersion:                    "16",
 			InstanceClass:                    "db.r6g.large",
@@ -191,18 +185,20 @@ func Dev(a Account) ParityConfig {
 
 			RecoveryPointRetentionDays: 7,
 			MonthlyBudgetUSD:           850,
-			OffHours: &OffHours{Start: "07:00", Stop: "20:00",
-				Tiers: []string{TierAI, TierN8nWorker, TierN8nMain, TierOdoo}},
+			// Every tier, the GPU first (OffHours.Tiers' default).
+			OffHours:         &OffHours{Start: "07:00", Stop: "20:00"},
 			PatchWindowHours: 2,
 		},
 	)
 	d.Kind = Sandbox
 	d.Region = a.DevRegion
 	d.Network.ZoneIDs = append([]string(nil), a.DevZoneIDs...)
-	d.Servers[TierOdoo] = ServerSettings{InstanceType: "t3.large", RootVolumeGB: d.Servers[TierOdoo].RootVolumeGB}
-	d.Servers[TierN8nMain] = ServerSettings{InstanceType: "t3.medium", RootVolumeGB: d.Servers[TierN8nMain].RootVolumeGB}
-	d.Servers[TierN8nWorker] = ServerSettings{InstanceType: "t3.medium", RootVolumeGB: d.Servers[TierN8nWorker].RootVolumeGB}
-	d.Servers[TierAI] = ServerSettings{InstanceType: "g6.xlarge", RootVolumeGB: d.Servers[TierAI].RootVolumeGB}
+	// Smaller instance types, the same root volumes.
+	d.Servers = map[string]ServerSettings{}
+	for name, typ := range map[string]string{TierOdoo: "t3.large", TierN8nMain: "t3.medium", TierN8nWorker: "t3.medium", TierAI: "g6.xlarge"} {
+		t, _ := d.Tier(name)
+		d.Servers[name] = ServerSettings{InstanceType: typ, RootVolumeGB: t.Instance.RootVolumeGB}
+	}
 	d.Database.InstanceClass = "db.t4g.medium"
 	d.Cache.NodeType = "cache.t4g.small"
 	return d

@@ -25,6 +25,11 @@ const (
 	ModelStatusPrefix = "models/status/"
 )
 
+// ModelServerImage is the image of docker/ai_model_server: the GPU servers
+// serve with it, and the quantization host fetches and quantizes with it,
+// so a version is made by the code that loads it.
+const ModelServerImage = "ai-model-server"
+
 // HuggingFaceTokenSecret is the Secrets Manager secret (under
 // "<project>/<env>/") that holds the Hugging Face access token the
 // quantization host downloads the base model with. The stack creates it
@@ -70,15 +75,14 @@ const MinQuantizerRootGB = 100
 
 var baseModelRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]*/[A-Za-z0-9][A-Za-z0-9_.-]*$`)
 
-// models checks an environment's model settings.
-func (v *validator) models(e ParityConfig) {
-	n, m := e.Identity.Name, e.Models
+// check checks an environment's model settings.
+func (m ModelSettings) check(c checker) {
 	if !baseModelRE.MatchString(m.BaseModel) {
-		v.add(n, "Models.BaseModel", fmt.Sprintf("%q is not a Hugging Face repository", m.BaseModel), `use "owner/name", e.g. "black-forest-labs/FLUX.1-dev"`)
+		c.add("Models.BaseModel", fmt.Sprintf("%q is not a Hugging Face repository", m.BaseModel), `use "owner/name", e.g. "black-forest-labs/FLUX.1-dev"`)
 	}
 	q := m.Quantizer
 	if !instanceRE.MatchString(q.InstanceType) {
-		v.add(n, "Models.Quantizer.InstanceType", fmt.Sprintf("%q is not an EC2 instance type", q.InstanceType), `use e.g. "g6.2xlarge"`)
+		c.add("Models.Quantizer.InstanceType", fmt.Sprintf("%q is not an EC2 instance type", q.InstanceType), `use e.g. "g6.2xlarge"`)
 	} else if g, ok := GPUFor(q.InstanceType); !ok || g.Unsupported != "" || g.VRAMGB < MinVRAMGB {
 		why := "not a known GPU family"
 		if ok {
@@ -87,20 +91,20 @@ func (v *validator) models(e ParityConfig) {
 				why += ": " + g.Unsupported
 			}
 		}
-		v.add(n, "Models.Quantizer.InstanceType", fmt.Sprintf("%s: %s; the quantization host needs a bf16 NVIDIA GPU", q.InstanceType, why),
+		c.add("Models.Quantizer.InstanceType", fmt.Sprintf("%s: %s; the quantization host needs a bf16 NVIDIA GPU", q.InstanceType, why),
 			"use g6.2xlarge (L4, 32 GiB of RAM) or g5.2xlarge (A10G, 32 GiB): app/memory.py quantize_host_gib says how much RAM it needs")
 	}
 	if q.RootVolumeGB < MinQuantizerRootGB || q.RootVolumeGB > 16384 {
-		v.add(n, "Models.Quantizer.RootVolumeGB", fmt.Sprintf("%d GB cannot hold the bf16 download, the quantized transformer and the image", q.RootVolumeGB),
+		c.add("Models.Quantizer.RootVolumeGB", fmt.Sprintf("%d GB cannot hold the bf16 download, the quantized transformer and the image", q.RootVolumeGB),
 			fmt.Sprintf("set it to %d or more", MinQuantizerRootGB))
 	}
 }
 
-// modelSources checks Account.ModelSources against the environments: each
-// names two environments, none copies from itself, the chain has no loop,
-// and the reference environment copies only from a parity environment
-// (production serves only what staging served).
-func (v *validator) modelSources(a Account, envs []ParityConfig) {
+// checkModelSources checks Account.ModelSources against the environments:
+// each names two environments, none copies from itself, the chain has no
+// loop, and the reference environment copies only from a parity
+// environment (production serves only what staging served).
+func (a Account) checkModelSources(c checker, envs []ParityConfig) {
 	kinds := map[string]Kind{}
 	for _, e := range envs {
 		kinds[e.Identity.Name] = e.Kind
@@ -117,19 +121,19 @@ func (v *validator) modelSources(a Account, envs []ParityConfig) {
 		_, knownS := kinds[src]
 		switch {
 		case !knownT:
-			v.add("account", field, fmt.Sprintf("%q is not an environment", t), fmt.Sprintf("use one of %v", Names(envs)))
+			c.add(field, fmt.Sprintf("%q is not an environment", t), fmt.Sprintf("use one of %v", Names(envs)))
 		case !knownS:
-			v.add("account", field, fmt.Sprintf("%q is not an environment", src), fmt.Sprintf("use one of %v", Names(envs)))
+			c.add(field, fmt.Sprintf("%q is not an environment", src), fmt.Sprintf("use one of %v", Names(envs)))
 		case src == t:
-			v.add("account", field, "an environment copying its models from itself", "name the environment it is promoted from, or remove the entry")
+			c.add(field, "an environment copying its models from itself", "name the environment it is promoted from, or remove the entry")
 		case kinds[t] == Reference && kinds[src] != Parity:
-			v.add("account", field, fmt.Sprintf("%s would serve models from %s, a %s environment", t, src, kinds[src]),
+			c.add(field, fmt.Sprintf("%s would serve models from %s, a %s environment", t, src, kinds[src]),
 				"promote into production from staging only: it serves what staging served")
 		}
 		seen := []string{t}
 		for s := src; s != ""; s = a.ModelSources[s] {
 			if slices.Contains(seen, s) {
-				v.add("account", field, fmt.Sprintf("the promotion chain loops: %v", append(seen, s)), "promote in one direction, e.g. dev → staging → production")
+				c.add(field, fmt.Sprintf("the promotion chain loops: %v", append(seen, s)), "promote in one direction, e.g. dev → staging → production")
 				break
 			}
 			seen = append(seen, s)

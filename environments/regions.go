@@ -41,5 +41,7 @@ var zonePrefixes = map[string]string{
 }
 
 // Images are the repositories of the account-wide registry (shared-stack):
-// one per image the platform builds.
-var Images = []string{"odoo", "ai-model-server"}
+// one per image the platform builds (docker/<image with "_" for "-">/).
+// Validate refuses an image no tier pulls: it would be built, scanned and
+// pushed for nothing.
+var Images = []string{ModelServerImage}

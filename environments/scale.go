@@ -18,8 +18,9 @@ type Scale struct {
 	// NATGatewayPerAZ gives every AZ its own NAT gateway (survives an AZ
 	// outage); false shares one NAT gateway in the first AZ.
 	NATGatewayPerAZ bool
-	// Servers is the number of servers of each tier, by tier name (≥ 1;
-	// tiers with a FixedCount, the n8n main, take none).
+	// Servers is the number of servers of each tier, by tier name (1 to
+	// 20; tiers with a FixedCount, the n8n main, take none). Default: 1 for
+	// a tier the map does not name.
 	Servers map[string]int
 	// LogRetentionDays is how long CloudWatch keeps logs, flow logs
 	// included. It must be a value CloudWatch Logs accepts (1, 3, 5, 7, 14,
@@ -108,7 +109,32 @@ type OffHours struct {
 	Start, Stop string
 	// Tiers are the tiers whose servers stop, stopped in this order and
 	// started in reverse (put the GPU tier first: it costs the most).
+	// Default: every tier, the GPU tiers first, then the others in reverse
+	// table order (ParityConfig.OffHoursTiers), so a tier added to the
+	// table stops with the rest.
 	Tiers []string
+}
+
+// OffHoursTiers are the tiers Scale.OffHours stops, in stop order: its
+// Tiers, or by default every tier, GPU tiers first, then the others in
+// reverse table order. None without Scale.OffHours.
+func (c ParityConfig) OffHoursTiers() []string {
+	o := c.Scale.OffHours
+	if o == nil {
+		return nil
+	}
+	if len(o.Tiers) > 0 {
+		return o.Tiers
+	}
+	var gpu, rest []string
+	for _, t := range c.Tiers {
+		if t.GPU {
+			gpu = append(gpu, t.Name)
+		} else {
+			rest = append([]string{t.Name}, rest...)
+		}
+	}
+	return append(gpu, rest...)
 }
 
 // DeletionWindowDays is how long deleted KMS keys and secrets can still be
@@ -326,4 +352,132 @@ func (s Scale) clone() Scale {
 		s.OffHours = &o
 	}
 	return s
+}
+
+// validLogRetention are the retention periods CloudWatch Logs accepts.
+var validLogRetention = []int{1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653}
+
+// check checks every count, size and retention against what AWS accepts,
+// and what production must have (Kind Reference). Server counts are
+// checked with the tier table (ParityConfig.checkTiers).
+func (s Scale) check(c checker, kind Kind) {
+	ref := kind == Reference
+	if s.AZCount < 2 || s.AZCount > 4 {
+		why := "the load balancer and RDS Multi-AZ need two availability zones"
+		if kind != Sandbox {
+			why = "staging and production must survive the loss of one availability zone"
+		}
+		c.add("Scale.AZCount", fmt.Sprintf("%d availability zones: %s", s.AZCount, why), "set Scale.AZCount between 2 and 4")
+	}
+	if !slices.Contains(validLogRetention, s.LogRetentionDays) {
+		c.add("Scale.LogRetentionDays", fmt.Sprintf("%d is not a retention CloudWatch Logs accepts", s.LogRetentionDays), fmt.Sprintf("use one of %v", validLogRetention))
+	}
+	if ref && !s.DeletionProtection {
+		c.add("Scale.DeletionProtection", "production without deletion protection", "set Scale.DeletionProtection to true in Production()")
+	}
+
+	if s.DatabaseAllocatedGB < 20 {
+		c.add("Scale.DatabaseAllocatedGB", fmt.Sprintf("%d GB: RDS gp3 storage starts at 20 GB", s.DatabaseAllocatedGB), "set it to 20 or more")
+	}
+	if s.DatabaseMaxAllocatedGB < s.DatabaseAllocatedGB || s.DatabaseMaxAllocatedGB > 65536 {
+		c.add("Scale.DatabaseMaxAllocatedGB", fmt.Sprintf("%d GB: the autoscaling ceiling must be between DatabaseAllocatedGB (%d) and 65536", s.DatabaseMaxAllocatedGB, s.DatabaseAllocatedGB), "raise it to at least DatabaseAllocatedGB")
+	}
+	if s.BackupRetentionDays < 1 || s.BackupRetentionDays > 35 {
+		c.add("Scale.BackupRetentionDays", fmt.Sprintf("%d days: RDS keeps automated backups for 1 to 35 days", s.BackupRetentionDays), "set it between 1 and 35; keep longer history with snapshots or the backup bucket")
+	}
+	switch {
+	case s.DatabaseReplicas < 0 || s.DatabaseReplicas > 5:
+		c.add("Scale.DatabaseReplicas", fmt.Sprintf("%d read replicas: RDS PostgreSQL allows 0 to 5 per source here", s.DatabaseReplicas), "set it between 0 and 5")
+	case s.DatabaseReplicas > 0:
+		// RDS User Guide, "Limitations for Secrets Manager integration
+		// with Amazon RDS": creating a read replica is not supported when
+		// the source manages its master credentials with Secrets Manager
+		// (all engines but SQL Server). constructs/database does
+		// (manage_master_user_password), so the apply would fail.
+		c.add("Scale.DatabaseReplicas", fmt.Sprintf("%d read replica(s): RDS cannot create a read replica of a database whose master password Secrets Manager manages, as this one's is", s.DatabaseReplicas),
+			"set it to 0 (Scale.DatabaseMultiAZ gives the standby; no application reads from a replica)")
+	}
+	if ref {
+		if !s.DatabaseMultiAZ {
+			c.add("Scale.DatabaseMultiAZ", "production database without a standby", "set Scale.DatabaseMultiAZ to true")
+		}
+		if s.BackupRetentionDays < 14 {
+			c.add("Scale.BackupRetentionDays", fmt.Sprintf("%d days: production keeps backups at least 14 days", s.BackupRetentionDays), "set it between 14 and 35")
+		}
+		if !s.FinalSnapshot {
+			c.add("Scale.FinalSnapshot", "production database destroyed without a final snapshot", "set Scale.FinalSnapshot to true")
+		}
+	}
+
+	if s.CacheNodes < 1 || s.CacheNodes > 6 {
+		c.add("Scale.CacheNodes", fmt.Sprintf("%d Redis nodes: a replication group has 1 to 6", s.CacheNodes), "set it between 1 and 6")
+	}
+	if s.CacheMultiAZ && s.CacheNodes < 2 {
+		c.add("Scale.CacheMultiAZ", fmt.Sprintf("automatic failover needs a replica, but Scale.CacheNodes is %d", s.CacheNodes), "set Scale.CacheNodes to 2 or more, or CacheMultiAZ to false")
+	}
+	if s.CacheSnapshotRetentionDays < 0 || s.CacheSnapshotRetentionDays > 35 {
+		c.add("Scale.CacheSnapshotRetentionDays", fmt.Sprintf("%d days: ElastiCache keeps snapshots 0 to 35 days", s.CacheSnapshotRetentionDays), "set it between 0 and 35")
+	}
+	if s.BackupBucketRetentionDays < 30 {
+		c.add("Scale.BackupBucketRetentionDays", fmt.Sprintf("%d days: keep backups at least 30 days", s.BackupBucketRetentionDays), "set it to 30 or more")
+	}
+	if s.ModelVolumeGB < 50 || s.ModelVolumeGB > 16384 {
+		c.add("Scale.ModelVolumeGB", fmt.Sprintf("%d GB: Flux weights alone take about 35 GB", s.ModelVolumeGB), "set it between 50 and 16384")
+	}
+
+	if s.RecoveryPointRetentionDays < VaultLockMinRetentionDays || s.RecoveryPointRetentionDays > VaultLockMaxRetentionDays {
+		c.add("Scale.RecoveryPointRetentionDays",
+			fmt.Sprintf("%d days: keep recovery points %d to %d days (the vault lock's ceiling)", s.RecoveryPointRetentionDays, VaultLockMinRetentionDays, VaultLockMaxRetentionDays),
+			fmt.Sprintf("set it between %d and %d", VaultLockMinRetentionDays, VaultLockMaxRetentionDays))
+	}
+	if ref {
+		if s.RecoveryPointRetentionDays < 35 {
+			c.add("Scale.RecoveryPointRetentionDays", fmt.Sprintf("%d days: production keeps recovery points at least 35 days", s.RecoveryPointRetentionDays), "set it to 35 or more")
+		}
+		if !s.BackupCopy {
+			c.add("Scale.BackupCopy", "production backups stay in one region", "set Scale.BackupCopy to true (to Account.BackupCopyRegion)")
+		}
+		if !s.BackupVaultLock {
+			c.add("Scale.BackupVaultLock", "production recovery points can be deleted by anyone with the rights", "set Scale.BackupVaultLock to true")
+		}
+		if s.OffHours != nil {
+			c.add("Scale.OffHours", "production servers would be stopped on a schedule", "set Scale.OffHours to nil in Production(); schedule dev and staging only")
+		}
+	}
+	if s.MonthlyBudgetUSD < 1 {
+		c.add("Scale.MonthlyBudgetUSD", fmt.Sprintf("%d: every environment has a budget", s.MonthlyBudgetUSD), "set it to the monthly spend you expect, with headroom (`go run . cost`)")
+	}
+	if s.PatchWindowHours < 2 || s.PatchWindowHours > 24 {
+		c.add("Scale.PatchWindowHours", fmt.Sprintf("%d hours: a maintenance window lasts 2 to 24 hours (one hour is kept for the last server's reboot)", s.PatchWindowHours), "set it between 2 and 24")
+	}
+}
+
+// check checks an off-hours schedule against the tier table and returns
+// its working hours in minutes of the day (-1, -1 when they are not
+// valid).
+func (o OffHours) check(c checker, e ParityConfig) (start, stop int) {
+	sh, sm, ok1 := ParseClock(o.Start)
+	th, tm, ok2 := ParseClock(o.Stop)
+	start, stop = -1, -1
+	switch {
+	case !ok1 || !ok2:
+		c.add("Scale.OffHours", fmt.Sprintf("start %q, stop %q: not \"HH:MM\"", o.Start, o.Stop), `write e.g. Start "07:00", Stop "20:00" (Account.Timezone)`)
+	case sh*60+sm >= th*60+tm:
+		c.add("Scale.OffHours", fmt.Sprintf("start %s is not before stop %s", o.Start, o.Stop), "servers run from Start to Stop on the same day")
+	case th*60+tm > 23*60:
+		c.add("Scale.OffHours", fmt.Sprintf("stop %s is after 23:00: the stop schedules run up to half an hour after it and must stay on the same day", o.Stop), "stop at 23:00 or earlier")
+	default:
+		start, stop = sh*60+sm, th*60+tm
+	}
+	seen := map[string]bool{}
+	for i, t := range o.Tiers {
+		if _, ok := e.Tier(t); !ok {
+			c.add(fmt.Sprintf("Scale.OffHours.Tiers[%d]", i), fmt.Sprintf("%q is not a tier", t), "name a tier of the tier table")
+		}
+		if seen[t] {
+			c.add(fmt.Sprintf("Scale.OffHours.Tiers[%d]", i), fmt.Sprintf("%q is listed twice", t), "list each tier once")
+		}
+		seen[t] = true
+	}
+	return start, stop
 }

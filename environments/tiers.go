@@ -1,6 +1,12 @@
 package environments
 
-import "slices"
+import (
+	"fmt"
+	"maps"
+	"regexp"
+	"slices"
+	"strings"
+)
 
 // Tier is one kind of server of the platform, declared once. The platform
 // builds a tier from this row alone: its servers and IAM role, security
@@ -8,9 +14,10 @@ import "slices"
 // buckets and images, its target group, listener rule, DNS name and
 // certificate name behind the load balancer, its alarms, dashboard widgets,
 // log groups and CloudWatch agent configuration, its outputs and the
-// Ansible group its servers land in. Adding a service is one row here, its
-// ServerSettings in Production(), its count in Scale.Servers, and its own
-// Ansible role.
+// Ansible group its servers land in. Adding a service is one row here (its
+// Instance included), its own Ansible role and its play in site.yml
+// (docs/runbooks/scaling.md); an environment that runs more than one of its
+// servers says so in Scale.Servers.
 type Tier struct {
 	// Name is the tier: the Role tag of its servers, the key of
 	// ParityConfig.Servers and Scale.Servers, and part of every resource
@@ -20,7 +27,8 @@ type Tier struct {
 	// tag), e.g. "odoo_servers".
 	AnsibleGroup string
 	// FixedCount runs exactly this many servers at every scale (the n8n
-	// main is a singleton). Default: 0, Scale.Servers[Name] servers.
+	// main is a singleton). Default: 0, Scale.Servers[Name] servers (1
+	// when the environment names no count).
 	FixedCount int
 	// GPU requires an instance type with a GPU of MinVRAMGB or more (see
 	// GPUs), and adds GPU alarms and the agent's GPU metrics. Default: false.
@@ -28,6 +36,10 @@ type Tier struct {
 	// MinRootVolumeGB is the smallest root volume its software fits on.
 	// Default: 20.
 	MinRootVolumeGB int
+	// Instance is the instance type and root volume of its servers in
+	// every environment that does not override them
+	// (ParityConfig.Servers).
+	Instance ServerSettings
 	// Route puts the tier behind the public load balancer. Default: nil,
 	// not reachable from the internet.
 	Route *Route
@@ -56,7 +68,8 @@ type Tier struct {
 	// 443 (package mirrors, registries and AWS APIs). Default: none.
 	EgressPorts []int
 	// LogFiles are the application logs the CloudWatch agent ships to
-	// "/<project>-<env>/<Name>/app".
+	// "/<project>-<env>/<Name>/app": absolute paths (globs allowed), at
+	// least one.
 	LogFiles []string
 }
 
@@ -192,6 +205,7 @@ func DefaultTiers() []Tier {
 	return []Tier{
 		{
 			Name:         TierOdoo,
+			Instance:     ServerSettings{InstanceType: "m6i.xlarge", RootVolumeGB: 50},
 			AnsibleGroup: "odoo_servers",
 			Route: &Route{
 				Subdomain: "odoo", Port: OdooProxyPort, HealthPath: "/web/health", Sticky: true, Priority: 20,
@@ -212,10 +226,11 @@ func DefaultTiers() []Tier {
 			Secrets:     []string{"odoo/admin-passwd"},
 			Buckets:     []BucketAccess{{Bucket: "backups", Prefix: "odoo/", Write: true}},
 			EgressPorts: []int{587}, // SMTP submission (STARTTLS) for Odoo mail
-			LogFiles:    []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo.access.log"},
+			LogFiles:    []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo-access.log"},
 		},
 		{
 			Name:         TierN8nMain,
+			Instance:     ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 40},
 			AnsibleGroup: "n8n_servers",
 			FixedCount:   1, // one main: editor, webhooks, scheduler
 			Route: &Route{
@@ -242,6 +257,7 @@ func DefaultTiers() []Tier {
 		},
 		{
 			Name:         TierN8nWorker,
+			Instance:     ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 40},
 			AnsibleGroup: "n8n_workers",
 			Reaches:      []string{ReachCache, TierAI},
 			Database:     "n8n",
@@ -249,7 +265,10 @@ func DefaultTiers() []Tier {
 			LogFiles:     dockerLogs,
 		},
 		{
-			Name:            TierAI,
+			Name: TierAI,
+			// g5.xlarge: one NVIDIA A10G with 24 GB, the preferred size for
+			// Flux LoRA.
+			Instance:        ServerSettings{InstanceType: "g5.xlarge", RootVolumeGB: 100},
 			AnsibleGroup:    "ai_servers",
 			GPU:             true,
 			MinRootVolumeGB: 60,
@@ -257,7 +276,7 @@ func DefaultTiers() []Tier {
 			// The model versions and adapters it serves; what it serves,
 			// reported by its model sync (scripts/models.py sync-loras).
 			Buckets:  []BucketAccess{{Bucket: "models", Prefix: ModelsPrefix}, {Bucket: "models", Prefix: ModelStatusPrefix, Write: true}},
-			Images:   []string{"ai-model-server"},
+			Images:   []string{ModelServerImage},
 			LogFiles: dockerLogs,
 		},
 	}
@@ -268,7 +287,19 @@ func (c ParityConfig) Count(t Tier) int {
 	if t.FixedCount > 0 {
 		return t.FixedCount
 	}
-	return c.Scale.Servers[t.Name]
+	if n, ok := c.Scale.Servers[t.Name]; ok {
+		return n
+	}
+	return 1
+}
+
+// ServerSettings are the instance type and root volume of a tier's servers
+// in this environment: its override in Servers, or the tier's Instance.
+func (c ParityConfig) ServerSettings(t Tier) ServerSettings {
+	if s, ok := c.Servers[t.Name]; ok {
+		return s
+	}
+	return t.Instance
 }
 
 // Hostname is the public name of a routed tier, e.g.
@@ -291,4 +322,219 @@ type ServerSettings struct {
 	InstanceType string
 	// RootVolumeGB is the encrypted gp3 root volume's size.
 	RootVolumeGB int
+}
+
+// ReservedTierNames are names no tier may have, because the platform
+// already uses them as construct IDs in the scopes where a tier's own IDs
+// are made: the stack itself (network, kms, edge, backup …), the security
+// group rules' peers (internet, edge), the alarms of the data tier (redis,
+// db-replica), the servers' system log group (logs-system) and the
+// quantization host (models, whose server's role and group are named
+// ai-quantizer). A tier so named would make synthesis fail on a duplicate
+// construct ID or a taken name. The
+// validation property test (e2etest) generates tiers named after every
+// construct ID of the synthesized stacks and fails on any name that passes
+// Validate and crashes synthesis.
+var ReservedTierNames = []string{
+	"ami", "aws", "aws-backup-copy", "backup", "backup-bucket", "budget", "cache", "caller",
+	"database", "db-replica", "edge", "filestore", "internet", "kms", "model-bucket", "models", "network",
+	"observability", "offhours", "partition", "patching", "redis", "secrets", "system", "transfer-bucket",
+	QuantizerRole,
+}
+
+// TierIDSuffixes are the suffixes of the construct IDs the platform gives
+// a tier's parts beside the tier itself ("odoo-sg", "ai-offerings",
+// "ai-volumes"): no tier name may end in one, or it could be another
+// tier's part.
+var TierIDSuffixes = []string{"-sg", "-offerings", "-volumes"}
+
+var (
+	tierNameRE = regexp.MustCompile(`^[a-z][a-z0-9-]{1,19}$`)
+	groupRE    = regexp.MustCompile(`^[a-z][a-z0-9_]{1,39}$`)
+	dbNameRE   = regexp.MustCompile(`^[a-z][a-z0-9_]{1,30}$`)
+	secretRE   = regexp.MustCompile(`^[a-z0-9-]+/[a-z0-9-]+$`)
+)
+
+// checkTiers checks the tier table as a whole (names, groups, hosts and
+// priorities unique; settings and counts for exactly the tiers), then
+// every row.
+func (e ParityConfig) checkTiers(c checker) {
+	if len(e.Tiers) == 0 {
+		c.add("Tiers", "no tiers", "use DefaultTiers()")
+	}
+	names := map[string]bool{}
+	priorities := map[int]string{}
+	subdomains := map[string]string{}
+	groups := map[string]string{}
+	for i, t := range e.Tiers {
+		if names[t.Name] {
+			c.add(fmt.Sprintf("Tiers[%d].Name", i), fmt.Sprintf("%q is the name of an earlier tier", t.Name), "give every tier its own name")
+		}
+		names[t.Name] = true
+	}
+	for i, t := range e.Tiers {
+		f := fmt.Sprintf("Tiers[%s]", t.Name)
+		t.check(c, e, fmt.Sprintf("Tiers[%d]", i), f)
+		if other, dup := groups[t.AnsibleGroup]; dup && groupRE.MatchString(t.AnsibleGroup) {
+			c.add(f+".AnsibleGroup", fmt.Sprintf("%q is also the group of %s", t.AnsibleGroup, other), "give every tier its own group")
+		}
+		groups[t.AnsibleGroup] = t.Name
+		if r := t.Route; r != nil {
+			if other, dup := subdomains[r.Subdomain]; dup && labelRE.MatchString(r.Subdomain) {
+				c.add(f+".Route.Subdomain", fmt.Sprintf("%q is also the host of %s", r.Subdomain, other), "give every routed tier its own subdomain")
+			}
+			subdomains[r.Subdomain] = t.Name
+			if other, dup := priorities[r.Priority]; dup || r.Priority < 1 || r.Priority > 50000 {
+				c.add(f+".Route.Priority", fmt.Sprintf("%d is taken (%s) or outside 1–50000", r.Priority, other), "give every route its own priority")
+			}
+			priorities[r.Priority] = t.Name
+		}
+		if n, ok := e.Scale.Servers[t.Name]; ok && t.FixedCount == 0 && (n < 1 || n > 20) {
+			c.add(fmt.Sprintf("Scale.Servers[%s]", t.Name), fmt.Sprintf("%d servers: every tier runs 1 to 20", n), fmt.Sprintf("set Scale.Servers[%q] between 1 and 20, or leave it out for 1", t.Name))
+		}
+		if s, ok := e.Servers[t.Name]; ok {
+			s.check(c, fmt.Sprintf("Servers[%s]", t.Name), t)
+		} else if t.Instance == (ServerSettings{}) {
+			c.add(f+".Instance", "no instance type or root volume for the tier", fmt.Sprintf("set Instance: ServerSettings{InstanceType: …, RootVolumeGB: …} in its row of DefaultTiers()"))
+		} else {
+			t.Instance.check(c, f+".Instance", t)
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(e.Servers)) {
+		if !names[name] {
+			c.add(fmt.Sprintf("Servers[%s]", name), "an override for a tier that does not exist", "remove it, or add the tier to Tiers")
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(e.Scale.Servers)) {
+		if t, ok := e.Tier(name); !ok || t.FixedCount > 0 {
+			c.add(fmt.Sprintf("Scale.Servers[%s]", name), "a count for a tier that does not exist or has a fixed count", "remove it")
+		}
+	}
+}
+
+// check checks one row of the tier table: index is its position
+// ("Tiers[2]", for the name), f its path by name ("Tiers[odoo]").
+func (t Tier) check(c checker, e ParityConfig, index, f string) {
+	switch {
+	case !tierNameRE.MatchString(t.Name):
+		c.add(index+".Name", fmt.Sprintf("%q is not a tier name", t.Name), `use 2–20 lower-case letters, digits and "-", e.g. "metabase"`)
+	case slices.Contains(ReservedTierNames, t.Name):
+		c.add(index+".Name", fmt.Sprintf("%q is a name the platform gives one of its own parts", t.Name), fmt.Sprintf("choose another name; reserved: %s", strings.Join(ReservedTierNames, ", ")))
+	case slices.ContainsFunc(TierIDSuffixes, func(s string) bool { return strings.HasSuffix(t.Name, s) }):
+		c.add(index+".Name", fmt.Sprintf("%q ends like a tier's part (%s)", t.Name, strings.Join(TierIDSuffixes, ", ")), `choose a name without that ending, e.g. "metabase"`)
+	}
+	if !groupRE.MatchString(t.AnsibleGroup) {
+		c.add(f+".AnsibleGroup", fmt.Sprintf("%q is not an Ansible group name", t.AnsibleGroup), `use lower case and "_", e.g. "metabase_servers"`)
+	}
+	if t.FixedCount < 0 || t.FixedCount > 20 {
+		c.add(f+".FixedCount", fmt.Sprintf("%d servers: a tier runs 1 to 20 (0: Scale.Servers decides)", t.FixedCount), "use 0, or 1 to 20")
+	}
+	if r := t.Route; r != nil {
+		r.check(c, f+".Route")
+	}
+	if t.Port < 0 || t.Port > 65535 {
+		c.add(f+".Port", fmt.Sprintf("%d is not a TCP port", t.Port), "use 1–65535, or 0 if nothing reaches the tier")
+	}
+	reachable := []string{ReachDatabase, ReachCache, ReachFilestore}
+	for _, r := range t.Reaches {
+		other, isTier := e.Tier(r)
+		switch {
+		case slices.Contains(reachable, r):
+		case !isTier:
+			c.add(f+".Reaches", fmt.Sprintf("%q is neither a tier nor database, cache or filestore", r), "name a tier of Tiers, or database, cache or filestore")
+		case r == t.Name:
+			c.add(f+".Reaches", "a tier reaching itself", "remove it: servers of a tier do not talk to each other")
+		case other.Port == 0:
+			c.add(f+".Reaches", fmt.Sprintf("%q listens on no Port", r), fmt.Sprintf("set Tiers[%s].Port, or stop reaching it", r))
+		}
+	}
+	if t.Database != "" && !dbNameRE.MatchString(t.Database) {
+		c.add(f+".Database", fmt.Sprintf("%q is not a PostgreSQL database name", t.Database), `use lower case, digits and "_", e.g. "metabase"`)
+	}
+	for _, sec := range t.Secrets {
+		if !secretRE.MatchString(sec) || strings.HasSuffix(sec, DatabaseSecret("")) {
+			c.add(f+".Secrets", fmt.Sprintf("%q is not a generated secret name, or is a database password (those come with Database)", sec), `use "<service>/<name>", e.g. "metabase/encryption-key"`)
+		}
+	}
+	for _, b := range t.Buckets {
+		if !slices.Contains(Buckets, b.Bucket) {
+			c.add(f+".Buckets", fmt.Sprintf("%q is not an environment bucket", b.Bucket), fmt.Sprintf("use one of %v", Buckets))
+		}
+	}
+	for _, img := range t.Images {
+		if !slices.Contains(Images, img) {
+			c.add(f+".Images", fmt.Sprintf("%q is not a repository of the shared registry", img), fmt.Sprintf("use one of %v, or add the image to environments.Images", Images))
+		}
+	}
+	if len(t.LogFiles) == 0 {
+		c.add(f+".LogFiles", "no application log files: the CloudWatch agent would ship nothing of the tier's own", `list the files its service writes, e.g. "/var/lib/docker/containers/*/*-json.log" for a container`)
+	}
+	for _, l := range t.LogFiles {
+		if !strings.HasPrefix(l, "/") {
+			c.add(f+".LogFiles", fmt.Sprintf("%q is not an absolute path", l), `write the file's path on the server, e.g. "/var/log/metabase/metabase.log"`)
+		}
+	}
+	for _, p := range t.EgressPorts {
+		if p < 1 || p > 65535 || p == 22 {
+			c.add(f+".EgressPorts", fmt.Sprintf("%d", p), "use a TCP port other than 22")
+		}
+	}
+}
+
+// check checks how the load balancer reaches a tier: f is its path
+// ("Tiers[odoo].Route").
+func (r Route) check(c checker, f string) {
+	if !labelRE.MatchString(r.Subdomain) {
+		c.add(f+".Subdomain", fmt.Sprintf("%q is not a DNS label", r.Subdomain), `use e.g. "metabase"`)
+	}
+	if r.Port < 1 || r.Port > 65535 || !strings.HasPrefix(r.HealthPath, "/") {
+		c.add(f, fmt.Sprintf("port %d, health path %q", r.Port, r.HealthPath), `set a TCP port and a health path starting with "/"`)
+	}
+	for j, x := range r.WAFExceptions {
+		for _, rule := range x.Rules {
+			if _, ok := WAFRelaxableRules[rule]; !ok {
+				c.add(fmt.Sprintf("%s.WAFExceptions[%d].Rules", f, j), fmt.Sprintf("%q is not a core-rule-set rule an exception may relax", rule), "use a rule name of environments.WAFRelaxableRules")
+			}
+		}
+		if len(x.Rules) == 0 || len(x.PathPrefixes) == 0 {
+			c.add(fmt.Sprintf("%s.WAFExceptions[%d]", f, j), "an exception without rules or paths", "name the rules and the paths they are relaxed on")
+		}
+		for _, path := range x.PathPrefixes {
+			if !strings.HasPrefix(path, "/") || len(path) < 2 {
+				c.add(fmt.Sprintf("%s.WAFExceptions[%d].PathPrefixes", f, j), fmt.Sprintf("%q excepts every path or is not a path", path), `use a specific prefix such as "/web/dataset/"`)
+			}
+		}
+	}
+	for _, path := range r.LoginPaths {
+		if !strings.HasPrefix(path, "/") || len(path) < 2 {
+			c.add(f+".LoginPaths", fmt.Sprintf("%q is not a path", path), `use e.g. "/web/login"`)
+		}
+	}
+}
+
+// check checks one tier's server settings: field is their path
+// ("Servers[ai]"). A GPU tier needs a known GPU family with MinVRAMGB.
+func (s ServerSettings) check(c checker, field string, t Tier) {
+	if !instanceRE.MatchString(s.InstanceType) {
+		c.add(field+".InstanceType", fmt.Sprintf("%q is not an EC2 instance type", s.InstanceType), `use family.size, e.g. "m6i.large"`)
+	}
+	minRoot := max(t.MinRootVolumeGB, 20)
+	if s.RootVolumeGB < minRoot || s.RootVolumeGB > 16384 {
+		c.add(field+".RootVolumeGB", fmt.Sprintf("%d GB is too small for the OS and the tier's software", s.RootVolumeGB), fmt.Sprintf("set it to %d or more", minRoot))
+	}
+	if !t.GPU {
+		if g, isGPU := GPUFor(s.InstanceType); isGPU && g.VRAMGB > 0 {
+			c.add(field+".InstanceType", fmt.Sprintf("%s is a GPU instance for a tier that uses none", s.InstanceType), "use a general-purpose type such as m6i or t3, or set the tier's GPU")
+		}
+		return
+	}
+	g, known := GPUFor(s.InstanceType)
+	switch {
+	case !known:
+		c.add(field+".InstanceType", fmt.Sprintf("%q is not a known GPU instance family", s.InstanceType), "use a GPU family with 24 GB or more, e.g. g5.xlarge (24 GB), g6.xlarge (24 GB) or g6e.xlarge (48 GB); add new families to environments.GPUs")
+	case g.Unsupported != "":
+		c.add(field+".InstanceType", fmt.Sprintf("%s: %s", s.InstanceType, g.Unsupported), "use an NVIDIA x86 family such as g5, g6 or g6e")
+	case g.VRAMGB < MinVRAMGB:
+		c.add(field+".InstanceType", fmt.Sprintf("%s has a %d GB %s: FLUX.1-dev with LoRA needs %d GB of VRAM at least", s.InstanceType, g.VRAMGB, g.Model, MinVRAMGB), "use g6.xlarge or g5.xlarge (24 GB, the 4-bit plan) or g6e.xlarge (48 GB, bf16)")
+	}
 }

@@ -3,6 +3,7 @@ package environments
 import (
 	"errors"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -38,20 +39,30 @@ func TestInvalidConfigurations(t *testing.T) {
 			e[1].Region = "eu-middle-9"
 		}, "production", "Region", "not an AWS region"},
 		{"zero Odoo servers", func(a *Account, e []ParityConfig) { e[1].Scale.Servers[TierOdoo] = 0 }, "staging", "Scale.Servers[odoo]", "every tier runs 1 to 20"},
-		{"no count for n8n workers", func(a *Account, e []ParityConfig) { delete(e[2].Scale.Servers, TierN8nWorker) }, "dev", "Scale.Servers[n8n-worker]", "every tier runs 1 to 20"},
+		{"21 n8n workers", func(a *Account, e []ParityConfig) { e[2].Scale.Servers[TierN8nWorker] = 21 }, "dev", "Scale.Servers[n8n-worker]", "every tier runs 1 to 20"},
 		{"a count for the fixed n8n main", func(a *Account, e []ParityConfig) { e[0].Scale.Servers[TierN8nMain] = 2 }, "production", "Scale.Servers[n8n-main]", "fixed count"},
 		{"staging override outside Scale", func(a *Account, e []ParityConfig) {
 			e[1].Servers[TierOdoo] = ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 50}
 		}, "staging", "Servers", "may change only Identity and Scale"},
 		{"staging tier table changed", func(a *Account, e []ParityConfig) { e[1].Tiers[0].Route.HealthPath = "/" }, "staging", "Tiers", "may change only Identity and Scale"},
-		{"tier without settings", func(a *Account, e []ParityConfig) { delete(e[2].Servers, TierAI) }, "dev", "Servers[ai]", "no server settings"},
+		{"tier without settings", func(a *Account, e []ParityConfig) {
+			delete(e[2].Servers, TierAI)
+			e[2].Tiers[3].Instance = ServerSettings{}
+		}, "dev", "Tiers[ai].Instance", "no instance type or root volume"},
 		{"settings without tier", func(a *Account, e []ParityConfig) {
-			e[2].Servers["metabase"] = ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 30}
-		}, "dev", "Servers[metabase]", "does not exist"},
+			e[2].Servers["no-such-tier"] = ServerSettings{InstanceType: "m6i.large", RootVolumeGB: 30}
+		}, "dev", "Servers[no-such-tier]", "does not exist"},
 		{"tier reaches nothing known", func(a *Account, e []ParityConfig) { e[2].Tiers[0].Reaches = append(e[2].Tiers[0].Reaches, "mysql") }, "dev", "Tiers[odoo].Reaches", `"mysql" is neither a tier`},
 		{"tier reaches a tier without a port", func(a *Account, e []ParityConfig) { e[2].Tiers[3].Reaches = []string{TierN8nWorker} }, "dev", "Tiers[ai].Reaches", "listens on no Port"},
 		{"two routes, one priority", func(a *Account, e []ParityConfig) { e[2].Tiers[1].Route.Priority = e[2].Tiers[0].Route.Priority }, "dev", "Tiers[n8n-main].Route.Priority", "is taken"},
 		{"two tiers, one group", func(a *Account, e []ParityConfig) { e[2].Tiers[2].AnsibleGroup = "odoo_servers" }, "dev", "Tiers[n8n-worker].AnsibleGroup", "also the group of odoo"},
+		{"two tiers, one name", func(a *Account, e []ParityConfig) { e[2].Tiers[2].Name = TierOdoo }, "dev", "Tiers[2].Name", "name of an earlier tier"},
+		{"a tier named like a part of the platform", func(a *Account, e []ParityConfig) { renameTier(&e[2], TierN8nWorker, "backup") }, "dev", "Tiers[2].Name", "a name the platform gives one of its own parts"},
+		{"a tier named like a security-group peer", func(a *Account, e []ParityConfig) { renameTier(&e[2], TierN8nWorker, "internet") }, "dev", "Tiers[2].Name", "a name the platform gives one of its own parts"},
+		{"a tier named like another tier's part", func(a *Account, e []ParityConfig) { renameTier(&e[2], TierN8nWorker, "odoo-sg") }, "dev", "Tiers[2].Name", "ends like a tier's part"},
+		{"a tier without log files", func(a *Account, e []ParityConfig) { e[2].Tiers[3].LogFiles = nil }, "dev", "Tiers[ai].LogFiles", "ship nothing"},
+		{"a relative log file", func(a *Account, e []ParityConfig) { e[2].Tiers[3].LogFiles = []string{"app.log"} }, "dev", "Tiers[ai].LogFiles", "not an absolute path"},
+		{"a fixed count over 20", func(a *Account, e []ParityConfig) { e[2].Tiers[1].FixedCount = 21 }, "dev", "Tiers[n8n-main].FixedCount", "a tier runs 1 to 20"},
 		{"unknown bucket", func(a *Account, e []ParityConfig) { e[2].Tiers[0].Buckets[0].Bucket = "logs" }, "dev", "Tiers[odoo].Buckets", "not an environment bucket"},
 		{"unknown image", func(a *Account, e []ParityConfig) { e[2].Tiers[3].Images = []string{"comfyui"} }, "dev", "Tiers[ai].Images", "not a repository"},
 		{"zone of another region", func(a *Account, e []ParityConfig) { e[2].Network.ZoneIDs[1] = "use1-az4" }, "dev", "Network.ZoneIDs[1]", "not a zone of eu-central-1"},
@@ -159,7 +170,7 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"backup completes before it starts", func(a *Account, e []ParityConfig) { e[0].Backup.CompletionWindowMinutes = 90 }, "production", "Backup.CompletionWindowMinutes", "at least 60"},
 	}
 	if len(cases) < 8 {
-		t.Fatal("the issue asks for at least 8 rejected configurations")
+		t.Fatal("fewer than 8 rejected configurations: the table lost its cases")
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -310,5 +321,58 @@ func TestFind(t *testing.T) {
 	}
 	if _, err := Find(envs, "qa"); err == nil || !strings.Contains(err.Error(), "production, staging, dev") {
 		t.Fatalf("Find(qa) error = %v", err)
+	}
+}
+
+// renameTier renames a tier everywhere the configuration names it (its
+// row, its settings, its count), so that only the name is wrong.
+func renameTier(e *ParityConfig, from, to string) {
+	for i := range e.Tiers {
+		if e.Tiers[i].Name == from {
+			e.Tiers[i].Name = to
+		}
+	}
+	if s, ok := e.Servers[from]; ok {
+		e.Servers[to] = s
+		delete(e.Servers, from)
+	}
+	if n, ok := e.Scale.Servers[from]; ok {
+		e.Scale.Servers[to] = n
+		delete(e.Scale.Servers, from)
+	}
+}
+
+// TestImagesHaveAUser: an image of the registry that no tier pulls is
+// refused (it would be built, scanned and pushed for nothing).
+func TestImagesHaveAUser(t *testing.T) {
+	saved := Images
+	t.Cleanup(func() { Images = saved })
+	Images = append(slices.Clone(saved), "odoo")
+	a := DefaultAccount()
+	err := Validate(a, All(a))
+	var errs Errors
+	if !errors.As(err, &errs) || len(errs) != 1 || errs[0].Field != "environments.Images[1]" || !strings.Contains(errs[0].Problem, "pulled by no tier") {
+		t.Fatalf("an image no tier pulls: %v", err)
+	}
+}
+
+// TestCountDefaultsToOne: a tier the environment names no count for runs
+// one server; a fixed count is the count.
+func TestCountDefaultsToOne(t *testing.T) {
+	a := DefaultAccount()
+	dev := Dev(a)
+	delete(dev.Scale.Servers, TierN8nWorker)
+	worker, _ := dev.Tier(TierN8nWorker)
+	main, _ := dev.Tier(TierN8nMain)
+	if n := dev.Count(worker); n != 1 {
+		t.Errorf("count without an entry = %d, want 1", n)
+	}
+	if n := dev.Count(main); n != main.FixedCount {
+		t.Errorf("fixed count = %d, want %d", n, main.FixedCount)
+	}
+	envs := All(a)
+	envs[2] = dev
+	if err := Validate(a, envs); err != nil {
+		t.Errorf("a tier without a count entry is valid (it runs one): %v", err)
 	}
 }

@@ -3,8 +3,8 @@
 #
 # usage: scripts/destroy_environment.sh ENV [--auto-approve]
 #
-#   Production (the reference environment) is refused outright, as seed 003
-#   demands: take it down, if ever, by hand with the runbook.
+#   Production (the reference environment) is refused outright: take it
+#   down, if ever, by hand with docs/runbooks/destroy-production.md.
 #   Any other environment needs its name typed, unless --auto-approve is
 #   given in CI (CI=true).
 #   Before asking, it lists what will block the destroy or outlive it:

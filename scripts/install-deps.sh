@@ -57,6 +57,11 @@ DEBIAN_PACKAGES=(
 	nginx-light python3-werkzeug   # Odoo's local proxy, run for real (ansible/tests/test_odoo_proxy.py)
 	postgresql redis-server python3-psycopg2 sudo git openssl curl  # roles against real services (ansible/tests/README.md)
 	awscli jq                      # Odoo's backup and restore scripts (ansible/tests/odoo_backup.sh)
+	# What the roles install when the tests converge them on this machine
+	# (app_databases, odoo_setup's backup): installed here, once, so no test
+	# runs apt (two converges at once met on the dpkg lock). .ci/run fails
+	# when a test installs a package this list lacks (scripts/package-guard.sh).
+	postgresql-client
 )
 # The commands the packages above provide, checked where there is no apt.
 TEST_COMMANDS=(ansible-playbook ansible-lint yamllint shellcheck bats)

@@ -3,10 +3,10 @@
 # account's ECR (shared-stack) and prints their digests. The digest, not the
 # tag, is what environments run.
 #
-# usage: scripts/push_images.sh [--image odoo|ai-model-server] [--env ENV]
+# usage: scripts/push_images.sh [--image ai-model-server] [--env ENV]
 #        scripts/push_images.sh --promote FROM TO
 #
-#   scripts/push_images.sh                     build + push both images; record the
+#   scripts/push_images.sh                     build + push every image; record the
 #                                              AI image digest in group_vars/dev.yml
 #   scripts/push_images.sh --image ai-model-server --env staging
 #   scripts/push_images.sh --promote dev staging        copy dev's digest to staging
@@ -49,7 +49,7 @@ record() { # record ENV DIGEST
 	log "recorded $2 in $f"
 }
 
-images=(odoo ai-model-server)
+images=(ai-model-server)
 env_name=dev
 promote=()
 while (($#)); do
@@ -73,7 +73,7 @@ if ((${#promote[@]})); then
 fi
 
 for image in "${images[@]}"; do
-	case "$image" in odoo | ai-model-server) ;; *) die "unknown image $image (odoo or ai-model-server)" 2 ;; esac
+	case "$image" in ai-model-server) ;; *) die "unknown image $image (the images are: ai-model-server)" 2 ;; esac
 done
 [[ -f "$GROUP_VARS/$env_name.yml" ]] || die "unknown environment $env_name" 2
 for tool in docker aws git; do command -v "$tool" >/dev/null || die "$tool is not installed"; done

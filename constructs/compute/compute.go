@@ -31,20 +31,29 @@ import (
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/patching"
 	"github.com/influencegen/infrastructure/constructs/policy"
-	"github.com/influencegen/infrastructure/environments"
 )
 
-// AMI returns the AMI every server boots: the explicit AMIID, or the newest
-// image of AMIOwner matching AMINamePattern (resolved at plan time).
-func AMI(scope constructs.Construct, s environments.ComputeSettings) string {
-	if s.AMIID != "" {
-		return s.AMIID
+// AMISource says which image the servers boot: an explicit ID, or the
+// newest x86_64 HVM EBS image of an owner matching a name pattern.
+type AMISource struct {
+	// ID is an explicit AMI ID. Default: "" (look the image up).
+	ID string
+	// Owner is the image owner's account ID (or "amazon"), NamePattern the
+	// image name filter; both are used only when ID is "".
+	Owner, NamePattern string
+}
+
+// AMI returns the AMI every server boots: the explicit ID, or the newest
+// image of Owner matching NamePattern (resolved at plan time).
+func AMI(scope constructs.Construct, s AMISource) string {
+	if s.ID != "" {
+		return s.ID
 	}
 	ami := dataawsami.NewDataAwsAmi(scope, jsii.String("ami"), &dataawsami.DataAwsAmiConfig{
 		MostRecent: jsii.Bool(true),
-		Owners:     jsii.Strings(s.AMIOwner),
+		Owners:     jsii.Strings(s.Owner),
 		Filter: []dataawsami.DataAwsAmiFilter{
-			{Name: jsii.String("name"), Values: jsii.Strings(s.AMINamePattern)},
+			{Name: jsii.String("name"), Values: jsii.Strings(s.NamePattern)},
 			{Name: jsii.String("architecture"), Values: jsii.Strings("x86_64")},
 			{Name: jsii.String("virtualization-type"), Values: jsii.Strings("hvm")},
 			{Name: jsii.String("root-device-type"), Values: jsii.Strings("ebs")},
@@ -68,14 +77,19 @@ func OfferedZones(scope constructs.Construct, id, instanceType string) *[]*strin
 // Props configures the servers of one tier.
 type Props struct {
 	Placement
-	// Tier is the tier the servers run: its name is their Role tag and
-	// names the role, profile and servers; its AnsibleGroup is their
-	// AnsibleGroup tag.
-	Tier environments.Tier
+	// Role is what the servers are (a tier of the platform, e.g. "odoo"):
+	// their Role tag, and the name of their IAM role, instance profile and
+	// servers.
+	Role string
+	// AnsibleGroup is their AnsibleGroup tag: the inventory group the
+	// dynamic inventory puts them in.
+	AnsibleGroup string
 	// Count is the number of servers (≥ 1).
 	Count int
-	// Settings are the instance type and root volume size.
-	Settings environments.ServerSettings
+	// InstanceType is the EC2 instance type.
+	InstanceType string
+	// RootVolumeGB is the encrypted gp3 root volume's size.
+	RootVolumeGB int
 	// SecurityGroup is the servers' security group.
 	SecurityGroup *network.SecurityGroup
 	// Grants are what the servers may use besides the CloudWatch agent's
@@ -126,7 +140,7 @@ func (g *Group) IDs() []string {
 func New(scope constructs.Construct, id string, p Props) *Group {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	i := p.Info
-	tier := p.Tier.Name
+	tier := p.Role
 	name := i.Name(tier)
 	g := &Group{Tier: tier}
 
@@ -186,12 +200,12 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 			lifecycle.Precondition = &[]*cdktf.Precondition{{
 				Condition: cdktf.Fn_Contains(p.OfferedZoneIDs, jsii.String(zone)),
 				ErrorMessage: jsii.String(fmt.Sprintf("%s is not offered in zone %s, where %s would run: choose zones that offer it (Account.PrimaryZoneIDs / DevZoneIDs; aws ec2 describe-instance-type-offerings --location-type availability-zone-id)",
-					p.Settings.InstanceType, zone, host)),
+					p.InstanceType, zone, host)),
 			}}
 		}
 		in := instance.NewInstance(c, jsii.String(fmt.Sprintf("server-%d", n+1)), &instance.InstanceConfig{
 			Ami:                      jsii.String(p.AMI),
-			InstanceType:             jsii.String(p.Settings.InstanceType),
+			InstanceType:             jsii.String(p.InstanceType),
 			SubnetId:                 jsii.String(p.Network.AppSubnetIDs[subnet]),
 			VpcSecurityGroupIds:      jsii.Strings(p.SecurityGroup.ID),
 			IamInstanceProfile:       profile.Name(),
@@ -207,7 +221,7 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 			},
 			RootBlockDevice: &instance.InstanceRootBlockDevice{
 				VolumeType:          jsii.String("gp3"),
-				VolumeSize:          jsii.Number(float64(p.Settings.RootVolumeGB)),
+				VolumeSize:          jsii.Number(float64(p.RootVolumeGB)),
 				Encrypted:           jsii.Bool(true),
 				KmsKeyId:            jsii.String(p.DataKey.Arn),
 				DeleteOnTermination: jsii.Bool(true),
@@ -216,7 +230,7 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 			Tags: &map[string]*string{
 				"Name":         jsii.String(host),
 				"Role":         jsii.String(tier),
-				"AnsibleGroup": jsii.String(p.Tier.AnsibleGroup),
+				"AnsibleGroup": jsii.String(p.AnsibleGroup),
 				"Environment":  jsii.String(i.Env),
 				// The patch baseline Patch Manager applies (constructs/patching).
 				patching.TagKey: jsii.String(i.Prefix),

@@ -76,17 +76,18 @@ type QuantizerProps struct {
 // path, "models_quantizer", as existing only then.
 func NewQuantizer(scope constructs.Construct, id string, p QuantizerProps) *compute.Group {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	tier := environments.Tier{Name: environments.QuantizerRole, AnsibleGroup: environments.QuantizerAnsibleGroup, GPU: true}
-	sg := p.Placement.SecurityGroup(c, "sg", tier.Name, "quantization host: no ingress; HTTPS out to Hugging Face, ECR and S3")
+	sg := p.Placement.SecurityGroup(c, "sg", environments.QuantizerRole, "quantization host: no ingress; HTTPS out to Hugging Face, ECR and S3")
 	var grants []policy.Statement
 	grants = append(grants, p.Token.GrantRead()...)
 	grants = append(grants, p.Bucket.Grant(bucket.Access{Write: []string{environments.BaseModelsPrefix}})...)
 	grants = append(grants, registry.GrantPull(p.ImageRepositoryArn)...)
 	return compute.New(c, "server", compute.Props{
 		Placement:      p.Placement,
-		Tier:           tier,
+		Role:           environments.QuantizerRole,
+		AnsibleGroup:   environments.QuantizerAnsibleGroup,
 		Count:          1,
-		Settings:       p.Settings,
+		InstanceType:   p.Settings.InstanceType,
+		RootVolumeGB:   p.Settings.RootVolumeGB,
 		SecurityGroup:  sg,
 		Grants:         grants,
 		OfferedZoneIDs: compute.OfferedZones(c, "offerings", p.Settings.InstanceType),

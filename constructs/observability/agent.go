@@ -5,8 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
-
-	"github.com/influencegen/infrastructure/environments"
 )
 
 // The CloudWatch agent's configuration lives in agent/: the base file every
@@ -32,7 +30,7 @@ const (
 // log groups under logGroupPrefix ("/<project>-<env>"): the base file, the
 // tier's LogFiles shipped to "<prefix>/<tier>/app", and the NVIDIA GPU
 // section for GPU tiers.
-func AgentConfig(logGroupPrefix string, t environments.Tier) (string, error) {
+func AgentConfig(logGroupPrefix string, t Tier) (string, error) {
 	if len(t.LogFiles) == 0 {
 		return "", fmt.Errorf("observability: tier %q ships no log files", t.Name)
 	}

@@ -9,7 +9,8 @@ import (
 )
 
 func TestAgentConfig(t *testing.T) {
-	for _, tier := range environments.DefaultTiers() {
+	for _, row := range environments.DefaultTiers() {
+		tier := Tier{Name: row.Name, GPU: row.GPU, LogFiles: row.LogFiles}
 		role := tier.Name
 		t.Run(role, func(t *testing.T) {
 			out, err := AgentConfig("/influencegen-staging", tier)
@@ -66,7 +67,7 @@ func TestAgentConfig(t *testing.T) {
 			}
 		})
 	}
-	if _, err := AgentConfig("/x", environments.Tier{Name: "database"}); err == nil {
+	if _, err := AgentConfig("/x", Tier{Name: "database"}); err == nil {
 		t.Error("a tier without log files was accepted")
 	}
 }

@@ -103,7 +103,7 @@ func dashboard(p Props, alarmArns []string) string {
 	var cpu [][]any
 	for _, t := range p.Tiers {
 		for n, in := range t.Servers.Instances {
-			cpu = append(cpu, m("AWS/EC2", "CPUUtilization", map[string]string{"InstanceId": in.ID}, map[string]any{"label": t.Spec.Name + "-" + strconv.Itoa(n+1)}))
+			cpu = append(cpu, m("AWS/EC2", "CPUUtilization", map[string]string{"InstanceId": in.ID}, map[string]any{"label": t.Name + "-" + strconv.Itoa(n+1)}))
 		}
 	}
 	l.row(6,
@@ -151,12 +151,12 @@ func dashboard(p Props, alarmArns []string) string {
 
 	var gpuUtil, gpuMem [][]any
 	for _, t := range p.Tiers {
-		if !t.Spec.GPU {
+		if !t.GPU {
 			continue
 		}
 		for n, in := range t.Servers.Instances {
 			dims := map[string]string{"InstanceId": in.ID}
-			label := map[string]any{"label": t.Spec.Name + " " + strconv.Itoa(n+1)}
+			label := map[string]any{"label": t.Name + " " + strconv.Itoa(n+1)}
 			gpuUtil = append(gpuUtil, m("CWAgent", GPUUtilizationMetric, dims, label))
 			gpuMem = append(gpuMem, m("CWAgent", GPUMemoryUsedMetric, dims, label))
 		}

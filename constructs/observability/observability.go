@@ -28,6 +28,7 @@ import (
 	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/logs"
+	"github.com/influencegen/infrastructure/constructs/observability/watch"
 	"github.com/influencegen/infrastructure/constructs/policy"
 	"github.com/influencegen/infrastructure/environments"
 )
@@ -62,10 +63,17 @@ type Props struct {
 	FilestoreID string
 }
 
-// Tier is one server tier to watch.
+// Tier is one kind of server to watch.
 type Tier struct {
-	// Spec is the tier's declaration.
-	Spec environments.Tier
+	// Name is what the servers are (their Role tag, e.g. "odoo"): it names
+	// the log group, agent configuration and alarms.
+	Name string
+	// GPU adds the NVIDIA GPU metrics to the agent configuration, and GPU
+	// alarms. Default: false.
+	GPU bool
+	// LogFiles are the application log files the agent ships to
+	// "<prefix>/<Name>/app" (at least one).
+	LogFiles []string
 	// Servers are its servers.
 	Servers *compute.Group
 	// InstanceType is their instance type: it decides whether a system
@@ -121,6 +129,15 @@ type alarm struct {
 	extraActions                  []string
 	queries                       []cloudwatchmetricalarm.CloudwatchMetricAlarmMetricQuery
 	evaluationPeriods, datapoints float64
+}
+
+// made checks, after a family of alarms, that it made as many as package
+// watch says (what the cost estimate bills): before is len(b.alarms)
+// before the family.
+func (b *builder) made(family string, before, want int) {
+	if got := len(b.alarms) - before; got != want {
+		panic(fmt.Sprintf("observability: %d %s alarms made, package watch says %d: change both", got, family, want))
+	}
 }
 
 func (b *builder) add(a alarm) {
@@ -227,13 +244,13 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 	o.LogGroups["system"] = logs.SystemGroup(i)
 	prefix := "/" + i.Prefix
 	for _, t := range p.Tiers {
-		tier := t.Spec.Name
+		tier := t.Name
 		name := logs.AppGroup(i, tier)
 		logs.NewGroup(c, "logs-"+tier, logs.Props{Info: i, Name: name, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKey.Arn})
 		o.LogGroups[tier] = name
 
 		// The tier's agent configuration, where Ansible fetches it.
-		cfg, err := AgentConfig(prefix, t.Spec)
+		cfg, err := AgentConfig(prefix, t)
 		if err != nil {
 			panic(err) // the embedded files are tested; reaching here is a bug
 		}
@@ -251,11 +268,29 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 	}
 
 	b := &builder{c: c, p: p, o: o, topic: o.TopicArn, period: float64(al.PeriodSeconds), periods: float64(al.EvaluationPeriods)}
+	servers, gpuServers := 0, 0
+	for _, t := range p.Tiers {
+		servers += len(t.Servers.Instances)
+		if t.GPU {
+			gpuServers += len(t.Servers.Instances)
+		}
+	}
+	before := len(b.alarms)
 	b.edgeAlarms()
+	b.made("load balancer", before, watch.LoadBalancerAlarms+watch.TargetGroupAlarms*len(p.TargetGroups))
+	before = len(b.alarms)
 	b.databaseAlarms()
+	b.made("database", before, watch.DatabaseAlarms*(1+len(p.ReplicaIDs))+watch.ReplicaAlarms*len(p.ReplicaIDs))
+	before = len(b.alarms)
 	b.cacheAlarms()
+	b.made("cache", before, watch.CacheNodeAlarms*p.CacheNodes)
+	before = len(b.alarms)
 	b.serverAlarms()
+	b.made("server", before, watch.ServerAlarms*servers)
+	before = len(b.alarms)
 	b.gpuAlarms()
+	b.made("GPU", before, watch.GPUServerAlarms*gpuServers)
+	before = len(b.alarms)
 	b.add(alarm{
 		id: "efs-io-limit", name: "efs-io-limit",
 		description: "Odoo filestore near its I/O limit: file uploads and reports slow down",
@@ -263,6 +298,7 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 		dimensions: map[string]string{"FileSystemId": p.FilestoreID},
 		comparison: "GreaterThanThreshold", threshold: float64(al.FilestoreIOLimitPercent),
 	})
+	b.made("filestore", before, watch.FilestoreAlarms)
 
 	o.DashboardName = i.Name("health")
 	cloudwatchdashboard.NewCloudwatchDashboard(c, jsii.String("dashboard"), &cloudwatchdashboard.CloudwatchDashboardConfig{
@@ -391,28 +427,28 @@ func (b *builder) serverAlarms() {
 			actions = []string{recover}
 		}
 		for n, in := range t.Servers.Instances {
-			tag := fmt.Sprintf("%s-%d", t.Spec.Name, n+1)
+			tag := fmt.Sprintf("%s-%d", t.Name, n+1)
 			dims := map[string]string{"InstanceId": in.ID}
 			description := "AWS hardware or host problem: the instance is being recovered onto healthy hardware"
 			if actions == nil {
 				description = "AWS hardware or host problem (" + t.InstanceType + " cannot be recovered automatically): stop and start it onto healthy hardware (docs/runbooks)"
 			}
 			b.add(alarm{
-				id: tag + "-system-check", name: tag + "-system-check", tier: t.Spec.Name,
+				id: tag + "-system-check", name: tag + "-system-check", tier: t.Name,
 				description: description,
 				namespace:   "AWS/EC2", metric: "StatusCheckFailed_System", statistic: "Maximum", dimensions: dims,
 				comparison: "GreaterThanOrEqualToThreshold", threshold: 1, missing: "breaching",
 				evaluationPeriods: 2, extraActions: actions,
 			})
 			b.add(alarm{
-				id: tag + "-instance-check", name: tag + "-instance-check", tier: t.Spec.Name,
+				id: tag + "-instance-check", name: tag + "-instance-check", tier: t.Name,
 				description: "The operating system does not answer (kernel, memory, file system): reboot or replace it",
 				namespace:   "AWS/EC2", metric: "StatusCheckFailed_Instance", statistic: "Maximum", dimensions: dims,
 				comparison: "GreaterThanOrEqualToThreshold", threshold: 1, missing: "breaching",
 				evaluationPeriods: 3,
 			})
 			b.add(alarm{
-				id: tag + "-cpu", name: tag + "-cpu", tier: t.Spec.Name, description: "Server CPU high",
+				id: tag + "-cpu", name: tag + "-cpu", tier: t.Name, description: "Server CPU high",
 				namespace: "AWS/EC2", metric: "CPUUtilization", statistic: "Average", dimensions: dims,
 				comparison: "GreaterThanThreshold", threshold: float64(al.ServerCPUPercent),
 				evaluationPeriods: 2 * b.periods,
@@ -423,7 +459,7 @@ func (b *builder) serverAlarms() {
 
 func (b *builder) gpuAlarms() {
 	for _, t := range b.p.Tiers {
-		if t.Spec.GPU {
+		if t.GPU {
 			b.gpuTierAlarms(t)
 		}
 	}
@@ -432,10 +468,10 @@ func (b *builder) gpuAlarms() {
 func (b *builder) gpuTierAlarms(t Tier) {
 	al := b.p.Alarms
 	for n, in := range t.Servers.Instances {
-		tag := fmt.Sprintf("%s-%d-gpu", t.Spec.Name, n+1)
+		tag := fmt.Sprintf("%s-%d-gpu", t.Name, n+1)
 		dims := map[string]string{"InstanceId": in.ID}
 		b.add(alarm{
-			id: tag + "-utilization", name: tag + "-utilization", tier: t.Spec.Name,
+			id: tag + "-utilization", name: tag + "-utilization", tier: t.Name,
 			description: "GPU saturated (requests queue, 429s follow) or no GPU metrics at all (driver or agent down)",
 			namespace:   "CWAgent", metric: GPUUtilizationMetric, statistic: "Average", dimensions: dims,
 			comparison: "GreaterThanThreshold", threshold: float64(al.GPUUtilizationPercent), missing: "breaching",
@@ -455,7 +491,7 @@ func (b *builder) gpuTierAlarms(t Tier) {
 			}
 		}
 		b.add(alarm{
-			id: tag + "-memory", name: tag + "-memory", tier: t.Spec.Name,
+			id: tag + "-memory", name: tag + "-memory", tier: t.Name,
 			description: "GPU memory nearly full: the next LoRA switch or a larger image will fail with out-of-memory",
 			comparison:  "GreaterThanThreshold", threshold: float64(al.GPUMemoryPercent), missing: "breaching",
 			queries: []cloudwatchmetricalarm.CloudwatchMetricAlarmMetricQuery{

@@ -93,11 +93,6 @@ func New(scope constructs.Construct, id string, p Props) []Schedule {
 	if routed {
 		alarms = append(alarms, p.EdgeAlarms...)
 	}
-	if len(alarms) > 100 {
-		// DisableAlarmActions takes at most 100 names (CloudWatch API
-		// reference); split the mute schedule before getting here.
-		panic(fmt.Sprintf("offhours: %d alarms to mute, more than one DisableAlarmActions call takes", len(alarms)))
-	}
 
 	roleName := i.Name("offhours")
 	var tierNames []string
@@ -183,16 +178,53 @@ func New(scope constructs.Construct, id string, p Props) []Schedule {
 		add("start-"+t.Name, "Start the "+t.Name+" servers for the working day", startMin+(len(p.Tiers)-1-n),
 			"ec2:startInstances", map[string][]string{"InstanceIds": t.InstanceIDs})
 	}
-	if len(alarms) > 0 {
-		add("unmute", "Notify again on the alarms of the servers started this morning", startMin+UnmuteAfterStartMinutes,
-			"cloudwatch:enableAlarmActions", map[string][]string{"AlarmNames": alarms})
-		add("mute", "Mute the alarms of the servers about to stop", stopMin,
-			"cloudwatch:disableAlarmActions", map[string][]string{"AlarmNames": alarms})
+	// DisableAlarmActions and EnableAlarmActions take at most 100 names
+	// (CloudWatch API reference, AlarmNames: max 100), and a schedule's
+	// input at most 8192 characters (EventBridge Scheduler API reference,
+	// Target.Input): more alarms take more schedules, "mute", "mute-2", ….
+	for n, batch := range batches(alarms, MaxAlarmNamesPerCall, MaxScheduleInputBytes-len(`{"AlarmNames":[]}`)) {
+		suffix := ""
+		if n > 0 {
+			suffix = fmt.Sprintf("-%d", n+1)
+		}
+		add("unmute"+suffix, "Notify again on the alarms of the servers started this morning", startMin+UnmuteAfterStartMinutes,
+			"cloudwatch:enableAlarmActions", map[string][]string{"AlarmNames": batch})
+		add("mute"+suffix, "Mute the alarms of the servers about to stop", stopMin,
+			"cloudwatch:disableAlarmActions", map[string][]string{"AlarmNames": batch})
 	}
 	// Evening: stop in order.
 	for n, t := range p.Tiers {
 		add("stop-"+t.Name, "Stop the "+t.Name+" servers after the working day", stopMin+StopAfterMuteMinutes+n,
 			"ec2:stopInstances", map[string][]string{"InstanceIds": t.InstanceIDs})
+	}
+	return out
+}
+
+// The limits a mute schedule's call is split by.
+const (
+	// MaxAlarmNamesPerCall is what Disable/EnableAlarmActions take at most.
+	MaxAlarmNamesPerCall = 100
+	// MaxScheduleInputBytes is the longest input a schedule's target takes.
+	MaxScheduleInputBytes = 8192
+)
+
+// batches splits names, in order, into runs of at most max names whose
+// JSON array (quotes and commas) fits in maxBytes.
+func batches(names []string, max, maxBytes int) [][]string {
+	var out [][]string
+	var cur []string
+	size := 0
+	for _, n := range names {
+		b, _ := json.Marshal(n)
+		if len(cur) == max || len(cur) > 0 && size+len(b)+1 > maxBytes {
+			out = append(out, cur)
+			cur, size = nil, 0
+		}
+		cur = append(cur, n)
+		size += len(b) + 1
+	}
+	if len(cur) > 0 {
+		out = append(out, cur)
 	}
 	return out
 }

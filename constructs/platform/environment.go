@@ -196,7 +196,7 @@ func (e *EnvironmentStack) buildOperations() {
 
 	if o := sc.OffHours; o != nil {
 		var tiers []offhours.Tier
-		for _, name := range o.Tiers {
+		for _, name := range cfg.OffHoursTiers() {
 			t := e.Tiers[name]
 			tiers = append(tiers, offhours.Tier{
 				Name:        name,
@@ -360,23 +360,25 @@ func (e *EnvironmentStack) buildTiers() {
 		Info:                  info,
 		Network:               net,
 		ZoneIDs:               cfg.Network.ZoneIDs[:len(net.AppSubnetIDs)],
-		AMI:                   compute.AMI(stack, cfg.Compute),
+		AMI:                   compute.AMI(stack, compute.AMISource{ID: cfg.Compute.AMIID, Owner: cfg.Compute.AMIOwner, NamePattern: cfg.Compute.AMINamePattern}),
 		AdminSSHCIDR:          cfg.Compute.AdminSSHCIDR,
 		TerminationProtection: sc.DeletionProtection,
 		DataKey:               e.Keys.Data,
 	}
 	e.place = place
 	for _, spec := range cfg.Tiers {
-		settings := cfg.Servers[spec.Name]
+		settings := cfg.ServerSettings(spec)
 		sg := place.SecurityGroup(stack, spec.Name+"-sg", spec.Name, describeTier(spec))
 		for _, port := range spec.EgressPorts {
 			sg.AllowEgressToCIDR("0.0.0.0/0", "internet", port, fmt.Sprintf("TCP %d out for %s", port, spec.Name))
 		}
 		props := compute.Props{
 			Placement:     place,
-			Tier:          spec,
+			Role:          spec.Name,
+			AnsibleGroup:  spec.AnsibleGroup,
 			Count:         cfg.Count(spec),
-			Settings:      settings,
+			InstanceType:  settings.InstanceType,
+			RootVolumeGB:  settings.RootVolumeGB,
 			SecurityGroup: sg,
 			Grants:        e.grants(spec),
 		}
@@ -415,7 +417,7 @@ func (e *EnvironmentStack) buildModels() {
 			Settings:           e.Config.Models.Quantizer,
 			Bucket:             e.Buckets["models"],
 			Token:              e.Secrets.Get(environments.HuggingFaceTokenSecret),
-			ImageRepositoryArn: RepositoryArn(e.info.Partition, e.account, RepoAIModelServer),
+			ImageRepositoryArn: RepositoryArn(e.info.Partition, e.account, environments.ModelServerImage),
 		})
 	}
 }
@@ -506,7 +508,7 @@ func (e *EnvironmentStack) watchedTiers() []observability.Tier {
 	var out []observability.Tier
 	for _, name := range e.order {
 		t := e.Tiers[name]
-		out = append(out, observability.Tier{Spec: t.Spec, Servers: t.Servers, InstanceType: e.Config.Servers[name].InstanceType})
+		out = append(out, observability.Tier{Name: name, GPU: t.Spec.GPU, LogFiles: t.Spec.LogFiles, Servers: t.Servers, InstanceType: e.Config.ServerSettings(t.Spec).InstanceType})
 	}
 	return out
 }

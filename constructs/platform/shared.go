@@ -15,12 +15,6 @@ import (
 	"github.com/influencegen/infrastructure/environments"
 )
 
-// Repositories in the account-wide ECR registry.
-const (
-	RepoOdoo          = "odoo"
-	RepoAIModelServer = "ai-model-server"
-)
-
 // RepositoryName is the ECR repository name of an image: "<project>/<image>".
 func RepositoryName(a environments.Account, image string) string {
 	return a.Project + "/" + image

@@ -1,5 +1,5 @@
 // Package statebackend creates the S3 bucket that holds every stack's
-// Terraform state: the cdktf form of seed 003's setup-terraform-backend.sh.
+// Terraform state: what a setup-terraform-backend.sh script does, as a stack.
 //
 // The bucket is versioned (a bad apply can be rolled back to an earlier state
 // version), encrypted with its own rotating KMS key and a bucket key, closed

@@ -157,7 +157,7 @@ func For(a environments.Account, cfg environments.ParityConfig) Facts {
 		Tags:                  map[string]string{"Project": a.Project, "Environment": cfg.Identity.Name},
 	}
 	for _, t := range cfg.Tiers {
-		typ := cfg.Servers[t.Name].InstanceType
+		typ := cfg.ServerSettings(t).InstanceType
 		n := cfg.Count(t)
 		tier := Tier{
 			Name:         t.Name,
@@ -222,7 +222,7 @@ func modelFacts(a environments.Account, cfg environments.ParityConfig) Models {
 		m.PromoterRole = a.Project + "-promote-models-to-" + env
 	}
 	for _, t := range cfg.Tiers {
-		if typ := cfg.Servers[t.Name].InstanceType; t.GPU && cfg.Count(t) > 0 && !slices.Contains(m.GPUInstanceTypes, typ) {
+		if typ := cfg.ServerSettings(t).InstanceType; t.GPU && cfg.Count(t) > 0 && !slices.Contains(m.GPUInstanceTypes, typ) {
 			m.GPUInstanceTypes = append(m.GPUInstanceTypes, typ)
 		}
 	}

@@ -18,11 +18,52 @@ setup_file() {
 	export REPO="$BATS_TEST_DIRNAME/../.."
 	export APP_BIN="$BATS_FILE_TMPDIR/app"
 	(cd "$REPO" && go build -o "$APP_BIN" .)
+	# The tier table as the stacks carry it: every tier and its Ansible
+	# group, from the golden dev stack's ansible_groups output, so a tier
+	# added to the table is part of every fake deployment below.
+	/usr/bin/python3 -c 'import json,sys; [print(t, g) for t, g in json.load(open(sys.argv[1]))["output"]["ansible_groups"]["value"].items()]' \
+		"$REPO/e2etest/testdata/dev-stack.json" >"$BATS_FILE_TMPDIR/tiers"
+	[ -s "$BATS_FILE_TMPDIR/tiers" ]
 }
 
-# The instances the fake stack outputs, per instance_ids key.
+# The instances the fake stack outputs, per instance_ids key: the
+# platform's own tiers by name (tests refer to them), any other tier of the
+# table one generated instance each.
 ODOO=i-0aaaaaaaaaaaaaaa1 MAIN=i-0bbbbbbbbbbbbbbb1 WORKER=i-0ccccccccccccccc1 AI=i-0ddddddddddddddd1
 export SECRET_VALUE=fake-sensitive-value-4c1d
+
+# tier_instance TIER: its fake instance ID.
+tier_instance() {
+	case "$1" in
+	odoo) echo "$ODOO" ;; n8n-main) echo "$MAIN" ;; n8n-worker) echo "$WORKER" ;; ai) echo "$AI" ;;
+	*) printf 'i-0e%015x\n' "$(cksum <<<"$1" | cut -d' ' -f1)" ;;
+	esac
+}
+
+# instances [TIER...]: "tier=id" for every tier of the table, the named
+# tiers without servers.
+instances() {
+	local tier group out=""
+	while read -r tier group; do
+		if [[ " $* " == *" $tier "* ]]; then out="$out $tier="; else out="$out $tier=$(tier_instance "$tier")"; fi
+	done <"$BATS_FILE_TMPDIR/tiers"
+	echo "${out# }"
+}
+
+# ansible_groups_json: the ansible_groups output's value.
+ansible_groups_json() {
+	/usr/bin/python3 -c 'import json,sys; print(json.dumps(dict(l.split() for l in open(sys.argv[1]))))' "$BATS_FILE_TMPDIR/tiers"
+}
+
+# outputs_json ENV [TIER...]: the outputs file of ENV's stack, the named
+# tiers without servers.
+outputs_json() {
+	local env="$1"
+	shift
+	/usr/bin/python3 -c 'import json,sys
+ids = {p.split("=")[0]: [i for i in p.split("=")[1].split(",") if i] for p in sys.argv[3].split()}
+print(json.dumps({sys.argv[1] + "-stack": {"instance_ids": ids, "ansible_groups": json.loads(sys.argv[2])}}))' "$env" "$(ansible_groups_json)" "$(instances "$@")"
+}
 
 setup() {
 	export WORK="$BATS_TEST_TMPDIR/repo"
@@ -38,7 +79,7 @@ setup() {
 		mkdir -p "$WORK/ansible/inventories/$e/group_vars"
 		printf 'ansible_connection: local\nansible_become: false\nansible_python_interpreter: /usr/bin/python3\n' \
 			>"$WORK/ansible/inventories/$e/group_vars/all.yml"
-		dynamic_inventory "$e" "$ODOO" "$MAIN" "$WORKER" "$AI"
+		dynamic_inventory "$e" "$(instances)"
 	done
 	export CALLS="$WORK/calls" FAKE_TF="$WORK/fakes/tf"
 	: >"$CALLS"
@@ -46,7 +87,8 @@ setup() {
 	export INFLUENCEGEN_OUTDIR="$WORK/out"
 	export CDKTF="$WORK/fakes/cdktf" TERRAFORM="$WORK/fakes/terraform" PREFLIGHT="$WORK/fakes/preflight"
 	export ANSIBLE_HOME="$BATS_TEST_TMPDIR/ansible-home" ANSIBLE_LOCAL_TEMP="$BATS_TEST_TMPDIR/ansible-tmp" ANSIBLE_NOCOLOR=1
-	export FAKE_INSTANCES="odoo=$ODOO n8n-main=$MAIN n8n-worker=$WORKER ai=$AI"
+	FAKE_INSTANCES="$(instances)" ANSIBLE_GROUPS_JSON="$(ansible_groups_json)"
+	export FAKE_INSTANCES ANSIBLE_GROUPS_JSON
 	unset CI FAIL_STEP FAIL_HOST SKIP_ALL FAKE_TF_STALE ANSIBLE_PLAYBOOK ANSIBLE_INVENTORY_CMD PLAN_MAX_AGE_HOURS
 
 	cat >"$WORK/fakes/cdktf" <<'FAKE'
@@ -139,7 +181,7 @@ output)
 		json="$json\"$key\":[$list],"
 	done
 	json="${json%,}}"
-	printf '{"instance_ids":{"sensitive":false,"type":"object","value":%s},"ansible_groups":{"sensitive":false,"type":"object","value":{"odoo":"odoo_servers","n8n-main":"n8n_servers","n8n-worker":"n8n_workers","ai":"ai_servers"}},"db_password":{"sensitive":true,"type":"string","value":"%s"}}\n' "$json" "$SECRET_VALUE"
+	printf '{"instance_ids":{"sensitive":false,"type":"object","value":%s},"ansible_groups":{"sensitive":false,"type":"object","value":%s},"db_password":{"sensitive":true,"type":"string","value":"%s"}}\n' "$json" "$ANSIBLE_GROUPS_JSON" "$SECRET_VALUE"
 	;;
 esac
 exit 0
@@ -180,20 +222,20 @@ print(yaml.safe_dump(out, sort_keys=False))
 PY
 }
 
-# dynamic_inventory ENV ODOO MAIN WORKER AI: what the aws_ec2 plugin would
-# return (comma-separated IDs, "" for none), as a YAML inventory in its place.
+# dynamic_inventory ENV "TIER=IDS ...": what the aws_ec2 plugin would
+# return (comma-separated IDs, "" for none), as a YAML inventory in its
+# place, every tier's group from the table.
 dynamic_inventory() {
-	local f="$WORK/ansible/inventories/$1/aws_ec2.yml" group ids
+	local f="$WORK/ansible/inventories/$1/aws_ec2.yml" tier group pair ids
 	printf -- '---\nall:\n  children:\n' >"$f"
-	set -- "$2" "$3" "$4" "$5"
-	for group in odoo_servers n8n_servers n8n_workers ai_servers; do
-		ids="$1"
-		shift
+	while read -r tier group; do
+		ids=""
+		for pair in $2; do [[ "${pair%%=*}" == "$tier" ]] && ids="${pair#*=}"; done
 		printf '    %s:\n' "$group" >>"$f"
 		[[ -n "$ids" ]] || continue
 		printf '      hosts:\n' >>"$f"
 		for id in ${ids//,/ }; do printf '        %s:\n' "$id" >>"$f"; done
-	done
+	done <"$BATS_FILE_TMPDIR/tiers"
 }
 
 calls() { cat "$CALLS"; }
@@ -287,8 +329,8 @@ terraform apply -input=false -no-color $p
 terraform output -json"
 	[ "$(calls)" = "$expected" ]
 	# the outputs, as cdktf writes them: no sensitive output
-	/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == {"dev-stack": {"instance_ids": {"odoo": [sys.argv[2]], "n8n-main": [sys.argv[3]], "n8n-worker": [sys.argv[4]], "ai": [sys.argv[5]]}, "ansible_groups": {"odoo": "odoo_servers", "n8n-main": "n8n_servers", "n8n-worker": "n8n_workers", "ai": "ai_servers"}}}, d' \
-		"$WORK/outputs/dev.json" "$ODOO" "$MAIN" "$WORKER" "$AI"
+	/usr/bin/python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d == json.loads(sys.argv[2]), d' \
+		"$WORK/outputs/dev.json" "$(outputs_json dev)"
 	grep -q "^$WORKER server_role=n8n-worker$" "$WORK/ansible/inventories/dev/hosts.ini"
 	# the real playbook ran on every instance, and the checks said so
 	[[ "$output" == *"PLAY RECAP"* ]]
@@ -307,7 +349,7 @@ terraform output -json"
 
 @test "the static inventory option configures through hosts.ini" {
 	# the dynamic inventory would fail: the run must not use it
-	dynamic_inventory staging "" "" "" ""
+	dynamic_inventory staging ""
 	run "$WORK/scripts/deploy_environment.sh" staging --auto-approve --static-inventory
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"step inventory-check: done"* ]]
@@ -316,8 +358,9 @@ terraform output -json"
 }
 
 @test "an environment without servers of a role deploys: its plays may match nothing" {
-	export FAKE_INSTANCES="odoo=$ODOO n8n-main=$MAIN n8n-worker=$WORKER ai="
-	dynamic_inventory dev "$ODOO" "$MAIN" "$WORKER" ""
+	FAKE_INSTANCES="$(instances ai)"
+	export FAKE_INSTANCES
+	dynamic_inventory dev "$FAKE_INSTANCES"
 	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"skipping: no hosts matched"* && "$output" == *"step recap-check: done"* ]]
@@ -546,7 +589,7 @@ preflight staging" ]
 	[[ "$output" == *"step 'ansible' failed with exit code 2"* ]]
 }
 
-# --- Ansible runs that "succeed" without configuring anything (issue 12) ------
+# --- Ansible runs that "succeed" without configuring anything ----------------
 
 @test "boto3 missing: the real aws_ec2 plugin cannot load, and the deploy fails before the playbook" {
 	cp "$REPO/ansible/inventories/dev/aws_ec2.yml" "$WORK/ansible/inventories/dev/aws_ec2.yml"
@@ -567,18 +610,18 @@ preflight staging" ]
 }
 
 @test "an empty dynamic inventory fails the deploy, naming every group" {
-	dynamic_inventory dev "" "" "" ""
+	dynamic_inventory dev ""
 	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"step 'inventory-check' failed"* ]]
-	for g in odoo_servers n8n_servers n8n_workers ai_servers; do
+	for g in $(cut -d' ' -f2 "$BATS_FILE_TMPDIR/tiers"); do
 		[[ "$output" == *"$g: 0 host(s), expected 1"* ]] || { echo "no $g"; return 1; }
 	done
 	[[ "$output" != *"PLAY ["* ]]
 }
 
 @test "an inventory without one of the stack's servers fails the deploy, naming it" {
-	dynamic_inventory dev "$ODOO" "$MAIN" "" "$AI"
+	dynamic_inventory dev "$(instances n8n-worker)"
 	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"n8n_workers: 0 host(s), expected 1 (missing $WORKER)"* ]]
@@ -620,7 +663,7 @@ preflight staging" ]
 @test "the plays check reads the real site.yml" {
 	inv="$BATS_TEST_TMPDIR/hosts.ini"
 	outputs="$BATS_TEST_TMPDIR/outputs.json"
-	printf '{"dev-stack":{"instance_ids":{"odoo":["%s"],"n8n-main":["%s"],"n8n-worker":["%s"],"ai":["%s"]},"ansible_groups":{"odoo":"odoo_servers","n8n-main":"n8n_servers","n8n-worker":"n8n_workers","ai":"ai_servers"}}}' "$ODOO" "$MAIN" "$WORKER" "$AI" >"$outputs"
+	outputs_json dev >"$outputs"
 	/usr/bin/python3 "$REPO/ansible/scripts/hosts_from_outputs.py" "$outputs" dev -o "$inv"
 	(cd "$REPO/ansible" && ansible-playbook -i "$inv" playbooks/site.yml --list-hosts) >"$BATS_TEST_TMPDIR/list.txt"
 	run /usr/bin/python3 "$REPO/scripts/deploy_checks.py" plays "$outputs" dev "$BATS_TEST_TMPDIR/list.txt"
@@ -628,7 +671,7 @@ preflight staging" ]
 	[ "$output" = 0 ]
 	[ "$(grep -c 'play #' "$BATS_TEST_TMPDIR/list.txt")" -eq "$(grep -c '^- name:' "$REPO/ansible/playbooks/site.yml")" ]
 	# without AI servers, the GPU play may match none, nothing else
-	printf '{"dev-stack":{"instance_ids":{"odoo":["%s"],"n8n-main":["%s"],"n8n-worker":["%s"],"ai":[]},"ansible_groups":{"odoo":"odoo_servers","n8n-main":"n8n_servers","n8n-worker":"n8n_workers","ai":"ai_servers"}}}' "$ODOO" "$MAIN" "$WORKER" >"$outputs"
+	outputs_json dev ai >"$outputs"
 	/usr/bin/python3 "$REPO/ansible/scripts/hosts_from_outputs.py" "$outputs" dev -o "$inv"
 	(cd "$REPO/ansible" && ansible-playbook -i "$inv" playbooks/site.yml --list-hosts) >"$BATS_TEST_TMPDIR/list.txt"
 	run /usr/bin/python3 "$REPO/scripts/deploy_checks.py" plays "$outputs" dev "$BATS_TEST_TMPDIR/list.txt"

@@ -147,10 +147,14 @@ class AWS:
         --source-region only across regions: with it the CLI gives the
         source client no endpoint URL (awscli/customizations/s3/factory.py
         ClientFactory.create_client), so a copy within a region keeps the
-        endpoint for both sides."""
+        endpoint for both sides. --copy-props metadata-directive: the
+        default also copies tags, which for a multipart copy means
+        GetObjectTagging on the source ("aws s3 cp help", --copy-props), an
+        action the promotion role is not granted; versions carry no tags."""
         region = ["--source-region", src_region] if src_region != self.region else []
         self.run("s3", "cp", "--recursive", f"s3://{src_bucket}/{prefix}", f"s3://{bucket}/{prefix}", "--exclude", manifest.MANIFEST,
-                 *region, "--sse", "aws:kms", "--sse-kms-key-id", kms_key, "--no-progress", "--only-show-errors")
+                 *region, "--copy-props", "metadata-directive", "--sse", "aws:kms", "--sse-kms-key-id", kms_key,
+                 "--no-progress", "--only-show-errors")
 
     def download_tree(self, bucket: str, prefix: str, local: str) -> None:
         """prefix into local, deleting what the bucket does not have (the manifest aside)."""

@@ -17,8 +17,9 @@
 #   verify    scripts/models.sh verify staging as the plan role (it reads
 #             manifests only). Refused: a manifest without a file.
 #   promote   scripts/models.sh promote staging production as the promotion
-#             role (multipart copies). Refused: another principal, a source
-#             that is not production's.
+#             role (multipart copies, no tags asked). Refused: another
+#             principal, a source that is not production's, the role reading
+#             tags.
 #   sync      ai_server_setup's model sync (the role's tasks, run here) as a
 #             production GPU server: every file checked, the report written,
 #             a second run changes nothing. Refused: a file damaged in the
@@ -224,6 +225,11 @@ check_refused "promote from an environment that is not production's source" "pro
 check_ok "promote staging production" as AKIAPROMOTER models_sh promote staging production
 if [[ "$(gv production ai_model_version)" == "$version" && "$(gv production ai_model_manifest_sha256)" == "$digest" ]]; then check_pass "production records the same version and digest"; else check_fail "group_vars/production.yml" "$(cat "$w/repo/ansible/group_vars/production.yml")"; fi
 if grep -q '"code": "PartCopy:2"' "$w/s3.log"; then check_pass "the 6 MiB shard was copied in parts, inside S3"; else check_fail "no multipart copy in the stand-in's log"; fi
+# The CLI's default --copy-props asks the source's tags before a multipart
+# copy; the promotion role may not read them (scripts/models.py copy_tree).
+if [[ "$(jq -s '[.[] | select(.query | index("tagging"))] | length' "$w/s3.log")" == 0 ]]; then check_pass "the promotion asked for no tags"; else check_fail "the promotion asked for tags"; fi
+check_refused "the promotion role reads a version's tags" "AccessDenied" \
+	as AKIAPROMOTER s3 s3api get-object-tagging --bucket "$staging_bucket" --key "models/base/$version/transformer/diffusion_pytorch_model-00003-of-00003.safetensors"
 check_ok "promote again: nothing to copy, still the same" as AKIAPROMOTER models_sh promote staging production
 
 section "sync: production's GPU server, as its role (ai_server_setup's model sync)"

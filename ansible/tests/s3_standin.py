@@ -81,6 +81,16 @@ import iam_eval  # noqa: E402
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 MIN_PART = 5 * 1024 * 1024
 MAX_PARTS = 10000
+# S3 subresources (Amazon S3 API Reference): a request naming one is
+# another operation than the plain object or bucket request, with its own
+# IAM action. Only GetObjectTagging is implemented; any other is refused,
+# so nothing is ever answered as if it were GetObject.
+SUBRESOURCES = {
+    "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering", "inventory",
+    "legal-hold", "lifecycle", "location", "logging", "metrics", "notification", "object-lock", "ownershipControls",
+    "policy", "policyStatus", "publicAccessBlock", "replication", "requestPayment", "restore", "retention", "select",
+    "tagging", "torrent", "versioning", "versions", "website",
+}
 
 
 class Refused(Exception):
@@ -166,7 +176,8 @@ class Handler(BaseHTTPRequestHandler):
 
     # --- plumbing ---------------------------------------------------------
     def _record(self, status, code="", key="", why=""):
-        entry = {"method": self.command, "path": self.path.split("?")[0], "bucket": getattr(self, "bucket", ""), "key": key,
+        query = sorted(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query, keep_blank_values=True))
+        entry = {"method": self.command, "path": self.path.split("?")[0], "query": query, "bucket": getattr(self, "bucket", ""), "key": key,
                  "status": status, "code": code, "principal": getattr(self, "principal_name", ""), "why": why}
         with self.server.log_lock, open(self.server.args.log, "a") as f:
             f.write(json.dumps(entry) + "\n")
@@ -268,6 +279,9 @@ class Handler(BaseHTTPRequestHandler):
         if region != b["region"]:
             raise Refused(400, "AuthorizationHeaderMalformed",
                           f"The authorization header is malformed; the region '{region}' is wrong; expecting '{b['region']}'")
+        named = sorted(SUBRESOURCES.intersection(query))
+        if named and not (self.command == "GET" and key and named == ["tagging"]):
+            raise Refused(501, "NotImplemented", f"stand-in: {self.command} ?{'&'.join(named)} is not implemented")
         return bucket, key, query
 
     def _sse(self, bucket, key):
@@ -591,6 +605,8 @@ class Handler(BaseHTTPRequestHandler):
                     self._allow("s3:ListBucket", self._bucket_arn(bucket))
                     return self._send(200, head=True)
                 return self._list(bucket, query)
+            if "tagging" in query:
+                return self._tagging(bucket, key)
             self._allow("s3:GetObject", f"{self._bucket_arn(bucket)}/{key}")
             meta, path = self.server.store.get(bucket, key)
             if meta is None:
@@ -638,6 +654,16 @@ class Handler(BaseHTTPRequestHandler):
             self._record(status, "Range" if rng else "", key)
         except Refused as e:
             self._error(e, key, head)
+
+    def _tagging(self, bucket, key):
+        """GetObjectTagging: its own action, s3:GetObjectTagging (the AWS
+        CLI asks for it before a multipart copy with --copy-props default).
+        The stand-in keeps no tags: an empty TagSet."""
+        self._allow("s3:GetObjectTagging", f"{self._bucket_arn(bucket)}/{key}")
+        meta, _ = self.server.store.get(bucket, key)
+        if meta is None:
+            raise Refused(404, "NoSuchKey", "The specified key does not exist.")
+        self._xml("Tagging", [("TagSet", "")], key=key, code="GetObjectTagging", headers={"x-amz-version-id": meta["version_id"]})
 
     def do_GET(self):
         self._get_or_head(head=False)

@@ -79,6 +79,10 @@ def test_each_model_action_is_granted_to_exactly_its_principal(principals, stack
         # reports: written by the GPU servers, read by them and the LoRA publisher (who waits on them)
         ("s3:PutObject", "models/status/i-0123456789abcdef0.json"): {gpu} | deploy,
         ("s3:GetObject", "models/status/i-0123456789abcdef0.json"): {gpu, lora} | deploy,
+        # tags: nobody but the deploy role; so scripts/models.py copies with
+        # --copy-props metadata-directive (the CLI's default asks
+        # GetObjectTagging before a multipart copy)
+        ("s3:GetObjectTagging", version + "transformer/x.safetensors"): deploy,
         # anything else of the bucket: nobody but the deploy role
         ("s3:PutObject", "other/x"): deploy,
     }

@@ -125,3 +125,26 @@ func TestFactsCommand(t *testing.T) {
 		t.Errorf("facts of an invalid configuration: code %d, stdout %q, stderr %q", code, stdout.String(), stderr.String())
 	}
 }
+
+// TestAWSContractCommands: iam and apicheck refuse bad arguments with the
+// usage, and ask for a synth when there are no stacks to read.
+func TestAWSContractCommands(t *testing.T) {
+	t.Setenv("INFLUENCEGEN_OUTDIR", t.TempDir())
+	cases := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"iam", "--bogus"}, 2, "unknown option --bogus"},
+		{[]string{"iam", "nowhere"}, 2, "nowhere"},
+		{[]string{"apicheck", "extra"}, 2, "apicheck takes no arguments"},
+		{[]string{"iam", "dev"}, 1, "run `make synth` first"},
+		{[]string{"apicheck"}, 1, "run `make synth` first"},
+	}
+	for _, c := range cases {
+		var stdout, stderr bytes.Buffer
+		if code := run(c.args, account, envs, &stdout, &stderr); code != c.code || !strings.Contains(stderr.String(), c.stderr) {
+			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, stderr.String(), c.code, c.stderr)
+		}
+	}
+}

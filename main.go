@@ -15,6 +15,7 @@ import (
 	"github.com/influencegen/infrastructure/constructs/platform"
 	"github.com/influencegen/infrastructure/cost"
 	"github.com/influencegen/infrastructure/environments"
+	"github.com/influencegen/infrastructure/internal/awscheck"
 	"github.com/influencegen/infrastructure/internal/jsiiruntime"
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/plan"
@@ -39,6 +40,16 @@ commands:
   facts ENV              print, as JSON, what scripts/preflight.sh checks in the AWS account
                          for ENV: account, region, zone IDs, instance types and counts, NAT
                          gateways (Elastic IPs), hosted zone, secret prefix; writes nothing
+  iam [ENV...] [--all]   evaluate, as AWS evaluates IAM (iam-simulate), every principal's job in
+                         cdktf.out/stacks (CI roles' provider calls, state, servers, service
+                         roles, AWS services publishing with their documented request context)
+                         and its must-nots; check every policy's actions, condition keys and
+                         ARNs (iam-data); a table per principal, then every failure; --all
+                         prints every request; exit 1 on any failure; run after synth
+  apicheck               check every value the stacks send to AWS against the API models
+                         (botocore: pattern, length, enum) and documented naming and tag rules;
+                         a table per resource type, then every finding; exit 1 on any; run
+                         after synth
 ` + cost.Usage + `  help                   this text
 
 operations (deploy, restore, patching, off hours, budget): docs/runbooks/README.md
@@ -120,6 +131,10 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 		return factsCommand(args[1:], a, envs, stdout, stderr)
 	case "cost":
 		return cost.Command(args[1:], a, envs, stdout, stderr)
+	case "iam":
+		return awscheck.IAM(args[1:], a, envs, usage, stdout, stderr)
+	case "apicheck":
+		return awscheck.APICheck(args[1:], envs, usage, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0

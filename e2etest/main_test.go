@@ -65,6 +65,9 @@ func TestMain(m *testing.M) {
 			fmt.Fprintln(os.Stderr, "synth:", err)
 			return 1
 		}
+		// The IAM evaluation runs in Node.js on the other core while the
+		// tests that only read JSON run (iam_test.go).
+		startIAM()
 		code := m.Run()
 		// Stop the jsii runtime this process started, as main does.
 		jsiiruntime.Close()

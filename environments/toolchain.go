@@ -19,4 +19,11 @@ const (
 	// provider mirror of the development machines carries, so the provider
 	// that is planned is the provider that deploys.
 	AWSProviderVersion = "5.100.0"
+	// SessionManagerPluginVersion is the AWS Session Manager plugin release
+	// the deploy workflow installs on the runner: Ansible's aws_ssm
+	// connection starts it for every session.
+	// ansible/tests/ssm/session-manager-plugin stands in for it in the tests,
+	// with the behaviour of this release's source. (The Ansible collections
+	// are pinned in ansible/requirements.yml.)
+	SessionManagerPluginVersion = "1.2.677.0"
 )

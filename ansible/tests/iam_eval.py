@@ -15,14 +15,18 @@ Stacks.describe()).
 
 The decision (AWS IAM User Guide, "Policy evaluation logic", for a
 principal and a resource of one account): an explicit Deny in the identity
-policy or the boundary wins; otherwise the identity policy must Allow and,
-when there is a boundary, the boundary must Allow too. Resource policies
-are not read: the buckets' only deny requests without TLS (the stand-ins
-are plain HTTP), and a request the identity policy allows is, in these
-stacks, never one a resource policy alone would allow — except the data
-keys, whose policies let the account's principals use them through S3
-(constructs/encryption UseThroughServices): the stand-in still requires the
-identity grant, which makes it stricter than AWS there, never looser.
+policy, the boundary or the key policy wins; otherwise the identity policy
+must Allow and, when there is a boundary, the boundary must Allow too.
+Bucket policies are not read: they only deny requests without TLS (the
+stand-ins are plain HTTP). Key policies are (AWS KMS Developer Guide, "Key
+policies"): an identity policy counts for a key only when the key policy
+delegates to the account (a statement for the account root,
+AccountAdministersKey here), and a key policy statement for "*" or the
+role grants on its own — the data keys let the account's principals use
+them through S3 (constructs/encryption UseThroughServices, conditioned on
+kms:CallerAccount and kms:ViaService, which the stand-in sends as S3
+does). A grant of the key policy is still held to the boundary, as a
+resource policy naming a role is.
 
 Conditions: the operators the stacks use (StringEquals, StringLike,
 ArnEquals, ArnLike, Bool, each also ForAnyValue:), evaluated as IAM does
@@ -199,7 +203,16 @@ class Stacks:
             name = st.resolve(role["permissions_boundary"]).split(":policy/", 1)[-1]
             bst, _, policy = self.by_name("aws_iam_policy", name)
             boundary = _as_list(json.loads(bst.resolve(policy["policy"]))["Statement"])
-        return Principal(st.attribute("aws_iam_role", logical, "arn"), role_name, statements, boundary, managed)
+        return Principal(st.attribute("aws_iam_role", logical, "arn"), role_name, statements, boundary, managed, self.key_policies())
+
+    def key_policies(self) -> Dict[str, List[dict]]:
+        """Key ARN -> its key policy's statements."""
+        out = {}
+        for st in self.stacks.values():
+            for name, body in st.resources.get("aws_kms_key", {}).items():
+                if body.get("policy"):
+                    out[st.attribute("aws_kms_key", name, "arn")] = _as_list(json.loads(st.resolve(body["policy"]))["Statement"])
+        return out
 
     def describe(self) -> dict:
         """Buckets (name -> region, default key ARN, tags), keys (alias ->
@@ -230,17 +243,39 @@ class Stacks:
 class Principal:
     """A role: its identity statements and its permissions boundary."""
 
-    def __init__(self, arn: str, name: str, statements: List[dict], boundary: Optional[List[dict]], managed: List[str]):
+    def __init__(self, arn: str, name: str, statements: List[dict], boundary: Optional[List[dict]], managed: List[str],
+                 key_policies: Optional[Dict[str, List[dict]]] = None):
         self.arn, self.name, self.statements, self.boundary, self.managed = arn, name, statements, boundary, managed
+        self.key_policies = key_policies or {}
+        self.account = arn.split(":")[4]
+
+    def _named(self, st: dict) -> str:
+        """How a key policy statement names this role: "direct" ("*" or the
+        role), "account" (the account root: IAM policies decide) or ""."""
+        principals = _as_list((st.get("Principal") or {}).get("AWS")) if isinstance(st.get("Principal"), dict) else _as_list(st.get("Principal"))
+        if "*" in principals or self.arn in principals:
+            return "direct"
+        if f"arn:{PARTITION}:iam::{self.account}:root" in principals or self.account in principals:
+            return "account"
+        return ""
 
     def allowed(self, action: str, resource: str, context: Optional[Dict[str, object]] = None) -> Tuple[bool, str]:
         """(decision, why): IAM's evaluation for one request."""
         context = context or {}
-        for where, sts in (("identity policy", self.statements), ("permissions boundary", self.boundary or [])):
+        key_policy = self.key_policies.get(resource)
+        for where, sts in (("identity policy", self.statements), ("permissions boundary", self.boundary or []),
+                           ("key policy", [s for s in key_policy or [] if self._named(s)])):
             for st in sts:
                 if st.get("Effect") == "Deny" and _matches(st, action, resource, context):
                     return False, f"explicitly denied by the {where} ({st.get('Sid', 'no Sid')})"
-        if not any(st.get("Effect") == "Allow" and _matches(st, action, resource, context) for st in self.statements):
+        by_identity = any(st.get("Effect") == "Allow" and _matches(st, action, resource, context) for st in self.statements)
+        if key_policy is not None:
+            grants = [st for st in key_policy if st.get("Effect") == "Allow" and _matches(st, action, resource, context)]
+            by_key = any(self._named(st) == "direct" for st in grants)
+            if by_identity and not by_key and not any(self._named(st) == "account" for st in grants):
+                return False, f"the key policy of {resource} lets no IAM policy grant {action}"
+            by_identity = by_identity or by_key
+        if not by_identity:
             return False, f"no statement of {self.name}'s policies allows {action} on {resource}"
         if self.boundary is not None and not any(st.get("Effect") == "Allow" and _matches(st, action, resource, context) for st in self.boundary):
             return False, f"{self.name}'s permissions boundary does not allow {action} on {resource}"

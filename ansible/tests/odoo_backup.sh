@@ -240,7 +240,14 @@ section "what the backup refuses"
 sed 's#^ODOO_BACKUP_KMS_KEY_ARN=.*#ODOO_BACKUP_KMS_KEY_ARN=arn:aws:kms:eu-central-1:123456789012:key/99999999-9999-9999-9999-999999999999#' "$w/etc/backup.env" >"$w/etc/otherkey.env"
 sed '/^ODOO_BACKUP_BUCKET=/d' "$w/etc/backup.env" >"$w/etc/nobucket.env"
 sed 's#^ODOO_BACKUP_PREFIX=.*#ODOO_BACKUP_PREFIX=backups/test#' "$w/etc/backup.env" >"$w/etc/prefix.env"
-chmod 0644 "$w"/etc/{otherkey,nobucket,prefix}.env
+# More reserve than the disk has: the backup must refuse before it stages anything.
+sed 's#^ODOO_BACKUP_RESERVE_MB=.*#ODOO_BACKUP_RESERVE_MB=999999999#' "$w/etc/backup.env" >"$w/etc/noroom.env"
+chmod 0644 "$w"/etc/{otherkey,nobucket,prefix,noroom}.env
+staged_before="$(find "$(sed -n 's/^ODOO_BACKUP_WORK_DIR=//p' "$w/etc/backup.env")" -mindepth 1 -maxdepth 1 -type d | wc -l)"
+check_refused "no room on the work directory's disk (a serving host)" "Nothing was written" \
+	as_odoo env ODOO_BACKUP_CONFIG="$w/etc/noroom.env" "$w/sbin/odoo-backup"
+staged_after="$(find "$(sed -n 's/^ODOO_BACKUP_WORK_DIR=//p' "$w/etc/backup.env")" -mindepth 1 -maxdepth 1 -type d | wc -l)"
+if [[ "$staged_after" == "$staged_before" ]]; then check_pass "nothing staged by the refused backup"; else check_fail "the refused backup staged something"; fi
 check_refused "a key other than the data key (KMS refuses the role)" "upload of s3://$bucket/odoo/test/" \
 	as_odoo env ODOO_BACKUP_CONFIG="$w/etc/otherkey.env" "$w/sbin/odoo-backup"
 check_refused "a missing setting" "lacks ODOO_BACKUP_BUCKET" as_odoo env ODOO_BACKUP_CONFIG="$w/etc/nobucket.env" "$w/sbin/odoo-backup"

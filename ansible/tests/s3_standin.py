@@ -41,6 +41,22 @@ named with --require-checksum refuse a PutObject without
 x-amz-checksum-sha256 (the Odoo backup's rule); a given checksum, MD5 or
 hex x-amz-content-sha256 is checked (BadDigest, XAmzContentSHA256Mismatch).
 
+Presigned requests (S3 API Reference, "Authenticating Requests: Using
+Query Parameters") act as the principal whose key signed them: the
+credential is in the query (X-Amz-Credential), X-Amz-Expires is at most 7
+days, and an expired URL is refused. The Ansible transfer bucket is used so
+by community.aws 5.5.0's aws_ssm connection plugin
+(plugins/connection/aws_ssm.py): GetBucketLocation (_get_bucket_endpoint,
+s3:GetBucketLocation), PutObject of a module by the controller
+(upload_fileobj with ServerSideEncryption and SSEKMSKeyId,
+_file_transport_command), GetObject by the host with a presigned URL
+(curl, _generate_commands), PutObject by the host with a presigned URL and
+the SSE headers as curl -H (fetch_file), and DeleteObject by the
+controller once transferred. --key-pattern BUCKET=REGEX holds a bucket's
+keys to a shape (the plugin's s3_path, <instance-id>/<remote path>).
+--kms-key-arn BUCKET=ARN names the bucket's key as the test's outputs do;
+IAM still decides on the key of the stacks.
+
 STS GetCallerIdentity answers the caller's role as an assumed-role session.
 Secrets Manager (JSON protocol, X-Amz-Target secretsmanager.GetSecretValue):
 secretsmanager:GetSecretValue on the secret's ARN and kms:Decrypt of its key
@@ -56,7 +72,8 @@ stand-in serves.
 usage: s3_standin.py --port P --root DIR --stack STACK.json... --bucket NAME...
                      --principal KEY=ROLE... --log FILE [--page-size N]
                      [--require-checksum BUCKET]... [--secret-value NAME=FILE]...
-                     [--account ID] [--describe FILE]
+                     [--key-pattern BUCKET=REGEX]... [--kms-key-arn BUCKET=ARN]...
+                     [--account ID] [--describe FILE] [--listen ADDR]
 """
 
 import argparse
@@ -81,10 +98,12 @@ import iam_eval  # noqa: E402
 NS = "http://s3.amazonaws.com/doc/2006-03-01/"
 MIN_PART = 5 * 1024 * 1024
 MAX_PARTS = 10000
+PRESIGN_MAX_EXPIRES = 7 * 24 * 3600
 # S3 subresources (Amazon S3 API Reference): a request naming one is
 # another operation than the plain object or bucket request, with its own
-# IAM action. Only GetObjectTagging is implemented; any other is refused,
-# so nothing is ever answered as if it were GetObject.
+# IAM action. Only GetObjectTagging and GetBucketLocation are implemented;
+# any other is refused, so nothing is ever answered as if it were GetObject
+# or ListObjectsV2.
 SUBRESOURCES = {
     "accelerate", "acl", "analytics", "attributes", "cors", "encryption", "intelligent-tiering", "inventory",
     "legal-hold", "lifecycle", "location", "logging", "metrics", "notification", "object-lock", "ownershipControls",
@@ -174,6 +193,13 @@ class Handler(BaseHTTPRequestHandler):
     def log_message(self, fmt, *args):  # the JSON log replaces stderr noise
         pass
 
+    def parse_request(self):
+        """Per request, not per connection: a kept-alive connection carries
+        several requests through one handler, and a refusal must still read
+        the body it was sent (else its bytes start the next request)."""
+        self._drained, self.bucket, self.principal_name = False, "", ""
+        return super().parse_request()
+
     # --- plumbing ---------------------------------------------------------
     def _record(self, status, code="", key="", why=""):
         query = sorted(urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query, keep_blank_values=True))
@@ -227,10 +253,13 @@ class Handler(BaseHTTPRequestHandler):
         return self.rfile.read(length) if length else b""
 
     def _authenticate(self):
-        """(access key, region, service) of the SigV4 Authorization header;
-        sets self.principal."""
+        """(region, service) of the SigV4 Authorization header or of a
+        presigned URL's query; sets self.principal."""
         auth = self.headers.get("Authorization", "")
         m = re.match(r"AWS4-HMAC-SHA256 Credential=([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request,", auth)
+        query = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+        if not auth and "X-Amz-Credential" in query:
+            m = self._presigned({k: v[0] for k, v in query.items()})
         if not m:
             raise Refused(403, "AccessDenied", "stand-in: requests must be signed with SigV4")
         principal = self.server.principals.get(m.group(1))
@@ -238,6 +267,22 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused(403, "InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
         self.principal, self.principal_name = principal, principal.name
         return m.group(3), m.group(4)
+
+    @staticmethod
+    def _presigned(q):
+        """The credential of a presigned URL, once its validity is checked."""
+        if q.get("X-Amz-Algorithm") != "AWS4-HMAC-SHA256" or "X-Amz-Signature" not in q:
+            raise Refused(403, "AccessDenied", "Query-string authentication requires X-Amz-Algorithm and X-Amz-Signature")
+        try:
+            expires = int(q.get("X-Amz-Expires", ""))
+            signed = datetime.strptime(q.get("X-Amz-Date", ""), "%Y%m%dT%H%M%SZ").replace(tzinfo=timezone.utc)
+        except ValueError:
+            raise Refused(403, "AuthorizationQueryParametersError", "X-Amz-Date and X-Amz-Expires are required") from None
+        if not 1 <= expires <= PRESIGN_MAX_EXPIRES:
+            raise Refused(403, "AuthorizationQueryParametersError", "X-Amz-Expires must be less than a week (in seconds)")
+        if (datetime.now(timezone.utc) - signed).total_seconds() > expires:
+            raise Refused(403, "AccessDenied", "Request has expired")
+        return re.fullmatch(r"([^/]+)/(\d{8})/([^/]+)/([^/]+)/aws4_request", q.get("X-Amz-Credential", ""))
 
     def _allow(self, action, resource, context=None):
         ok, why = self.principal.allowed(action, resource, context)
@@ -250,7 +295,7 @@ class Handler(BaseHTTPRequestHandler):
     def _kms(self, action, bucket):
         """The KMS call S3 makes for the caller with the bucket's key."""
         b = self.server.buckets[bucket]
-        key = b["kms_key_arn"]
+        key = b["policy_kms_key_arn"]  # the key as the stacks' policies name it
         if not key:
             return
         context = {
@@ -280,8 +325,11 @@ class Handler(BaseHTTPRequestHandler):
             raise Refused(400, "AuthorizationHeaderMalformed",
                           f"The authorization header is malformed; the region '{region}' is wrong; expecting '{b['region']}'")
         named = sorted(SUBRESOURCES.intersection(query))
-        if named and not (self.command == "GET" and key and named == ["tagging"]):
+        if named and not (self.command == "GET" and named == (["tagging"] if key else ["location"])):
             raise Refused(501, "NotImplemented", f"stand-in: {self.command} ?{'&'.join(named)} is not implemented")
+        pattern = self.server.key_patterns.get(bucket)
+        if key and pattern and not pattern.fullmatch(key):
+            raise Refused(403, "AccessDenied", f"stand-in contract: the keys of {bucket} are {pattern.pattern}, not {key}")
         return bucket, key, query
 
     def _sse(self, bucket, key):
@@ -339,6 +387,14 @@ class Handler(BaseHTTPRequestHandler):
     def do_PUT(self):
         key = ""
         try:
+            # S3 takes no chunked request body (S3 API Reference, "Error
+            # responses": NotImplemented, MissingContentLength).
+            if self.headers.get("Transfer-Encoding"):
+                self.close_connection = True
+                raise Refused(501, "NotImplemented", "A header you provided implies functionality that is not implemented (Transfer-Encoding)")
+            if self.headers.get("Content-Length") is None:
+                self.close_connection = True
+                raise Refused(411, "MissingContentLength", "You must provide the Content-Length HTTP header.")
             bucket, key, query = self._route()
             if "partNumber" in query or "uploadId" in query:
                 return self._upload_part(bucket, key, query)
@@ -600,6 +656,11 @@ class Handler(BaseHTTPRequestHandler):
         key = ""
         try:
             bucket, key, query = self._route()
+            if key == "" and "location" in query and not head:
+                self._allow("s3:GetBucketLocation", self._bucket_arn(bucket))
+                body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<LocationConstraint xmlns="{NS}">'
+                        f"{escape(self.server.buckets[bucket]['region'])}</LocationConstraint>").encode()
+                return self._send(200, body, {"Content-Type": "application/xml"}, code="GetBucketLocation")
             if key == "":
                 if head:  # HeadBucket: s3:ListBucket without a prefix
                     self._allow("s3:ListBucket", self._bucket_arn(bucket))
@@ -794,6 +855,9 @@ def main():
     p.add_argument("--secret-value", action="append", default=[], help="SECRET_NAME=FILE")
     p.add_argument("--account", default=iam_eval.ACCOUNT)
     p.add_argument("--describe", help="write what the stand-in serves (buckets, keys, secrets, roles) here as JSON")
+    p.add_argument("--key-pattern", action="append", default=[], help="BUCKET=REGEX: every key of the bucket matches it")
+    p.add_argument("--kms-key-arn", action="append", default=[], help="BUCKET=ARN: the bucket's key as the test names it")
+    p.add_argument("--listen", default="127.0.0.1")
     args = p.parse_args()
     stacks = iam_eval.Stacks(args.stack, args.account)
     describe = stacks.describe()
@@ -801,7 +865,18 @@ def main():
     for b in args.bucket:
         if b not in describe["buckets"]:
             p.error(f"--bucket {b}: not a bucket of the stacks read ({', '.join(sorted(describe['buckets']))})")
-        buckets[b] = describe["buckets"][b]
+        buckets[b] = {**describe["buckets"][b], "policy_kms_key_arn": describe["buckets"][b]["kms_key_arn"]}
+    for spec in args.kms_key_arn:
+        b, _, arn = spec.partition("=")
+        if b not in buckets:
+            p.error(f"--kms-key-arn {spec}: {b} is not a --bucket")
+        buckets[b]["kms_key_arn"] = arn
+    key_patterns = {}
+    for spec in args.key_pattern:
+        b, _, rx = spec.partition("=")
+        if b not in buckets:
+            p.error(f"--key-pattern {spec}: {b} is not a --bucket")
+        key_patterns[b] = re.compile(rx)
     principals = {}
     for spec in args.principal:
         key, _, role = spec.partition("=")
@@ -817,11 +892,11 @@ def main():
         secret_values[name] = path
     if args.describe:
         with open(args.describe, "w") as f:
-            json.dump({**describe, "served": sorted(buckets)}, f, indent=1, sort_keys=True)
-    server = ThreadingHTTPServer(("127.0.0.1", args.port), Handler)
+            json.dump({**describe, "buckets": {**describe["buckets"], **buckets}, "served": sorted(buckets)}, f, indent=1, sort_keys=True)
+    server = ThreadingHTTPServer((args.listen, args.port), Handler)
     server.args, server.store, server.log_lock = args, Store(args.root), threading.Lock()
     server.buckets, server.principals, server.describe = buckets, principals, describe
-    server.aliases, server.secret_values = aliases, secret_values
+    server.aliases, server.secret_values, server.key_patterns = aliases, secret_values, key_patterns
     server.serve_forever()
 
 

@@ -6,8 +6,7 @@ exactly the principals that do it, and to no other role of the account.
 
 The S3 action decides: the data key's policy lets every principal of the
 account use it through S3 (constructs/encryption UseThroughServices), so
-the key adds no limit in AWS (the S3 stand-in, stricter, also requires the
-identity grant on the key). Each environment's deploy role administers its
+the key adds no limit (iam_eval.py reads the key policies as AWS does). Each environment's deploy role administers its
 environment — s3:* on its buckets (constructs/cicd ManageOwnBuckets), for
 Terraform to create, configure and, on destroy, empty them — so it may do
 anything with its own models, within its permissions boundary; it is

@@ -361,6 +361,13 @@ func New(scope constructs.Construct, id string, p Props) Roles {
 				fmt.Sprintf("arn:%s:s3:::%s*", i.Partition, envPrefix),
 			}),
 			policy.Allow("FindHostedZone", []string{"route53:ListHostedZones", "route53:ListHostedZonesByName"}, []string{"*"}),
+			// ec2:CreateVpcEndpoint of an interface endpoint with private DNS
+			// associates the VPC with the service's private hosted zone as
+			// the caller: a dependent action of CreateVpcEndpoint (IAM
+			// service authorization reference, Amazon EC2).
+			policy.Allow("PrivateDNSOfInterfaceEndpoints", []string{"route53:AssociateVPCWithHostedZone"}, []string{
+				fmt.Sprintf("arn:%s:route53:::hostedzone/*", i.Partition),
+			}),
 			policy.Allow("ManageDNSRecords", []string{"route53:GetHostedZone", "route53:ListResourceRecordSets", "route53:ChangeResourceRecordSets", "route53:GetChange", "route53:ListTagsForResource"}, []string{
 				fmt.Sprintf("arn:%s:route53:::hostedzone/*", i.Partition), fmt.Sprintf("arn:%s:route53:::change/*", i.Partition),
 			}),
@@ -614,7 +621,8 @@ func boundaryDocument(i envinfo.Info, env Environment, others []string, stateBuc
 			// group (AmazonRDSEnhancedMonitoringRole: log-group:RDS*).
 			arn("logs", "*", "log-group:RDS*"),
 		}),
-		policy.Allow("DescribeLogGroups", []string{"logs:DescribeLogGroups"}, []string{arn("logs", "*", "log-group:*")}),
+		// DescribeLogGroups has no resource type: only "*" grants it.
+		policy.Allow("DescribeLogGroups", []string{"logs:DescribeLogGroups"}, []string{"*"}),
 		policy.Allow("ReadOwnSecrets", secrets.ReadActions, []string{
 			arn("secretsmanager", "*", fmt.Sprintf("secret:%s/%s/*", i.Project, env.Name)),
 		}),

@@ -173,7 +173,9 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 		// when the lookup fails): amazon-ssm-agent,
 		// agent/agentlogstocloudwatch/cloudwatchlogspublisher/cloudwatchlogsservice.go,
 		// IsLogGroupPresent. The patch window's output goes there.
-		policy.Allow("FindLogGroups", []string{"logs:DescribeLogGroups"}, []string{i.Arn("logs", "log-group:*")}),
+		// DescribeLogGroups has no resource type (IAM service authorization
+		// reference, CloudWatch Logs): only "*" grants it.
+		policy.Allow("FindLogGroups", []string{"logs:DescribeLogGroups"}, []string{"*"}),
 	}
 	statements = policy.Merge(append(statements, p.Grants...))
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("policy"), &iamrolepolicy.IamRolePolicyConfig{

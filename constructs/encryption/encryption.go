@@ -148,7 +148,9 @@ func New(scope constructs.Construct, id string, p Props) Keys {
 			policy.Statement{
 				Sid:       "CloudWatchLogsEncrypt",
 				Principal: map[string][]string{"Service": {i.ServiceHost("logs")}},
-				Actions:   KeyUse,
+				// Not kms:DescribeKey: it carries no encryption context, so
+				// the condition below would make it inert.
+				Actions:   withoutDescribeKey(KeyUse),
 				Resources: []string{"*"},
 				Condition: map[string]map[string][]string{
 					"ArnLike": {"kms:EncryptionContext:aws:logs:arn": {i.Arn("logs", "log-group:*")}},
@@ -156,12 +158,24 @@ func New(scope constructs.Construct, id string, p Props) Keys {
 			},
 			policy.Statement{
 				Sid: "AlarmsPublishToEncryptedTopics",
-				// CloudWatch alarms, and EventBridge rules (failed backup
-				// jobs) publishing to the alarm topic.
-				Principal: map[string][]string{"Service": {"cloudwatch.amazonaws.com", "events.amazonaws.com"}},
+				// CloudWatch alarms publishing to the alarm topic: CloudWatch
+				// sends aws:SourceAccount (Amazon SNS developer guide, "Key
+				// management", compatibility with AWS services).
+				Principal: map[string][]string{"Service": {"cloudwatch.amazonaws.com"}},
 				Actions:   []string{"kms:Decrypt", "kms:GenerateDataKey*"},
 				Resources: []string{"*"},
 				Condition: map[string]map[string][]string{"StringEquals": {"aws:SourceAccount": {i.AccountID}}},
+			},
+			policy.Statement{
+				Sid: "EventRulesPublishToEncryptedTopics",
+				// EventBridge rules (failed backup jobs) publishing to the
+				// alarm topic. EventBridge sends neither aws:SourceAccount
+				// nor aws:SourceArn to KMS for this delivery (same page), so
+				// a condition on them refuses every event, silently; the
+				// topic policy still admits only this environment's rules.
+				Principal: map[string][]string{"Service": {"events.amazonaws.com"}},
+				Actions:   []string{"kms:Decrypt", "kms:GenerateDataKey*"},
+				Resources: []string{"*"},
 			},
 			UseThroughServices(i, "UseThroughSNS", grants, "sns"),
 		),
@@ -169,4 +183,15 @@ func New(scope constructs.Construct, id string, p Props) Keys {
 			UseThroughServices(i, "UseThroughSecretsManager", grants, "secretsmanager"),
 		),
 	}
+}
+
+// withoutDescribeKey returns the actions but kms:DescribeKey.
+func withoutDescribeKey(actions []string) []string {
+	var out []string
+	for _, a := range actions {
+		if a != "kms:DescribeKey" {
+			out = append(out, a)
+		}
+	}
+	return out
 }

@@ -307,6 +307,10 @@ func New(scope constructs.Construct, id string, p Props) *Network {
 			policy.Allow("WriteFlowLogs",
 				[]string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"},
 				[]string{*lg.Arn(), *lg.Arn() + ":*"}),
+			// The flow-logs service looks its group up (Amazon VPC user
+			// guide, "IAM role for publishing flow logs to CloudWatch
+			// Logs"); DescribeLogGroups has no resource type, so "*".
+			policy.Allow("FindTheLogGroup", []string{"logs:DescribeLogGroups"}, []string{"*"}),
 		}}.JSON()),
 	})
 	flowlog.NewFlowLog(c, jsii.String("flow-log"), &flowlog.FlowLogConfig{

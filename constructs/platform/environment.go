@@ -329,7 +329,9 @@ func (e *EnvironmentStack) buildDataTier() {
 		ExpireAfterDays:       1,
 		// A day's staging area, never data: destroyed with its environment.
 		PreventDestroy: false,
-		Tags:           map[string]string{"Purpose": "Ansible file transfer over Session Manager (community.aws.aws_ssm)"},
+		// Tag values take letters, digits, spaces and _ . : / = + - @ only
+		// (S3 refuses the bucket's tags otherwise; apimodel.Rules).
+		Tags: map[string]string{"Purpose": "Ansible file transfer over Session Manager: community.aws.aws_ssm"},
 	})
 }
 

@@ -15,6 +15,7 @@ export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
 	@echo "  go run . help: the app's own commands (validate, parity, cost, protections, facts, iam, apicheck, review)"
+	@echo "  scripts/models.sh --help: the GPU servers' models (supply, promote, verify, LoRA upload and withdrawal)"
 	@echo "  operations (deploy, restore, patching, off hours, cost, rotation): docs/runbooks/README.md"
 
 deps: ## install Go modules, the pinned cdktf CLI and the Debian test tools (apt, root or sudo)
@@ -54,7 +55,7 @@ test-scripts: ## deploy/destroy/bootstrap scripts (bats, fake cdktf), shellcheck
 	shellcheck -x .ci/run scripts/*.sh scripts/tests/*.bash ansible/tests/*.sh docker/ai_model_server/tests/*.sh ansible/roles/*/files/*.sh \
 		ansible/tests/ssm/odoo/odoo-restore ansible/tests/ssm/cloudwatch-agent/amazon-cloudwatch-agent-ctl
 
-test-ansible: ## Ansible: lint, syntax, templates, idempotence, roles against real PostgreSQL/Redis/n8n/git, site.yml over the SSM plugin
+test-ansible: ## Ansible: lint, syntax, templates, idempotence, roles against real PostgreSQL/Redis/n8n/git, the models end to end, site.yml over the SSM plugin
 	@if [[ "$$(id -u)" -eq 0 ]]; then ansible/tests/run.sh; \
 	else echo "not root: skipping the chroot idempotence and real-service tests (CI runs them)"; ansible/tests/run.sh --no-converge; fi
 

@@ -107,6 +107,7 @@ func TestDatabase(t *testing.T) {
 // and backups; the rest of its data tier as the properties above say.
 func TestProductionDataTier(t *testing.T) {
 	s := envStack(t, "production")
+	prod, _ := environments.Find(envs, "production")
 	p := named(t, s, "aws_db_instance", "database_primary")
 	if p["multi_az"] != true || p["deletion_protection"] != true || p["storage_encrypted"] != true ||
 		p["manage_master_user_password"] != true || num(p["backup_retention_period"]) < 14 ||
@@ -126,8 +127,8 @@ func TestProductionDataTier(t *testing.T) {
 	if only(t, s, "aws_efs_file_system")["encrypted"] != true {
 		t.Error("EFS not encrypted")
 	}
-	if n, want := len(s.Resources("aws_secretsmanager_secret")), len(environments.SecretNames(envs[0].Tiers)); n != want {
-		t.Errorf("%d secrets, want %d (one per generated secret of the tier table)", n, want)
+	if n, want := len(s.Resources("aws_secretsmanager_secret")), len(environments.SecretNames(prod.Tiers))+len(environments.SuppliedSecrets); n != want {
+		t.Errorf("%d secrets, want %d (one per generated secret of the tier table, and the supplied ones)", n, want)
 	}
 }
 
@@ -229,8 +230,19 @@ func TestSecrets(t *testing.T) {
 		// and a deploy the same day find the names free.
 		window := map[bool]int{true: 30, false: 0}[cfg.Scale.DeletionProtection]
 		secrets := s.Resources("aws_secretsmanager_secret")
-		if want := len(environments.SecretNames(cfg.Tiers)); len(secrets) != want {
-			t.Fatalf("%d secrets, want %d (one per generated secret of the tier table)", len(secrets), want)
+		generated, supplied := environments.SecretNames(cfg.Tiers), environments.SuppliedSecrets
+		if len(secrets) != len(generated)+len(supplied) {
+			t.Fatalf("%d secrets, want %d generated (one per generated secret of the tier table) and %d supplied", len(secrets), len(generated), len(supplied))
+		}
+		// A supplied secret has no version: no generated value may ever
+		// overwrite what an operator put.
+		if n := len(s.Resources("aws_secretsmanager_secret_version")); n != len(generated) {
+			t.Errorf("%d secret versions, want one per generated secret (%d)", n, len(generated))
+		}
+		for _, name := range supplied {
+			if n := len(withPrefix(s, "aws_secretsmanager_secret_version", "secrets_"+strings.ReplaceAll(name, "/", "-")+"-version")); n != 0 {
+				t.Errorf("the supplied secret %s has a generated value", name)
+			}
 		}
 		for name, sec := range secrets {
 			if !ref(sec["kms_key_id"], "aws_kms_key", "kms_secrets") || num(sec["recovery_window_in_days"]) != window {

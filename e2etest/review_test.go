@@ -110,10 +110,10 @@ func reviewScenarios() map[string][]plan.Scenario {
 				Replace:  []string{p.database},
 				Remove:   append([]string{p.selection}, p.bucketGoes...),
 				Override: map[string]map[string]any{p.role: {"policy": widenedPolicy(policy)}, p.server: {"instance_type": "m6i.xlarge"}},
-				Add: map[string]map[string]any{"aws_vpc_security_group_ingress_rule.planted_ssh": {
+				Add: map[string]map[string]map[string]any{"resource": {"aws_vpc_security_group_ingress_rule": {"planted_ssh": map[string]any{
 					"security_group_id": "${aws_security_group." + sgName + ".id}", "cidr_ipv4": "0.0.0.0/0",
 					"ip_protocol": "tcp", "from_port": 22, "to_port": 22, "description": "planted: SSH from anywhere",
-				}},
+				}}}},
 			},
 		},
 		"staging-stack": {

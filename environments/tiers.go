@@ -273,9 +273,11 @@ func DefaultTiers() []Tier {
 			GPU:             true,
 			MinRootVolumeGB: 60,
 			Port:            ModelServerPort,
-			Buckets:         []BucketAccess{{Bucket: "models"}},
-			Images:          []string{"ai-model-server"},
-			LogFiles:        dockerLogs,
+			// The model versions and adapters it serves; what it serves,
+			// reported by its model sync (scripts/models.py sync-loras).
+			Buckets:  []BucketAccess{{Bucket: "models", Prefix: ModelsPrefix}, {Bucket: "models", Prefix: ModelStatusPrefix, Write: true}},
+			Images:   []string{ModelServerImage},
+			LogFiles: dockerLogs,
 		},
 	}
 }
@@ -326,15 +328,18 @@ type ServerSettings struct {
 // already uses them as construct IDs in the scopes where a tier's own IDs
 // are made: the stack itself (network, kms, edge, backup …), the security
 // group rules' peers (internet, edge), the alarms of the data tier (redis,
-// db-replica) and the servers' system log group (logs-system). A tier so
-// named would make synthesis fail on a duplicate construct ID. The
+// db-replica), the servers' system log group (logs-system) and the
+// quantization host (models, whose server's role and group are named
+// ai-quantizer). A tier so named would make synthesis fail on a duplicate
+// construct ID or a taken name. The
 // validation property test (e2etest) generates tiers named after every
 // construct ID of the synthesized stacks and fails on any name that passes
 // Validate and crashes synthesis.
 var ReservedTierNames = []string{
 	"ami", "aws", "aws-backup-copy", "backup", "backup-bucket", "budget", "cache", "caller",
-	"database", "db-replica", "edge", "filestore", "internet", "kms", "model-bucket", "network",
+	"database", "db-replica", "edge", "filestore", "internet", "kms", "model-bucket", "models", "network",
 	"observability", "offhours", "partition", "patching", "redis", "secrets", "system", "transfer-bucket",
+	QuantizerRole,
 }
 
 // TierIDSuffixes are the suffixes of the construct IDs the platform gives

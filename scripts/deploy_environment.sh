@@ -30,8 +30,12 @@
 #
 # The preflight (scripts/preflight.sh ENV) runs after synth and before init
 # and plan: quotas (vCPUs, Elastic IPs, VPCs), zones and GPU offerings, the
-# hosted zone, secrets pending deletion and the account, each failure with
-# what to request or change. --apply-plan does not repeat it: the run that
+# hosted zone, secrets pending deletion, the account, and the model version
+# the GPU servers will load (in the bucket, complete, loadable by their
+# memory plan), each failure with what to request, change or run. With
+# --skip-ansible no server is configured, so the models only report: a new
+# environment's first deploy creates the bucket that way, then its models
+# are supplied (docs/runbooks/models.md). --apply-plan does not repeat it: the run that
 # made the plan did (in CI the plan job, whose read-only role may read
 # Service Quotas; the deploy role may not).
 #
@@ -281,6 +285,7 @@ write_outputs() {
 step validate "${APP[@]}" validate
 step synth "${CDKTF[@]}" synth
 if [[ "$mode" != apply ]]; then
+	((skip_ansible)) && preflight_skips+=(--infrastructure-only)
 	step preflight "${PREFLIGHT[@]}" "$env_name" "${preflight_skips[@]}"
 else
 	log "preflight: not repeated for --apply-plan (the --plan-only run checked the account)"

@@ -8,7 +8,7 @@
 # (tests/ssm/): the SSM and Secrets Manager APIs (aws_standin.py, reached
 # through botocore's endpoint rule sets on AWS_DATA_PATH), the
 # session-manager-plugin binary with the SSM agent's shell on the host, and
-# the transfer bucket (s3_standin.py --grant transfer). Then converged
+# the transfer bucket (s3_standin.py, as dev's deploy role). Then converged
 # again: the second run must change nothing. While it runs, every process's
 # command line is sampled; afterwards the Ansible output (-v and -vvv), the
 # hosts' logs and the session transcripts are searched for every secret.
@@ -207,8 +207,12 @@ aws_port="$(port)"
 	--log "$work/logs/aws.jsonl" &
 pids+=($!)
 s3_port="$(port)"
-tests/s3_standin.py --grant transfer --listen "$net.1" --port "$s3_port" --root "$work/s3" --bucket "$transfer_bucket" \
-	--kms-key-arn "$data_key" --region eu-central-1 --access-key "$access_key" --log "$work/logs/s3.jsonl" &
+# The controller's key stands for dev's deploy role; the hosts' presigned
+# requests act as it too.
+tests/s3_standin.py --listen "$net.1" --port "$s3_port" --root "$work/s3" --log "$work/logs/s3.jsonl" \
+	--stack "$here/../e2etest/testdata/dev-stack.json" --stack "$here/../e2etest/testdata/shared-stack.json" \
+	--bucket "$transfer_bucket" --kms-key-arn "$transfer_bucket=$data_key" --principal "$access_key=influencegen-deploy-dev" \
+	--key-pattern "$transfer_bucket=i-[0-9a-f]{8,17}/.+" &
 pids+=($!)
 for p in "$proxy_port" "$aws_port" "$s3_port"; do wait_port "$p"; done
 

@@ -201,7 +201,13 @@ services_cleanup() {
 CHECKS_PASSED=0
 CHECKS_FAILED=0
 check_pass() { CHECKS_PASSED=$((CHECKS_PASSED + 1)); printf '  ok    %s\n' "$1"; }
-check_fail() { CHECKS_FAILED=$((CHECKS_FAILED + 1)); printf '  FAIL  %s\n' "$1" >&2; [[ -z "${2:-}" ]] || printf '%s\n' "$2" | sed 's/^/        /' >&2; }
+# The detail is cut at 4000 characters (an AWS CLI error can quote a whole
+# object).
+check_fail() {
+	CHECKS_FAILED=$((CHECKS_FAILED + 1))
+	printf '  FAIL  %s\n' "$1" >&2
+	[[ -z "${2:-}" ]] || printf '%s%s\n' "${2:0:4000}" "$( ((${#2} > 4000)) && printf ' [… %d more characters]' $((${#2} - 4000)))" | sed 's/^/        /' >&2
+}
 
 # check_ok DESCRIPTION COMMAND...: the command succeeds.
 check_ok() {

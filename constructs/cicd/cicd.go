@@ -92,6 +92,20 @@ type Environment struct {
 	// with Scale.BackupCopy): its deploy role manages vaults and keys
 	// there. Default: "", none.
 	CopyRegion string
+	// PlanReads are objects of its buckets its plan role may read besides
+	// its state, for the deploy preflight (the model manifests): the
+	// statements that grant them, from the bucket's owner, and the object
+	// ARNs they name, which the role's deny of every other object read
+	// spares. Default: none.
+	PlanReads PlanReads
+}
+
+// PlanReads are objects a plan role reads besides its state.
+type PlanReads struct {
+	// Objects are the object ARNs (patterns) it may read.
+	Objects []string
+	// Statements grant them (s3:GetObject, the key through S3).
+	Statements []policy.Statement
 }
 
 // Props configures the CI/CD roles.
@@ -495,11 +509,12 @@ func newPlanRole(c constructs.Construct, p Props, env Environment, trust func(..
 		PolicyArn: jsii.String("arn:" + i.Partition + ":iam::aws:policy/ReadOnlyAccess"),
 	})
 	stateObject := bucketArn + "/" + env.StateKey
+	readable := append([]string{stateObject}, env.PlanReads.Objects...)
 	ownSecrets := fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s/%s/*", i.Partition, env.Region, i.AccountID, i.Project, env.Name)
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("plan-"+env.Name+"-policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name: jsii.String("plan-" + env.Name),
 		Role: role.Id(),
-		Policy: jsii.String(withNotResourceDenies(policy.Document{Statements: []policy.Statement{
+		Policy: jsii.String(withNotResourceDenies(policy.Document{Statements: append([]policy.Statement{
 			policy.Allow("ReadOwnState", []string{"s3:GetObject"}, []string{stateObject}),
 			listStatePrefix(bucketArn, env.StateKey),
 			{
@@ -525,8 +540,8 @@ func newPlanRole(c constructs.Construct, p Props, env Environment, trust func(..
 				Actions:   planDataReads,
 				Resources: []string{"*"},
 			},
-		}},
-			notResourceDeny{"NoObjectReadsButOwnState", []string{"s3:GetObject*"}, []string{stateObject}},
+		}, env.PlanReads.Statements...)},
+			notResourceDeny{"NoObjectReadsButOwnState", []string{"s3:GetObject*"}, readable},
 			notResourceDeny{"NoOtherSecretValues", []string{"secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"}, []string{ownSecrets}},
 		)),
 	})

@@ -1,5 +1,6 @@
 // Package secrets creates the platform's generated secrets in Secrets
-// Manager, encrypted with the environment's secrets key.
+// Manager, encrypted with the environment's secrets key, and the secrets
+// an operator supplies the value of (Props.Supplied), under the same key.
 //
 // Values are generated at apply time by Secrets Manager itself
 // (the aws_secretsmanager_random_password data source) and written once: the
@@ -15,6 +16,7 @@
 package secrets
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -39,6 +41,10 @@ type Props struct {
 	// Names are the secrets to generate, e.g. "odoo/db-password"; each is
 	// stored as "<project>/<env>/<name>".
 	Names []string
+	// Supplied are secrets created without a value, which an operator puts
+	// (aws secretsmanager put-secret-value), e.g. an access token of a
+	// third party; stored as Names are. Default: none.
+	Supplied []string
 	// RecoveryWindowDays is how long a deleted secret can be restored
 	// (7–30); 0 deletes it at once. A secret in its recovery window keeps
 	// its name: CreateSecret of the same name fails until the window ends
@@ -64,6 +70,7 @@ type Secret struct {
 
 // Value returns a reference to the secret value, for the rare resource that
 // must be given the value itself (the Redis AUTH token). Never output it.
+// A supplied secret has none here ("").
 func (s Secret) Value() string { return s.value }
 
 // OutputKey is the secret's key in the secret_arns output:
@@ -119,7 +126,7 @@ func (s *Secrets) All() []Secret {
 // New creates every generated secret.
 func New(scope constructs.Construct, id string, p Props) *Secrets {
 	c := constructs.NewConstruct(scope, jsii.String(id))
-	names := append([]string(nil), p.Names...)
+	names := append(append([]string(nil), p.Names...), p.Supplied...)
 	sort.Strings(names)
 	out := &Secrets{byName: map[string]Secret{}}
 	for _, name := range names {
@@ -128,14 +135,24 @@ func New(scope constructs.Construct, id string, p Props) *Secrets {
 		}
 		cid := strings.ReplaceAll(name, "/", "-")
 		full := p.Info.Project + "/" + p.Info.Env + "/" + name
+		what := "generated " + name
+		supplied := slices.Contains(p.Supplied, name)
+		if supplied {
+			what = name + ", put by an operator (docs/runbooks/models.md)"
+		}
 		sec := secretsmanagersecret.NewSecretsmanagerSecret(c, jsii.String(cid), &secretsmanagersecret.SecretsmanagerSecretConfig{
 			Name:                 jsii.String(full),
-			Description:          jsii.String("InfluenceGen " + p.Info.Env + ": generated " + name),
+			Description:          jsii.String("InfluenceGen " + p.Info.Env + ": " + what),
 			KmsKeyId:             jsii.String(p.Key.Arn),
 			RecoveryWindowInDays: jsii.Number(float64(p.RecoveryWindowDays)),
 			Tags:                 p.Info.Tags(full),
 			Lifecycle:            &cdktf.TerraformResourceLifecycle{PreventDestroy: jsii.Bool(p.PreventDestroy)},
 		})
+		if supplied {
+			out.byName[name] = Secret{Name: name, Arn: *sec.Arn(), info: p.Info, keyArn: p.Key.Arn}
+			out.order = append(out.order, name)
+			continue
+		}
 		// Alphanumeric only: the values go into odoo.conf, compose files and
 		// connection URLs without quoting. 64 characters ≈ 380 bits.
 		pw := dataawssecretsmanagerrandompassword.NewDataAwsSecretsmanagerRandomPassword(c, jsii.String(cid+"-value"), &dataawssecretsmanagerrandompassword.DataAwsSecretsmanagerRandomPasswordConfig{

@@ -64,7 +64,7 @@ var All = []Control{
 	{"IG-BACKUP", "CKV_AWS_166 / AVD-AWS-0179 (custom extension)", "Backup vaults are encrypted with a CMK; production's are locked, and its plan keeps recovery points 35 days or more and copies them to another region", backupControl},
 	{"IG-BUDGET", "custom (AWS Well-Architected COST02-BP05)", "Every stack that runs servers has a monthly cost budget that notifies someone", budgetControl},
 	{"IG-NO-PROD-SCHEDULE", "custom (Scale.OffHours)", "No schedule stops production's servers", noProductionSchedule},
-	{"IG-CI-PLAN-ROLE", "CKV_AWS_358 / custom", "GitHub OIDC roles pin audience and exact subjects; a role pull requests can assume writes no object and reads no object but state and no secret outside one environment", githubPlanRoles},
+	{"IG-CI-PLAN-ROLE", "CKV_AWS_358 / custom", "GitHub OIDC roles pin audience and exact subjects; a role pull requests can assume writes no object and reads no object but state and model manifests (file names, sizes and hashes: the deploy preflight's), and no secret outside one environment", githubPlanRoles},
 }
 
 // Run applies every control to a stack and returns findings by control ID.

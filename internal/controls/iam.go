@@ -237,7 +237,7 @@ func githubPlanRoles(s stack.Stack, _ bool) []string {
 				if st.Effect == "Deny" && len(st.Condition) == 0 && anyGlob(st.Action, "s3:GetObject", true) {
 					onlyState := len(st.NotResource) > 0
 					for _, nr := range st.NotResource {
-						onlyState = onlyState && strings.HasSuffix(nr, "/terraform.tfstate")
+						onlyState = onlyState && (strings.HasSuffix(nr, "/terraform.tfstate") || modelManifests.MatchString(nr))
 					}
 					deniesObjects = deniesObjects || onlyState || anyIs(toAny(st.Resource), "*")
 				}
@@ -249,6 +249,10 @@ func githubPlanRoles(s stack.Stack, _ bool) []string {
 	}
 	return out
 }
+
+// modelManifests matches the object ARNs of one model bucket's version
+// manifests (constructs/models.ManifestsArn) and nothing else of it.
+var modelManifests = regexp.MustCompile(`^arn:[^:]+:s3:::[^/*?]+-models-[^/*?]+/models/base/\*/manifest\.json$`)
 
 // oneEnvironmentSecrets matches a secret ARN pattern confined to one
 // "<project>/<environment>/" path.

@@ -126,12 +126,14 @@ type Scenario struct {
 	// so everything that references it must be removed too; a reference
 	// from a resource that stays is refused, naming it. Default: none.
 	Remove []string
-	// Add are resources this run's configuration has and the stack does
-	// not: address ("aws_vpc_security_group_ingress_rule.planted") →
-	// body in Terraform JSON syntax, created with `count = 1` in this run
-	// only (its address gains an index, "…planted[0]"); the deployment
-	// and every other run do not have them. Default: none.
-	Add map[string]map[string]any
+	// Add are resources and data sources that exist in this run only, as a
+	// synthesized stack holds them: "resource" or "data" → type → logical
+	// name → body (e.g. what a Scale switch adds). Each gets
+	// count = var.scenario == "<Name>" ? 1 : 0, so the deployment and
+	// every other run have none, and the references among them are indexed
+	// [0]; their references to the stack's own resources stay as they are.
+	// Default: none.
+	Add map[string]map[string]map[string]any
 }
 
 // Result is the outcome for one stack.
@@ -366,7 +368,7 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		}
 		files["zz_scenario_override.tf.json"] = defaults
 		files["zz_scenario_variable.tf.json"] = []byte(scenarioVariable)
-		added, err := addedResources(stack, sc)
+		added, err := scenarioAdditions(stack, sc)
 		if err != nil {
 			return fail(err)
 		}
@@ -491,7 +493,29 @@ func testFile(stack map[string]any) (string, error) {
 func scenarioFile(stack map[string]any, scenarios []Scenario, account string) (string, error) {
 	var b strings.Builder
 	b.WriteString("# Written by internal/plan: day-2 operations planned against a (mock) deployment.\n")
-	if err := offline(&b, stack); err != nil {
+	// The data sources a scenario adds need their fixtures too.
+	withAdded := map[string]any{}
+	for k, v := range stack {
+		withAdded[k] = v
+	}
+	data := map[string]any{}
+	for typ, named := range asMap(stack["data"]) {
+		data[typ] = named
+	}
+	for _, sc := range scenarios {
+		for typ, named := range sc.Add["data"] {
+			all := map[string]any{}
+			for n, v := range asMap(data[typ]) {
+				all[n] = v
+			}
+			for n, v := range named {
+				all[n] = v
+			}
+			data[typ] = all
+		}
+	}
+	withAdded["data"] = data
+	if err := offline(&b, withAdded); err != nil {
 		return "", err
 	}
 	b.WriteString("\nmock_provider \"aws\" {\n  alias = \"fake\"\n")
@@ -732,6 +756,102 @@ func scenarioOverride(stack map[string]any, scenarios []Scenario) ([]byte, error
 		file["output"] = outputs
 	}
 	return json.MarshalIndent(file, "", "  ")
+}
+
+// scenarioAdditions is addedFile: every scenario's Add, each
+// resource and data source counted behind var.scenario, references among
+// the added ones indexed [0], the provider's defaults written out as for
+// the stack (providerDefaults). nil when no scenario adds anything.
+func scenarioAdditions(stack map[string]any, scenarios []Scenario) ([]byte, error) {
+	out := map[string]map[string]map[string]any{}
+	added := map[string]bool{} // "aws_x.name" and "data.aws_x.name"
+	for _, sc := range scenarios {
+		for kind, types := range sc.Add {
+			if kind != "resource" && kind != "data" {
+				return nil, fmt.Errorf("scenario %s: Add holds %q: only resource and data", sc.Name, kind)
+			}
+			for typ, named := range types {
+				for name := range named {
+					addr := typ + "." + name
+					if kind == "data" {
+						addr = "data." + addr
+					}
+					if added[addr] {
+						return nil, fmt.Errorf("scenario %s: %s is added by two scenarios", sc.Name, addr)
+					}
+					if _, exists := asMap(asMap(stack[kind])[typ])[name]; exists {
+						return nil, fmt.Errorf("scenario %s: %s is already in the stack", sc.Name, addr)
+					}
+					added[addr] = true
+				}
+			}
+		}
+	}
+	if len(added) == 0 {
+		return nil, nil
+	}
+	for _, sc := range scenarios {
+		for kind, types := range sc.Add {
+			for typ, named := range types {
+				for name, body := range named {
+					b, err := json.Marshal(body)
+					if err != nil {
+						return nil, err
+					}
+					text := indexAdded(string(b), added)
+					var r map[string]any
+					if err := json.Unmarshal([]byte(text), &r); err != nil {
+						return nil, err
+					}
+					if _, ok := r["count"]; ok {
+						return nil, fmt.Errorf("scenario %s: %s.%s has a count of its own", sc.Name, typ, name)
+					}
+					if _, ok := r["for_each"]; ok {
+						return nil, fmt.Errorf("scenario %s: %s.%s has a for_each", sc.Name, typ, name)
+					}
+					r["count"] = fmt.Sprintf("${var.scenario == %q ? 1 : 0}", sc.Name)
+					if kind == "resource" {
+						for k, v := range providerDefaults[typ] {
+							if _, given := r[k]; !given {
+								r[k] = v
+							}
+						}
+						if lc, ok := r["lifecycle"].(map[string]any); ok && lc["prevent_destroy"] == true {
+							lc["prevent_destroy"] = false
+						}
+					}
+					if out[kind] == nil {
+						out[kind] = map[string]map[string]any{}
+					}
+					if out[kind][typ] == nil {
+						out[kind][typ] = map[string]any{}
+					}
+					out[kind][typ][name] = r
+				}
+			}
+		}
+	}
+	return json.MarshalIndent(out, "", "  ")
+}
+
+// addressRE finds a reference to a resource or data source attribute:
+// "aws_iam_role.x_1234ABCD." or "data.aws_ami.ami.".
+var addressRE = regexp.MustCompile(`(^|[^A-Za-z0-9_.\]])((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.`)
+
+// indexAdded indexes [0] every reference to an added address in text.
+func indexAdded(text string, added map[string]bool) string {
+	return addressRE.ReplaceAllStringFunc(text, func(m string) string {
+		sub := addressRE.FindStringSubmatch(m)
+		if !added[sub[2]] {
+			return m
+		}
+		return sub[1] + sub[2] + "[0]."
+	})
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }
 
 // hclIdentifier is a Terraform identifier (what a run block may be named).

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -269,36 +270,66 @@ func TestScenarioRemove(t *testing.T) {
 	}
 }
 
-// TestScenarioAdd: an added resource exists in the runs that add it only.
-func TestScenarioAdd(t *testing.T) {
-	stack := map[string]any{"resource": map[string]any{"aws_security_group": map[string]any{"g": map[string]any{"name": "g"}}}}
-	rule := map[string]any{"security_group_id": "${aws_security_group.g.id}", "cidr_ipv4": "0.0.0.0/0", "from_port": 22, "to_port": 22, "ip_protocol": "tcp"}
-	b, err := addedResources(stack, []Scenario{{Name: "open", Add: map[string]map[string]any{"aws_vpc_security_group_ingress_rule.ssh": rule}}, {Name: "other"}})
+// TestScenarioAdditions: what a scenario adds exists in its run only
+// (count behind var.scenario); references among the added are indexed,
+// references to the stack are not; the provider's defaults are written out
+// and prevent_destroy is off, as for the stack's own resources.
+func TestScenarioAdditions(t *testing.T) {
+	stack := map[string]any{"resource": map[string]any{
+		"aws_subnet": map[string]any{"app": map[string]any{"cidr_block": "10.0.0.0/20"}},
+	}}
+	add := map[string]map[string]map[string]any{
+		"resource": {
+			"aws_iam_role": {"q_role": map[string]any{"name": "q"}},
+			"aws_instance": {"q_server": map[string]any{
+				"subnet_id":            "${aws_subnet.app.id}",
+				"iam_instance_profile": "${aws_iam_role.q_role.name}",
+				"lifecycle": map[string]any{"prevent_destroy": true, "precondition": []any{map[string]any{
+					"condition": `${contains(data.aws_ec2_instance_type_offerings.q_offers.locations, "euc1-az1")}`,
+				}}},
+				"depends_on": []any{"aws_iam_role.q_role"},
+			}},
+		},
+		"data": {"aws_ec2_instance_type_offerings": {"q_offers": map[string]any{"location_type": "availability-zone-id"}}},
+	}
+	b, err := scenarioAdditions(stack, []Scenario{{Name: "host_on", Add: add}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	var f struct {
-		Resource map[string]map[string]map[string]any `json:"resource"`
-	}
-	if err := json.Unmarshal(b, &f); err != nil {
+	var o map[string]map[string]map[string]map[string]any
+	if err := json.Unmarshal(b, &o); err != nil {
 		t.Fatal(err)
 	}
-	got := f.Resource["aws_vpc_security_group_ingress_rule"]["ssh"]
-	if got["count"] != `${contains(["open"], var.scenario) ? 1 : 0}` || got["cidr_ipv4"] != "0.0.0.0/0" {
-		t.Errorf("added = %v", got)
+	in := o["resource"]["aws_instance"]["q_server"]
+	count := `${var.scenario == "host_on" ? 1 : 0}`
+	if in["count"] != count || o["resource"]["aws_iam_role"]["q_role"]["count"] != count || o["data"]["aws_ec2_instance_type_offerings"]["q_offers"]["count"] != count {
+		t.Errorf("not counted behind var.scenario: %s", b)
 	}
-	if none, _ := addedResources(stack, []Scenario{{Name: "other"}}); none != nil {
-		t.Errorf("nothing added, yet a file: %s", none)
+	if in["iam_instance_profile"] != "${aws_iam_role.q_role[0].name}" || in["subnet_id"] != "${aws_subnet.app.id}" {
+		t.Errorf("references: %v, %v", in["iam_instance_profile"], in["subnet_id"])
+	}
+	lc := in["lifecycle"].(map[string]any)
+	if cond := lc["precondition"].([]any)[0].(map[string]any)["condition"]; cond != `${contains(data.aws_ec2_instance_type_offerings.q_offers[0].locations, "euc1-az1")}` {
+		t.Errorf("precondition: %v", cond)
+	}
+	if lc["prevent_destroy"] != false || fmt.Sprint(in["depends_on"]) != "[aws_iam_role.q_role]" {
+		t.Errorf("lifecycle %v, depends_on %v", lc, in["depends_on"])
+	}
+	if o["resource"]["aws_iam_role"]["q_role"]["path"] != "/" {
+		t.Errorf("provider default not written out: %v", o["resource"]["aws_iam_role"]["q_role"])
+	}
+	if b, _ := scenarioAdditions(stack, []Scenario{{Name: "none"}}); b != nil {
+		t.Errorf("a scenario that adds nothing wrote %s", b)
 	}
 	for _, c := range []struct {
-		add  map[string]map[string]any
+		add  map[string]map[string]map[string]any
 		want string
 	}{
-		{map[string]map[string]any{"aws_security_group.g": {"name": "g2"}}, "already has aws_security_group.g"},
-		{map[string]map[string]any{"security_group.g2": {}}, "is not <resource type>.<name>"},
-		{map[string]map[string]any{"aws_security_group.g2": {"count": 2}}, "sets count"},
+		{map[string]map[string]map[string]any{"resource": {"aws_subnet": {"app": map[string]any{}}}}, "already in the stack"},
+		{map[string]map[string]map[string]any{"module": {"x": {"y": map[string]any{}}}}, "only resource and data"},
+		{map[string]map[string]map[string]any{"resource": {"aws_iam_role": {"r": map[string]any{"count": 2}}}}, "has a count of its own"},
 	} {
-		if _, err := addedResources(stack, []Scenario{{Name: "x", Add: c.add}}); err == nil || !strings.Contains(err.Error(), c.want) {
+		if _, err := scenarioAdditions(stack, []Scenario{{Name: "x", Add: c.add}}); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%v: err = %v, want %q", c.add, err, c.want)
 		}
 	}

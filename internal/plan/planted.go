@@ -5,7 +5,6 @@ package plan
 // change where nothing changed.
 
 import (
-	"encoding/json"
 	"fmt"
 	"maps"
 	"regexp"
@@ -13,8 +12,9 @@ import (
 	"strings"
 )
 
-// addedFile is the configuration file of the resources scenarios add. It
-// is not an override file: the resources are new.
+// addedFile is the configuration file of what scenarios add (resources and
+// data sources). It
+// is not an override file: what it holds is new.
 const addedFile = "scenario_added.tf.json"
 
 // resourceRef finds the managed resources an expression names:
@@ -280,55 +280,6 @@ func plantRemovals(stack map[string]any, scenarios []Scenario, set func(typ, nam
 		}
 	}
 	return outputs, nil
-}
-
-// addedResources is addedFile: every resource a scenario adds, with
-// count 1 in the runs that add it and 0 everywhere else.
-func addedResources(stack map[string]any, scenarios []Scenario) ([]byte, error) {
-	resources, _ := stack["resource"].(map[string]any)
-	bodies := map[string]map[string]any{}
-	addedBy := map[string][]string{}
-	for _, sc := range scenarios {
-		for _, addr := range sortedKeys(sc.Add) {
-			typ, name, ok := strings.Cut(addr, ".")
-			if !ok || !strings.HasPrefix(typ, "aws_") || !hclIdentifier.MatchString(name) || strings.Contains(name, ".") {
-				return nil, fmt.Errorf("scenario %s: Add: %q is not <resource type>.<name>", sc.Name, addr)
-			}
-			named, _ := resources[typ].(map[string]any)
-			if _, exists := named[name]; exists {
-				return nil, fmt.Errorf("scenario %s: Add: the stack already has %s (Override changes it)", sc.Name, addr)
-			}
-			body := sc.Add[addr]
-			for _, meta := range []string{"count", "for_each"} {
-				if _, set := body[meta]; set {
-					return nil, fmt.Errorf("scenario %s: Add: %s sets %s; the harness sets it", sc.Name, addr, meta)
-				}
-			}
-			if prev, twice := bodies[addr]; twice {
-				a, _ := json.Marshal(prev)
-				b, _ := json.Marshal(body)
-				if string(a) != string(b) {
-					return nil, fmt.Errorf("scenario %s: Add: %s is added by another scenario with another body", sc.Name, addr)
-				}
-			}
-			bodies[addr] = body
-			addedBy[addr] = append(addedBy[addr], sc.Name)
-		}
-	}
-	if len(bodies) == 0 {
-		return nil, nil
-	}
-	out := map[string]map[string]any{}
-	for addr, body := range bodies {
-		typ, name, _ := strings.Cut(addr, ".")
-		r := maps.Clone(body)
-		r["count"] = countExpr(addedBy[addr], 1, 0)
-		if out[typ] == nil {
-			out[typ] = map[string]any{}
-		}
-		out[typ][name] = r
-	}
-	return json.MarshalIndent(map[string]any{"resource": out}, "", "  ")
 }
 
 // fillDefaults writes a provider default into a copy of a nested block

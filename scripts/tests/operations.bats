@@ -72,6 +72,8 @@ setup() {
 	cp "$REPO/ansible/scripts/hosts_from_outputs.py" "$WORK/ansible/scripts/"
 	cp "$REPO/ansible/ansible.cfg" "$WORK/ansible/"
 	cp "$REPO/environments/account.go" "$WORK/environments/"
+	# The preflight's models check uses the model server's rules.
+	ln -s "$REPO/docker" "$WORK/docker"
 	scratch_playbook >"$WORK/ansible/playbooks/site.yml"
 	for e in dev staging production; do
 		mkdir -p "$WORK/ansible/inventories/$e/group_vars"
@@ -585,9 +587,19 @@ preflight staging" ]
 	[ "$status" -eq 2 ]
 }
 
+@test "--skip-ansible tells the preflight that no server is configured (the models only report)" {
+	run "$WORK/scripts/deploy_environment.sh" dev --plan-only --skip-ansible
+	[ "$status" -eq 0 ]
+	grep -qx "preflight dev --infrastructure-only" "$CALLS"
+	: >"$CALLS"
+	run "$WORK/scripts/deploy_environment.sh" dev --plan-only
+	grep -qx "preflight dev" "$CALLS"
+}
+
 @test "the real preflight runs inside the deploy: another account's credentials stop it before the plan" {
 	unset PREFLIGHT
 	export FAKE_AWS_FIXTURES="$REPO/scripts/tests/fixtures/aws" FAKE_AWS_SCENARIOS=wrong-account
+	export INFLUENCEGEN_GROUP_VARS="$REPO/scripts/tests/fixtures/group_vars"
 	PATH="$REPO/scripts/tests/fake-aws:$PATH" run "$WORK/scripts/deploy_environment.sh" dev --plan-only
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"FAIL account: the credentials are for account 999999999999"*"step 'preflight' failed with exit code 3"* ]]

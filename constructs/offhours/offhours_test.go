@@ -20,7 +20,7 @@ func TestBatches(t *testing.T) {
 		{100, 100, 8000, 1},
 		{101, 100, 8000, 2},
 		{562, 100, 8000, 6},
-		{150, 100, 4000, 2},  // 150 × 41 bytes: the size decides
+		{150, 100, 4000, 2}, // 150 × 41 bytes: the size decides
 		{150, 100, 2000, 4},
 	} {
 		var names []string

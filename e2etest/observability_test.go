@@ -168,12 +168,18 @@ func TestLogGroups(t *testing.T) {
 		}
 		prefix := "/" + account.Project + "-" + cfg.Identity.Name
 		for _, role := range []string{"odoo", "n8n-main", "n8n-worker", "ai"} {
-			if !names[prefix+"/"+role+"/app"] {
-				t.Errorf("no log group for %s", role)
+			for _, g := range []string{"app", "syslog", "patching"} {
+				if !names[prefix+"/"+role+"/"+g] {
+					t.Errorf("no %s log group for %s", g, role)
+				}
 			}
 		}
-		if !names[prefix+"/system/syslog"] {
-			t.Error("no system log group")
+		// Every group a server writes to is under its own tier's prefix:
+		// no group shared by tiers, where one could forge another's streams.
+		for name := range names {
+			if strings.Contains(name, "/system/") {
+				t.Errorf("%s: a log group shared by every tier", name)
+			}
 		}
 	})
 }

@@ -164,9 +164,10 @@ func New(scope constructs.Construct, id string, p Props) *Group {
 			Condition: map[string]map[string][]string{"StringEquals": {"cloudwatch:namespace": {"CWAgent"}}},
 		},
 		policy.Allow("AgentDescribe", []string{"ec2:DescribeTags", "ec2:DescribeVolumes", "ec2:DescribeInstances"}, []string{"*"}),
+		// Its own groups only (application, syslog, patch runs): a tier
+		// that could write another tier's streams could forge its logs.
 		policy.Allow("OwnLogs", []string{"logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"}, []string{
 			i.Arn("logs", "log-group:"+logs.RolePrefix(i, tier)+"/*"),
-			i.Arn("logs", "log-group:"+logs.RolePrefix(i, "system")+"/*"),
 		}),
 		// The SSM agent looks a Run Command output group up with
 		// DescribeLogGroups before writing to it (and tries to create it

@@ -34,12 +34,18 @@ func NewGroup(scope constructs.Construct, id string, p Props) cloudwatchloggroup
 	})
 }
 
-// RolePrefix is "/<project>-<env>/<role>": the servers of a role may write
-// to every group under it ("system" for the operating system's logs).
+// RolePrefix is "/<project>-<env>/<role>": every group a tier's servers
+// write to is under it (application, syslog, patch runs), and their role
+// may write under it only, so that no tier can write, and so forge,
+// another tier's log streams.
 func RolePrefix(i envinfo.Info, role string) string { return "/" + i.Prefix + "/" + role }
 
 // AppGroup is the group a server role's application logs go to.
 func AppGroup(i envinfo.Info, role string) string { return RolePrefix(i, role) + "/app" }
 
-// SystemGroup is the group every server's syslog and auth.log go to.
-func SystemGroup(i envinfo.Info) string { return RolePrefix(i, "system") + "/syslog" }
+// SyslogGroup is the group a tier's servers send syslog and auth.log to.
+func SyslogGroup(i envinfo.Info, role string) string { return RolePrefix(i, role) + "/syslog" }
+
+// PatchingGroup is the group the patch window's runs on a tier's servers
+// write to.
+func PatchingGroup(i envinfo.Info, role string) string { return RolePrefix(i, role) + "/patching" }

@@ -18,6 +18,11 @@ var agentFiles embed.FS
 // LogGroupPrefixPlaceholder is replaced by "/<project>-<env>" in the files.
 const LogGroupPrefixPlaceholder = "{{log_group_prefix}}"
 
+// TierPlaceholder is replaced by the tier's name in the files: every group
+// a tier's agent writes to is under "/<project>-<env>/<tier>/", the only
+// prefix its servers' role may write to.
+const TierPlaceholder = "{{tier}}"
+
 // GPUMetrics are the CWAgent metric names the nvidia_gpu plugin publishes
 // that the alarms and dashboard use.
 const (
@@ -27,9 +32,10 @@ const (
 )
 
 // AgentConfig returns the agent configuration of a tier's servers, with its
-// log groups under logGroupPrefix ("/<project>-<env>"): the base file, the
-// tier's LogFiles shipped to "<prefix>/<tier>/app", and the NVIDIA GPU
-// section for GPU tiers.
+// log groups under logGroupPrefix ("/<project>-<env>"): the base file
+// (syslog and auth.log to "<prefix>/<tier>/syslog"), the tier's LogFiles
+// shipped to "<prefix>/<tier>/app", and the NVIDIA GPU section for GPU
+// tiers.
 func AgentConfig(logGroupPrefix string, t Tier) (string, error) {
 	if len(t.LogFiles) == 0 {
 		return "", fmt.Errorf("observability: tier %q ships no log files", t.Name)
@@ -71,5 +77,5 @@ func AgentConfig(logGroupPrefix string, t Tier) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return strings.ReplaceAll(string(out), LogGroupPrefixPlaceholder, logGroupPrefix), nil
+	return strings.NewReplacer(LogGroupPrefixPlaceholder, logGroupPrefix, TierPlaceholder, t.Name).Replace(string(out)), nil
 }

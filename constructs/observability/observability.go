@@ -87,7 +87,8 @@ type Observability struct {
 	TopicArn string
 	// DashboardName is the CloudWatch dashboard.
 	DashboardName string
-	// LogGroups maps a tier ("odoo", …, and "system") to its log group name.
+	// LogGroups maps a tier ("odoo", …) to its application log group, and
+	// "<tier>/syslog" to its syslog group.
 	LogGroups map[string]string
 	// AgentParameters maps a tier to the SSM parameter holding its
 	// CloudWatch agent configuration.
@@ -239,15 +240,17 @@ func New(scope constructs.Construct, id string, p Props) *Observability {
 		})
 	}
 
-	// Log groups: one per tier, plus the system logs.
-	logs.NewGroup(c, "logs-system", logs.Props{Info: i, Name: logs.SystemGroup(i), RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKey.Arn})
-	o.LogGroups["system"] = logs.SystemGroup(i)
+	// Log groups: each tier's application logs and syslog, under the
+	// tier's own prefix (logs.RolePrefix).
 	prefix := "/" + i.Prefix
 	for _, t := range p.Tiers {
 		tier := t.Name
 		name := logs.AppGroup(i, tier)
 		logs.NewGroup(c, "logs-"+tier, logs.Props{Info: i, Name: name, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKey.Arn})
 		o.LogGroups[tier] = name
+		syslog := logs.SyslogGroup(i, tier)
+		logs.NewGroup(c, "syslog-"+tier, logs.Props{Info: i, Name: syslog, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKey.Arn})
+		o.LogGroups[tier+"/syslog"] = syslog
 
 		// The tier's agent configuration, where Ansible fetches it.
 		cfg, err := AgentConfig(prefix, t)

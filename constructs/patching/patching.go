@@ -50,7 +50,7 @@ type Props struct {
 	Hours int
 	// Tiers are patched in this order, each one server at a time.
 	Tiers []Tier
-	// LogsKeyArn and LogRetentionDays configure the log group the
+	// LogsKeyArn and LogRetentionDays configure the log groups the
 	// patch runs write to.
 	LogsKeyArn       string
 	LogRetentionDays int
@@ -60,20 +60,17 @@ type Props struct {
 type Window struct {
 	// Name is the maintenance window's name.
 	Name string
-	// LogGroup receives every patch run's output.
-	LogGroup string
+	// LogGroups receive the patch runs' output, by tier: each tier's
+	// runs write to logs.PatchingGroup, under the tier's own prefix (the
+	// SSM agent writes as the server's role, which may write there only).
+	LogGroups map[string]string
 }
-
-// LogGroup is where patch runs write: under the servers' own
-// /<prefix>/system/ prefix, which their role may write to.
-func LogGroup(i envinfo.Info) string { return logs.RolePrefix(i, "system") + "/patching" }
 
 // New creates the baseline, patch group, window, targets and tasks.
 func New(scope constructs.Construct, id string, p Props) Window {
 	c := constructs.NewConstruct(scope, jsii.String(id))
 	i := p.Info
-	w := Window{Name: i.Name("patching"), LogGroup: LogGroup(i)}
-	logs.NewGroup(c, "log", logs.Props{Info: i, Name: w.LogGroup, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
+	w := Window{Name: i.Name("patching"), LogGroups: map[string]string{}}
 
 	baseline := ssmpatchbaseline.NewSsmPatchBaseline(c, jsii.String("baseline"), &ssmpatchbaseline.SsmPatchBaselineConfig{
 		Name:            jsii.String(i.Name("ubuntu")),
@@ -115,6 +112,9 @@ func New(scope constructs.Construct, id string, p Props) Window {
 		Tags:                     i.Tags(w.Name),
 	})
 	for n, t := range p.Tiers {
+		group := logs.PatchingGroup(i, t.Name)
+		w.LogGroups[t.Name] = group
+		logs.NewGroup(c, "log-"+t.Name, logs.Props{Info: i, Name: group, RetentionDays: p.LogRetentionDays, KeyArn: p.LogsKeyArn})
 		target := ssmmaintenancewindowtarget.NewSsmMaintenanceWindowTarget(c, jsii.String("target-"+t.Name), &ssmmaintenancewindowtarget.SsmMaintenanceWindowTargetConfig{
 			WindowId: window.Id(),
 			// 3 to 128 of [0-9A-Za-z_.-] (a tier can be called "ai").
@@ -156,7 +156,7 @@ func New(scope constructs.Construct, id string, p Props) Window {
 						{Name: jsii.String("RebootOption"), Values: jsii.Strings("RebootIfNeeded")},
 					},
 					CloudwatchConfig: &ssmmaintenancewindowtask.SsmMaintenanceWindowTaskTaskInvocationParametersRunCommandParametersCloudwatchConfig{
-						CloudwatchLogGroupName:  jsii.String(w.LogGroup),
+						CloudwatchLogGroupName:  jsii.String(group),
 						CloudwatchOutputEnabled: jsii.Bool(true),
 					},
 				},

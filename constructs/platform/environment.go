@@ -2,6 +2,7 @@ package platform
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 
@@ -586,13 +587,17 @@ func (e *EnvironmentStack) outputs() {
 	output(stack, "lora_publisher_role_arn", "Role that publishes and withdraws LoRA adapters (scripts/models.sh lora)", e.LoRAPublisherArn)
 	output(stack, "alarm_topic_arn", "SNS topic every alarm notifies", e.Observability.TopicArn)
 	output(stack, "dashboard_name", "CloudWatch dashboard of the environment's health", e.Observability.DashboardName)
-	output(stack, "log_groups", "CloudWatch log groups by tier", e.Observability.LogGroups)
+	logGroups := maps.Clone(e.Observability.LogGroups)
+	for tier, g := range e.Patching.LogGroups {
+		logGroups[tier+"/patching"] = g
+	}
+	output(stack, "log_groups", "CloudWatch log groups: \"<tier>\" its application logs, \"<tier>/syslog\" its syslog and auth.log, \"<tier>/patching\" its patch runs", logGroups)
 	output(stack, "cloudwatch_agent_parameters", "SSM parameters with each tier's CloudWatch agent configuration", e.Observability.AgentParameters)
 	output(stack, "backup_vault", "AWS Backup vault of the daily recovery points (docs/runbooks/restore.md)", e.Backup.VaultName)
 	output(stack, "backup_copy_vault_arn", "Vault in Account.BackupCopyRegion holding the copies (\"\" without Scale.BackupCopy)", e.Backup.CopyVaultArn)
 	output(stack, "backup_role_arn", "Role AWS Backup backs up and restores as (pass it to start-restore-job)", e.Backup.RoleArn)
 	output(stack, "budget_name", "AWS Budget of the environment", e.BudgetName)
-	output(stack, "patch_window", "SSM maintenance window of the weekly patches, and its log group", map[string]string{"name": e.Patching.Name, "log_group": e.Patching.LogGroup})
+	output(stack, "patch_window", "SSM maintenance window of the weekly patches (its runs' output: log_groups \"<tier>/patching\")", map[string]string{"name": e.Patching.Name})
 	schedules := []string{}
 	for _, s := range e.OffHours {
 		schedules = append(schedules, s.Name)

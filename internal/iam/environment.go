@@ -7,6 +7,13 @@ import (
 	"github.com/influencegen/infrastructure/environments"
 )
 
+// TierLogGroups are the log groups a tier's servers write to: its
+// application logs, its syslog and its patch runs (constructs/logs).
+func TierLogGroups(env Environment, tier string) []string {
+	p := env.LogGroupPrefix + tier + "/"
+	return []string{p + "app", p + "syslog", p + "patching"}
+}
+
 // FromConfig describes an environment to Jobs from the configuration: its
 // CI roles and state (named as constructs/cicd names them), its tiers with
 // the secrets, buckets, images and file system each uses (the tier table,

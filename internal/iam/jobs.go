@@ -356,7 +356,7 @@ func (m *Model) serverJobs(env Environment) []Request {
 		for _, a := range []string{"ec2:DescribeTags", "ec2:DescribeVolumes", "ec2:DescribeInstances", "logs:DescribeLogGroups"} {
 			add("agent", a, "*", nil, agent)
 		}
-		for _, g := range []string{env.LogGroupPrefix + t.Name + "/app", env.LogGroupPrefix + "system/syslog", env.LogGroupPrefix + "system/patching"} {
+		for _, g := range TierLogGroups(env, t.Name) {
 			group := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s", env.Region, role.Account, g)
 			add("agent logs", "logs:CreateLogStream", group+":log-stream:i-0123456789abcdef0", nil, agent)
 			add("agent logs", "logs:DescribeLogStreams", group, nil, agent)

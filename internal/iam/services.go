@@ -382,6 +382,18 @@ func (m *Model) mustNots(env Environment, deploy, plan *Role, stateObject, state
 			deny(role, job+": key administration", "kms:ScheduleKeyDeletion", k.OwnARN(), nil)
 			deny(role, job+": key administration", "kms:PutKeyPolicy", k.OwnARN(), nil)
 		}
+		// Logs that cannot be forged across tiers: no server writes a
+		// stream of another tier's groups, nor creates one there.
+		for _, other := range env.Tiers {
+			if other.Name == tier.Name {
+				continue
+			}
+			for _, g := range TierLogGroups(env, other.Name) {
+				stream := fmt.Sprintf("arn:aws:logs:%s:%s:log-group:%s:log-stream:i-0123456789abcdef0", env.Region, role.Account, g)
+				deny(role, job+": write "+other.Name+"'s log stream", "logs:PutLogEvents", stream, nil)
+				deny(role, job+": create a stream in "+other.Name+"'s log group", "logs:CreateLogStream", stream, nil)
+			}
+		}
 		mine := map[string]bool{}
 		for _, s := range tier.Secrets {
 			mine[s] = true

@@ -210,7 +210,10 @@ def fake_npx(argv):
             stack = next((a for a in args[1:] if not a.startswith("-")), "")
             if not Path("cdktf.out/stacks", stack, "cdk.tf.json").exists():
                 die(f"cdktf diff: no stack {stack}")
-            for cmd in (["terraform", "init", "-input=false"], ["terraform", "plan", "-input=false", f"-out={os.getcwd()}/cdktf.out/{stack}.tfplan"]):
+            # As the CLI does: `plan -input=false -out plan` in the stack's
+            # directory (@cdktf/cli-core 0.20.11,
+            # src/lib/models/terraform-cli.js, plan()).
+            for cmd in (["terraform", "init", "-input=false"], ["terraform", "plan", "-input=false", "-out", "plan"]):
                 r = subprocess.run(cmd, cwd=f"cdktf.out/stacks/{stack}")
                 if r.returncode:
                     return r.returncode

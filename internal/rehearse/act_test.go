@@ -540,6 +540,7 @@ func (r *rehearsal) workflows() {
 	}
 	r.scratch = filepath.Join(r.work, "repo")
 	r.newRepository(r.scratch)
+	r.recordModelVersions()
 	bin := r.imageBin()
 	for n, tr := range Triggers {
 		runs, err := Expand(ws, tr.File, tr.Event)
@@ -566,6 +567,48 @@ func (r *rehearsal) workflows() {
 			}
 		}
 	}
+}
+
+// recordModelVersions commits what the bootstrap runbook's last step, each
+// environment's first models (docs/runbooks/models.md: a --skip-ansible
+// deploy, supply or promote, commit), leaves in the repository before its
+// first push: ansible/group_vars/ENV.yml's ai_model_version and
+// ai_model_manifest_sha256 as scripts/models.sh records them. The versions
+// are those whose manifests the fake AWS CLI's model buckets hold
+// (scripts/tests/fixtures/aws/pass/s3api), so that the deploy's preflight
+// checks a version that is there. Without this step the first push's dev
+// plan stops at the preflight: no promoted model version.
+func (r *rehearsal) recordModelVersions() {
+	fixtures, err := filepath.Glob(filepath.Join(r.repo, "scripts", "tests", "fixtures", "group_vars", "*.yml"))
+	if err != nil || len(fixtures) == 0 {
+		r.t.Fatalf("no recorded model versions in scripts/tests/fixtures/group_vars: %v", err)
+	}
+	for _, f := range fixtures {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		target := filepath.Join(r.scratch, "ansible", "group_vars", filepath.Base(f))
+		vars, err := os.ReadFile(target)
+		if err != nil {
+			r.t.Fatal(err)
+		}
+		for _, key := range []string{"ai_model_version", "ai_model_manifest_sha256"} {
+			line := regexp.MustCompile(`(?m)^` + key + `: .*$`)
+			recorded := line.Find(b)
+			if recorded == nil || !line.Match(vars) {
+				r.t.Fatalf("%s: %s is not recorded in %s or not in %s", filepath.Base(f), key, f, target)
+			}
+			vars = line.ReplaceAllLiteral(vars, recorded)
+		}
+		if err := os.WriteFile(target, vars, 0o644); err != nil {
+			r.t.Fatal(err)
+		}
+	}
+	env := append(os.Environ(), "GIT_AUTHOR_NAME=rehearsal", "GIT_AUTHOR_EMAIL=rehearsal@example.invalid",
+		"GIT_COMMITTER_NAME=rehearsal", "GIT_COMMITTER_EMAIL=rehearsal@example.invalid")
+	run(r.t, r.scratch, env, "git", "commit", "-qam", "Record the first model versions (docs/runbooks/models.md)")
+	r.say("models: each environment's first version recorded in ansible/group_vars, as docs/runbooks/models.md leaves it before the first push")
 }
 
 // selfTested are jobs whose steps are this repository's own CI: .ci/run

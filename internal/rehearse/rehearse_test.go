@@ -201,3 +201,31 @@ func TestToolchainPinned(t *testing.T) {
 		}
 	}
 }
+
+// TestCallerInputsEvaluated: a reusable workflow's inputs are the caller's
+// with: evaluated in the caller's context. On a push there are no
+// dispatch inputs, so production's accept is empty, not the expression's
+// text (the deploy script refused "${{ inputs.accept-production }}").
+func TestCallerInputsEvaluated(t *testing.T) {
+	ws, _, _ := load(t)
+	runs, err := Expand(ws, ".github/workflows/deploy.yml", Event{"push", "refs/heads/main"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := 0
+	for _, r := range runs {
+		if r.Inputs["environment"] != "production" {
+			continue
+		}
+		seen++
+		if a, ok := r.Inputs["accept"]; !ok || a != "" {
+			t.Errorf("%s: accept = %q (set: %v), want the empty string", r.Display(), a, ok)
+		}
+		if f := r.Inputs["extra-flags"]; f != "--i-know-this-is-production" {
+			t.Errorf("%s: extra-flags = %q", r.Display(), f)
+		}
+	}
+	if seen == 0 {
+		t.Fatal("no production run in deploy.yml's push")
+	}
+}

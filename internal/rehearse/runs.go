@@ -108,12 +108,20 @@ func Expand(ws []*Workflow, file string, ev Event) ([]*Run, error) {
 			if !contains(called.Triggers, "workflow_call") {
 				return nil, fmt.Errorf("%s:%d: job %s calls %s, which has no on.workflow_call", w.File, j.Line, j.ID, j.Uses)
 			}
+			// The caller's with: is evaluated in the caller's context:
+			// the triggering event's inputs, which push, pull_request
+			// and schedule events do not have (an input reads as "").
+			caller := &Run{Job: j, Event: ev}
 			inputs := map[string]string{}
 			for k, v := range j.With {
 				if !contains(called.CallInputs, k) {
 					return nil, fmt.Errorf("%s:%d: job %s passes input %s, which %s does not declare", w.File, v.Line, j.ID, k, called.File)
 				}
-				inputs[k] = v.S
+				val, err := caller.Eval(v.S, nil)
+				if err != nil {
+					return nil, fmt.Errorf("%s:%d: job %s, input %s: %w", w.File, v.Line, j.ID, k, err)
+				}
+				inputs[k] = val
 			}
 			inner, err := topo(called)
 			if err != nil {

@@ -221,9 +221,11 @@ func DefaultTiers() []Tier {
 				},
 				LoginPaths: []string{"/web/login", "/web/session/authenticate"},
 			},
-			Reaches:     []string{ReachFilestore, TierAI},
-			Database:    "odoo",
-			Secrets:     []string{"odoo/admin-passwd"},
+			Reaches:  []string{ReachFilestore, TierAI},
+			Database: "odoo",
+			// The database manager's master password (admin_passwd) and
+			// the admin user's login password, set before Odoo is reachable.
+			Secrets:     []string{"odoo/admin-passwd", "odoo/admin-user-password"},
 			Buckets:     []BucketAccess{{Bucket: "backups", Prefix: "odoo/", Write: true}},
 			EgressPorts: []int{587}, // SMTP submission (STARTTLS) for Odoo mail
 			LogFiles:    []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo-access.log"},
@@ -252,7 +254,9 @@ func DefaultTiers() []Tier {
 			},
 			Reaches:  []string{ReachCache, TierAI},
 			Database: "n8n",
-			Secrets:  n8nSecrets,
+			// The owner account's password, set up before the editor is
+			// reachable (ansible/roles/n8n_setup).
+			Secrets:  append(append([]string(nil), n8nSecrets...), "n8n/owner-password"),
 			LogFiles: dockerLogs,
 		},
 		{

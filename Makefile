@@ -10,11 +10,12 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps synth plan iam test test-go test-ansible test-python test-scripts lint parity bench clean
+.PHONY: help deps synth plan iam rehearse test test-go test-ansible test-converge test-python test-scripts lint parity snapshots bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
-	@echo "  go run . help: the app's own commands (validate, parity, cost, protections, facts, iam, apicheck)"
+	@echo "  go run . help: the app's own commands (validate, parity, cost, protections, facts, iam, apicheck, review)"
+	@echo "  scripts/models.sh --help: the GPU servers' models (supply, promote, verify, LoRA upload and withdrawal)"
 	@echo "  operations (deploy, restore, patching, off hours, cost, rotation): docs/runbooks/README.md"
 
 deps: ## install Go modules, the pinned cdktf CLI and the Debian test tools (apt, root or sudo)
@@ -34,7 +35,11 @@ plan: ## the Terraform tier: validate + offline plan of every stack with the rea
 iam: ## the IAM tier: every principal's every request in every environment (the CI roles' provider calls included), evaluated as AWS evaluates IAM; go test runs a subset
 	go test -tags iam -count=1 -run '^TestIAM' ./e2etest
 
-test: deps test-go plan iam test-python test-scripts test-ansible ## run every test
+rehearse: synth ## the deploy path walked offline: every runbook block, then a new repository's bootstrap, first push, pull request and drift check, each job run by act with the stand-ins
+	scripts/tools.sh act
+	go test -tags rehearse -count=1 -v -timeout 40m -run '^TestRehearse$$' ./internal/rehearse
+
+test: deps test-go plan iam rehearse test-python test-scripts test-ansible ## run every test
 
 test-go: ## Go, the fast inner loop (no Terraform, no services): snapshots, parity proof, property and policy tests
 	go test ./...
@@ -47,15 +52,23 @@ test-python: ## model server app (fake GPU stack, the image's web stack in a Deb
 
 test-scripts: ## deploy/destroy/bootstrap scripts (bats, fake cdktf), shellcheck
 	bats scripts/tests
-	shellcheck -x .ci/run scripts/*.sh scripts/tests/*.bash ansible/tests/*.sh docker/ai_model_server/tests/*.sh ansible/roles/*/files/*.sh
+	shellcheck -x .ci/run scripts/*.sh scripts/tests/*.bash ansible/tests/*.sh docker/ai_model_server/tests/*.sh ansible/roles/*/files/*.sh \
+		ansible/tests/ssm/odoo/odoo-restore ansible/tests/ssm/cloudwatch-agent/amazon-cloudwatch-agent-ctl
 
-test-ansible: ## Ansible: lint, syntax, templates, idempotence, roles against real PostgreSQL/Redis/n8n/git
+test-ansible: ## Ansible: lint, syntax, templates, idempotence, roles against real PostgreSQL/Redis/n8n/git, the models end to end, site.yml over the SSM plugin
 	@if [[ "$$(id -u)" -eq 0 ]]; then ansible/tests/run.sh; \
 	else echo "not root: skipping the chroot idempotence and real-service tests (CI runs them)"; ansible/tests/run.sh --no-converge; fi
+
+test-converge: ## site.yml through the real Session Manager plugin on booted stand-in hosts, twice; a runbook; secrets (root; part of test-ansible)
+	@if [[ "$$(id -u)" -eq 0 ]]; then ansible/tests/converge_ssm.sh; \
+	else echo "not root: skipping the converge over the Session Manager plugin (systemd-nspawn; CI runs it)"; fi
 
 lint: ## gofmt and go vet
 	@unformatted="$$(gofmt -l .)"; if [[ -n "$$unformatted" ]]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
+
+snapshots: ## rewrite the golden stacks and print what changed, by resource type and argument (then review git diff)
+	go test ./e2etest -run '^TestSnapshots$$' -update -v | grep -v '^=== RUN' | grep -v -- '^    --- PASS'
 
 parity: ## report every difference between staging and production
 	go run . parity staging production

@@ -20,6 +20,8 @@ import (
 	"github.com/influencegen/infrastructure/internal/parity"
 	"github.com/influencegen/infrastructure/internal/plan"
 	"github.com/influencegen/infrastructure/internal/preflight"
+	"github.com/influencegen/infrastructure/internal/review"
+	"github.com/influencegen/infrastructure/internal/stack"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
 
@@ -50,7 +52,7 @@ commands:
                          (botocore: pattern, length, enum) and documented naming and tag rules;
                          a table per resource type, then every finding; exit 1 on any; run
                          after synth
-` + cost.Usage + `  help                   this text
+` + cost.Usage + review.Usage + `  help                   this text
 
 operations (deploy, restore, patching, off hours, budget): docs/runbooks/README.md
 `
@@ -113,7 +115,7 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 		if outdir == "" {
 			outdir = "cdktf.out"
 		}
-		stacks, err := synth.Load(outdir)
+		stacks, err := stack.Load(outdir)
 		if err != nil {
 			fmt.Fprintf(stderr, "%v: run `make synth` first\n", err)
 			return 1
@@ -123,7 +125,7 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 			fmt.Fprintf(stderr, "no %s in %s: run `make synth` first\n", e.StackName(), outdir)
 			return 1
 		}
-		for _, p := range synth.Protections(s) {
+		for _, p := range stack.Protections(s) {
 			fmt.Fprintln(stdout, p)
 		}
 		return 0
@@ -135,6 +137,8 @@ func run(args []string, a environments.Account, envs []environments.ParityConfig
 		return awscheck.IAM(args[1:], a, envs, usage, stdout, stderr)
 	case "apicheck":
 		return awscheck.APICheck(args[1:], envs, usage, stdout, stderr)
+	case "review":
+		return review.Command(args[1:], a, envs, newDrift, os.Stdin, stdout, stderr)
 	case "help", "-h", "--help":
 		fmt.Fprint(stdout, usage)
 		return 0
@@ -214,6 +218,12 @@ func factsCommand(args []string, a environments.Account, envs []environments.Par
 	}
 	fmt.Fprintf(stdout, "%s\n", out)
 	return 0
+}
+
+// newDrift is the plan review's comparison of a parity environment with
+// its reference (internal/parity).
+func newDrift(env, ref environments.ParityConfig, refStack map[string]any) review.Reference {
+	return parity.NewDrift(env, ref, refStack)
 }
 
 // planCommand runs internal/plan over the synthesized stacks.

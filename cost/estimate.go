@@ -52,6 +52,12 @@ const (
 	// stack calls encryption.NewKey (the registry's and the state
 	// bucket's keys are in shared-stack and state-bootstrap).
 	EnvironmentKMSKeys = 3
+	// QuantizerRunHours is how long one model supply keeps the
+	// quantization host (an estimate, docs/runbooks/models.md): the driver
+	// and the image, the bf16 download, quantizing, hashing and uploading
+	// ≈ 40 GB, each bound by the root volume's 125 MB/s, ≈ 35 minutes,
+	// rounded up.
+	QuantizerRunHours = 1.0
 	// BackupCopyKMSKeys is the key of the backup copy vault in
 	// Account.BackupCopyRegion (environments.ScaleKeys, BackupCopy: "its
 	// vault, key and copy rule").
@@ -153,6 +159,27 @@ func (b *builder) usage(region, section, key, component, drivers string) {
 	}
 }
 
+// quantizer prices the quantization host and its root volume: a whole
+// month while Scale.QuantizationHost is set (the host bills every hour it
+// exists), nothing otherwise; either way the assumption gives the price of
+// one supply run (QuantizerRunHours).
+func (b *builder) quantizer(e environments.ParityConfig) {
+	r, q := e.Region, e.Models.Quantizer
+	it, err := b.t.Price(r, "ec2_instances", q.InstanceType)
+	if err != nil {
+		b.missing = append(b.missing, err)
+		return
+	}
+	run := fmt.Sprintf("one model supply keeps it ≈ %g h: ≈ $%.2f", QuantizerRunHours, QuantizerRunHours*it.USD)
+	hours, how := 0.0, "off (Scale.QuantizationHost false); "+run+" while switched on (docs/runbooks/models.md)"
+	if e.Scale.QuantizationHost {
+		hours, how = HoursPerMonth, "ON (Scale.QuantizationHost): it bills every hour it exists, 730 h counted; "+run+": switch it off after the supply"
+	}
+	b.add(r, "ec2_instances", q.InstanceType, fmt.Sprintf("quantization host (%s)", q.InstanceType), hours, how)
+	b.add(r, "ebs", "gp3", "quantization host root volume (gp3)", float64(q.RootVolumeGB)*hours/HoursPerMonth,
+		fmt.Sprintf("%d GB (Models.Quantizer) for as long as the host exists", q.RootVolumeGB))
+}
+
 // Schedule is when a tier's servers run.
 type Schedule struct {
 	// Hours is their billed hours a month.
@@ -202,8 +229,9 @@ type Counts struct {
 	// KMSKeys are in the environment's region; CopyKMSKeys in
 	// Account.BackupCopyRegion.
 	KMSKeys, CopyKMSKeys int
-	// Secrets are the generated secrets plus the RDS-managed master
-	// password secret (manage_master_user_password).
+	// Secrets are the generated secrets, the supplied ones
+	// (environments.SuppliedSecrets) and the RDS-managed master password
+	// secret (manage_master_user_password).
 	Secrets int
 	// Alarms are the CloudWatch metric alarms; AlarmMetrics what they are
 	// billed by (a metric-math alarm by each metric it reads).
@@ -248,7 +276,7 @@ func CountsOf(e environments.ParityConfig) Counts {
 	if s.BackupCopy {
 		c.CopyKMSKeys = BackupCopyKMSKeys
 	}
-	c.Secrets = len(environments.SecretNames(e.Tiers)) + 1
+	c.Secrets = len(environments.SecretNames(e.Tiers)) + len(environments.SuppliedSecrets) + 1
 
 	c.Alarms, c.AlarmMetrics = watch.Count(watch.Inventory{
 		RoutedTiers: routed, DatabaseReplicas: s.DatabaseReplicas, CacheNodes: s.CacheNodes,
@@ -330,6 +358,7 @@ func For(a environments.Account, e environments.ParityConfig, t *Table) (Estimat
 	modelGB := c.ModelVolumes * s.ModelVolumeGB
 	b.add(r, "ebs", "gp3", "GPU model volumes (gp3)", float64(modelGB),
 		fmt.Sprintf("%d × %d GB (Scale.ModelVolumeGB)", c.ModelVolumes, s.ModelVolumeGB))
+	b.quantizer(e)
 
 	// Network.
 	natHow := "one shared (Scale.NATGatewayPerAZ false)"
@@ -390,7 +419,8 @@ func For(a environments.Account, e environments.ParityConfig, t *Table) (Estimat
 	b.add(r, "kms", "key", "KMS keys", float64(c.KMSKeys),
 		fmt.Sprintf("%d keys (data, logs, secrets: constructs/encryption); first year: each yearly rotation adds $1/month, for the first two", c.KMSKeys))
 	b.add(r, "secretsmanager", "secret", "Secrets Manager secrets", float64(c.Secrets),
-		fmt.Sprintf("%d generated + 1 RDS-managed master password; API calls not counted", c.Secrets-1))
+		fmt.Sprintf("%d generated + %d supplied (%s) + 1 RDS-managed master password; API calls not counted",
+			c.Secrets-1-len(environments.SuppliedSecrets), len(environments.SuppliedSecrets), strings.Join(environments.SuppliedSecrets, ", ")))
 	b.add(r, "cloudwatch", "alarm_metric", "CloudWatch alarms", float64(c.AlarmMetrics),
 		fmt.Sprintf("%d standard-resolution alarms, %d metrics (each GPU memory alarm reads two; constructs/observability)", c.Alarms, c.AlarmMetrics))
 	b.add(r, "cloudwatch", "custom_metric", "CloudWatch agent metrics", float64(c.CustomMetrics),

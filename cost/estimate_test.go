@@ -57,7 +57,7 @@ func roundTable(t *testing.T) *Table {
 	type items = map[string]float64
 	regions := map[string]map[string]items{
 		"eu-central-1": {
-			"ec2_instances":     {"m6i.xlarge": 0.2, "m6i.large": 0.1, "g5.xlarge": 1, "t3.large": 0.08, "t3.medium": 0.04, "g6.xlarge": 0.8},
+			"ec2_instances":     {"m6i.xlarge": 0.2, "m6i.large": 0.1, "g5.xlarge": 1, "t3.large": 0.08, "t3.medium": 0.04, "g6.xlarge": 0.8, "g6.2xlarge": 1.2},
 			"ebs":               {"gp3": 0.1},
 			"nat_gateway":       {"hour": 0.05, "processed_gb": 0.05},
 			"vpc":               {"public_ipv4_hour": 0.005, "interface_endpoint_hour": 0.01},
@@ -125,37 +125,39 @@ func line(t *testing.T, est Estimate, prefix string) Line {
 func TestHandComputedStaging(t *testing.T) {
 	est := estimate(t, handComputed(t, "staging"), roundTable(t))
 	want := map[string]float64{
-		"servers: odoo":                146.00, // 1 × 730 h × 0.2
-		"servers: n8n-main":            73.00,  // 1 × 730 × 0.1
-		"servers: n8n-worker":          73.00,  // 1 × 730 × 0.1
-		"servers: ai":                  282.44, // 730 × 5 × 13 h / 168 = 282.440… h × 1.0
-		"root volumes":                 23.00,  // (50 + 40 + 40 + 100) GB × 0.1
-		"GPU model volumes":            20.00,  // 200 GB × 0.1
-		"NAT gateways":                 36.50,  // 1 (not per AZ) × 730 × 0.05
-		"NAT gateway data processed":   0,
-		"public IPv4":                  10.95, // (1 NAT + 2 ALB) × 730 × 0.005
-		"interface VPC endpoints":      43.80, // 3 endpoints × 2 AZs × 730 × 0.01
-		"load balancer (ALB)":          14.60, // 730 × 0.02
-		"load balancer capacity":       7.30,  // 1 LCU × 730 × 0.01
-		"WAF web ACL":                  5.00,
-		"WAF rules":                    4.00, // count mode: core set, bad inputs, rate, login rate
-		"WAF requests":                 0,
-		"database: primary":            182.50, // Single-AZ: 730 × 0.25
-		"database storage":             5.00,   // 50 GB × 0.1
-		"database automated backups":   0,
-		"cache nodes":                  146.00, // 1 × 730 × 0.2
-		"filestore":                    0,
-		"S3 buckets":                   0,
-		"KMS keys":                     3.00, // data, logs, secrets
-		"Secrets Manager secrets":      2.80, // 6 generated + RDS master = 7 × 0.4
-		"CloudWatch alarms":            3.00, // 29 alarms + 1 for the GPU memory expression = 30 × 0.1
-		"CloudWatch agent metrics":     9.00, // 4 servers × 4 + 1 GPU × 14 = 30 × 0.3
-		"CloudWatch dashboard":         3.00,
-		"CloudWatch Logs ingestion":    0,
-		"AWS Backup: database":         6.40,  // 50 GB × (1 + 0.02 × 14) = 64 GB × 0.1
-		"AWS Backup: model volumes":    12.80, // 200 GB × 1.28 = 256 GB × 0.05
-		"AWS Backup: filestore":        0,
-		"data transfer out to the int": 0,
+		"servers: odoo":                  146.00, // 1 × 730 h × 0.2
+		"servers: n8n-main":              73.00,  // 1 × 730 × 0.1
+		"servers: n8n-worker":            73.00,  // 1 × 730 × 0.1
+		"servers: ai":                    282.44, // 730 × 5 × 13 h / 168 = 282.440… h × 1.0
+		"root volumes":                   23.00,  // (50 + 40 + 40 + 100) GB × 0.1
+		"GPU model volumes":              20.00,  // 200 GB × 0.1
+		"NAT gateways":                   36.50,  // 1 (not per AZ) × 730 × 0.05
+		"NAT gateway data processed":     0,
+		"public IPv4":                    10.95, // (1 NAT + 2 ALB) × 730 × 0.005
+		"interface VPC endpoints":        43.80, // 3 endpoints × 2 AZs × 730 × 0.01
+		"load balancer (ALB)":            14.60, // 730 × 0.02
+		"load balancer capacity":         7.30,  // 1 LCU × 730 × 0.01
+		"WAF web ACL":                    5.00,
+		"WAF rules":                      4.00, // count mode: core set, bad inputs, rate, login rate
+		"WAF requests":                   0,
+		"database: primary":              182.50, // Single-AZ: 730 × 0.25
+		"database storage":               5.00,   // 50 GB × 0.1
+		"database automated backups":     0,
+		"cache nodes":                    146.00, // 1 × 730 × 0.2
+		"filestore":                      0,
+		"S3 buckets":                     0,
+		"KMS keys":                       3.00, // data, logs, secrets
+		"Secrets Manager secrets":        3.20, // 6 generated + the Hugging Face token + RDS master = 8 × 0.4
+		"quantization host (g6.2xlarge)": 0,    // Scale.QuantizationHost off
+		"quantization host root volume":  0,
+		"CloudWatch alarms":              3.00, // 29 alarms + 1 for the GPU memory expression = 30 × 0.1
+		"CloudWatch agent metrics":       9.00, // 4 servers × 4 + 1 GPU × 14 = 30 × 0.3
+		"CloudWatch dashboard":           3.00,
+		"CloudWatch Logs ingestion":      0,
+		"AWS Backup: database":           6.40,  // 50 GB × (1 + 0.02 × 14) = 64 GB × 0.1
+		"AWS Backup: model volumes":      12.80, // 200 GB × 1.28 = 256 GB × 0.05
+		"AWS Backup: filestore":          0,
+		"data transfer out to the int":   0,
 	}
 	if len(est.Lines) != len(want) {
 		var got []string
@@ -169,14 +171,39 @@ func TestHandComputedStaging(t *testing.T) {
 			t.Errorf("%s: %.2f, want %.2f (%g %s × %g)", l.Component, l.MonthlyUSD, usd, l.Quantity, l.Unit, l.UnitPrice)
 		}
 	}
-	if est.TotalUSD != 1113.09 {
-		t.Errorf("total %.2f, want 1113.09", est.TotalUSD)
+	if est.TotalUSD != 1113.49 {
+		t.Errorf("total %.2f, want 1113.49", est.TotalUSD)
 	}
-	if est.BudgetUSD != 1700 || math.Abs(est.BudgetPercent()-100*1113.09/1700) > 1e-9 {
+	if est.BudgetUSD != 1700 || math.Abs(est.BudgetPercent()-100*1113.49/1700) > 1e-9 {
 		t.Errorf("budget %d, %.4f %%", est.BudgetUSD, est.BudgetPercent())
 	}
 	if l := line(t, est, "servers: ai"); !strings.Contains(l.Assumption, "Mon–Fri 07:00–20:00") {
 		t.Errorf("the GPU line does not say when it runs: %q", l.Assumption)
+	}
+}
+
+// TestQuantizationHostCost: with Scale.QuantizationHost the host and its
+// root volume bill a whole month (it exists every hour it is on); either
+// way the line gives the price of one supply run.
+func TestQuantizationHostCost(t *testing.T) {
+	staging := find(t, "staging")
+	off := estimate(t, staging, roundTable(t))
+	staging.Scale.QuantizationHost = true
+	on := estimate(t, staging, roundTable(t))
+	host, disk := line(t, on, "quantization host (g6.2xlarge)"), line(t, on, "quantization host root volume")
+	if host.MonthlyUSD != 876.00 || disk.MonthlyUSD != 15.00 { // 730 × 1.2; 150 GB × 0.1
+		t.Errorf("host %.2f, root volume %.2f; want 876.00 and 15.00", host.MonthlyUSD, disk.MonthlyUSD)
+	}
+	if math.Abs(on.TotalUSD-off.TotalUSD-891.00) > 1e-9 {
+		t.Errorf("the switch adds %.2f, want 891.00", on.TotalUSD-off.TotalUSD)
+	}
+	for _, l := range []Line{host, line(t, off, "quantization host (g6.2xlarge)")} {
+		if !strings.Contains(l.Assumption, "≈ 1 h: ≈ $1.20") {
+			t.Errorf("the line does not price one supply run: %q", l.Assumption)
+		}
+	}
+	if !strings.Contains(host.Assumption, "ON (Scale.QuantizationHost)") {
+		t.Errorf("the line does not say the host is on: %q", host.Assumption)
 	}
 }
 
@@ -204,7 +231,7 @@ func TestHandComputedProduction(t *testing.T) {
 		"backup copy (eu-west-1): model":      68.00,   // 1700 GB × 0.04
 		"backup copy transfer":                13.20,   // (100 + 1000) GB × 0.02 × 30 = 660 GB × 0.02
 		"KMS key (eu-west-1)":                 1.00,
-		"Secrets Manager secrets":             2.80,
+		"Secrets Manager secrets":             3.20,
 		"WAF rules":                           4.00,
 		"CloudWatch agent metrics":            16.80, // 7 servers × 4 + 2 GPU × 14 = 56 × 0.3
 		"root volumes":                        42.00, // (2×50 + 40 + 2×40 + 2×100) GB × 0.1

@@ -284,6 +284,7 @@ func Queries(envs []environments.ParityConfig) []Query {
 		for _, t := range e.Tiers {
 			add(e.Region, "ec2_instances", e.ServerSettings(t).InstanceType)
 		}
+		add(e.Region, "ec2_instances", e.Models.Quantizer.InstanceType)
 		add(e.Region, "rds_instances", e.Database.InstanceClass)
 		add(e.Region, "elasticache_nodes", e.Cache.NodeType)
 		add(e.Region, "ebs", "gp3")

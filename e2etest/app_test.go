@@ -1,6 +1,7 @@
 package e2etest
 
 import (
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"slices"
@@ -238,14 +239,7 @@ func TestInstancePolicies(t *testing.T) {
 					t.Errorf("%s cannot read its secret %s", tier.Name, o)
 				}
 			}
-			for _, b := range tier.Buckets {
-				if !strings.Contains(p, "}/"+b.Prefix+`*"`) || !strings.Contains(p, `"s3:prefix":["`+b.Prefix+`*"]`) && b.Prefix != "" {
-					t.Errorf("%s: %s access is not limited to %q: %s", tier.Name, b.Bucket, b.Prefix, p)
-				}
-				if b.Write != strings.Contains(p, "s3:PutObject") {
-					t.Errorf("%s: write access to %s is %v", tier.Name, b.Bucket, !b.Write)
-				}
-			}
+			checkBucketGrants(t, tier, p)
 			if slices.Contains(tier.Reaches, environments.ReachFilestore) != strings.Contains(p, "elasticfilesystem:AccessPointArn") {
 				t.Errorf("%s: filestore grant does not follow the table (through the access point): %s", tier.Name, p)
 			}
@@ -254,6 +248,75 @@ func TestInstancePolicies(t *testing.T) {
 			}
 		}
 	})
+}
+
+// bucketConstructs are the construct IDs of the environment buckets a tier
+// may be granted (constructs/platform).
+var bucketConstructs = map[string]string{"models": "model-bucket", "backups": "backup-bucket"}
+
+// checkBucketGrants: a tier's policy grants, on each bucket, exactly what
+// its row says: reads under its prefixes, writes only under the prefixes
+// it writes, no delete, and a listing limited to those prefixes.
+func checkBucketGrants(t *testing.T, tier environments.Tier, policy string) {
+	t.Helper()
+	var doc struct {
+		Statement []struct {
+			Effect    string
+			Action    []string
+			Resource  []string
+			Condition map[string]map[string][]string
+		}
+	}
+	if err := json.Unmarshal([]byte(policy), &doc); err != nil {
+		t.Fatalf("%s: policy: %v", tier.Name, err)
+	}
+	for bucket, construct := range bucketConstructs {
+		arn := "${aws_s3_bucket." + construct + "_"
+		want := map[string][]string{} // action -> object prefixes
+		var listed []string
+		for _, b := range tier.Buckets {
+			if b.Bucket != bucket {
+				continue
+			}
+			want["s3:GetObject"] = append(want["s3:GetObject"], b.Prefix)
+			if b.Write {
+				want["s3:PutObject"] = append(want["s3:PutObject"], b.Prefix)
+			}
+			listed = append(listed, b.Prefix+"*")
+		}
+		got := map[string][]string{}
+		var gotListed []string
+		for _, st := range doc.Statement {
+			for _, r := range st.Resource {
+				if !strings.HasPrefix(r, arn) {
+					continue
+				}
+				_, object, isObject := strings.Cut(r, ".arn}/")
+				for _, a := range st.Action {
+					switch {
+					case isObject:
+						got[a] = append(got[a], strings.TrimSuffix(object, "*"))
+					case a == "s3:ListBucket":
+						gotListed = append(gotListed, st.Condition["StringLike"]["s3:prefix"]...)
+					default:
+						t.Errorf("%s: %s on the %s bucket itself", tier.Name, a, bucket)
+					}
+				}
+			}
+		}
+		for _, a := range []string{"s3:GetObject", "s3:PutObject", "s3:DeleteObject"} {
+			slices.Sort(want[a])
+			slices.Sort(got[a])
+			if !slices.Equal(got[a], want[a]) {
+				t.Errorf("%s: %s on %s under %q, the tier table says %q", tier.Name, a, bucket, got[a], want[a])
+			}
+		}
+		slices.Sort(listed)
+		slices.Sort(gotListed)
+		if !slices.Equal(gotListed, listed) && !(len(gotListed) == 0 && slices.Contains(listed, "*")) {
+			t.Errorf("%s: lists %s under %q, the tier table says %q", tier.Name, bucket, gotListed, listed)
+		}
+	}
 }
 
 func TestEdge(t *testing.T) {
@@ -421,6 +484,7 @@ func TestOutputsContract(t *testing.T) {
 		"ai_model_volume_ids", "vpc_id", "app_subnet_ids", "kms_key_arns",
 		"ansible_transfer_bucket", "alarm_topic_arn", "dashboard_name", "log_groups", "cloudwatch_agent_parameters",
 		"backup_vault", "backup_copy_vault_arn", "backup_role_arn", "budget_name", "patch_window", "offhours_schedules",
+		"quantizer_instance_ids", "lora_publisher_role_arn",
 	}
 	forEachEnv(t, func(t *testing.T, cfg environments.ParityConfig, s synth.Stack) {
 		outputs := s["output"].(map[string]any)

@@ -380,7 +380,7 @@ func TestSharedOutputsContract(t *testing.T) {
 		t.Fatal(err)
 	}
 	outputs := stacks["shared-stack"]["output"].(map[string]any)
-	want := []string{"boundary_policy_arns", "deploy_role_arns", "ecr_repository_urls", "plan_role_arns"}
+	want := []string{"boundary_policy_arns", "deploy_role_arns", "ecr_repository_urls", "model_promoter_role_arns", "plan_role_arns"}
 	if got := keys(outputs); strings.Join(got, " ") != strings.Join(want, " ") {
 		t.Errorf("shared-stack outputs %v, want %v", got, want)
 	}

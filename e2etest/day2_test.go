@@ -11,15 +11,9 @@ import (
 	"testing"
 
 	"github.com/influencegen/infrastructure/internal/plan"
+	"github.com/influencegen/infrastructure/internal/stack"
 	"github.com/influencegen/infrastructure/internal/synth"
 )
-
-// statefulTypes hold data: a day-2 operation must never replace one.
-var statefulTypes = []string{
-	"aws_ebs_volume", "aws_db_instance", "aws_efs_file_system", "aws_s3_bucket", "aws_kms_key",
-	"aws_secretsmanager_secret", "aws_secretsmanager_secret_version", "aws_elasticache_replication_group",
-	"aws_backup_vault",
-}
 
 // The AMI roll-out of the runbook (docs/runbooks/patching.md): replace
 // every server of production with `-replace`. The same roll-out with the
@@ -58,7 +52,7 @@ func TestTerraformRollingOutAnAMIKeepsData(t *testing.T) {
 	if got := len(replaced["aws_instance"]); got != servers {
 		t.Errorf("the roll-out replaces %d of %d servers", got, servers)
 	}
-	for _, typ := range statefulTypes {
+	for typ := range stack.Holds {
 		if len(replaced[typ]) > 0 {
 			t.Errorf("rolling out an AMI replaces data: %v", replaced[typ])
 		}

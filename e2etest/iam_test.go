@@ -31,9 +31,10 @@ var (
 )
 
 // fastIAM selects the requests go test evaluates: dev's, but the CI
-// roles' provider calls.
+// roles' provider calls, and every environment's model requests (a few
+// dozen: only staging and production have promotion roles).
 func fastIAM(r iam.Request) bool {
-	return r.Kind != iam.KindProvider && r.Env == "dev"
+	return r.Kind != iam.KindProvider && (r.Env == "dev" || strings.HasPrefix(r.Job, "models "))
 }
 
 // startIAM begins the evaluation in the background as soon as the stacks
@@ -84,6 +85,7 @@ func evaluateIAMOnce() {
 				errs = append(errs, err.Error())
 			}
 			iamRequests = append(iamRequests, r...)
+			iamRequests = append(iamRequests, modelJobs(iamModel, cfg)...)
 		}
 		if len(errs) > 0 {
 			iamErr = fmt.Errorf("jobs:\n%s", strings.Join(errs, "\n"))

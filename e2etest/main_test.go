@@ -53,7 +53,6 @@ func TestMain(m *testing.M) {
 			Extra: func(app constructs.Construct) {
 				platform.NewEnvironmentStack(app, account, probe)
 				platform.NewEnvironmentStack(app, account, drift)
-				buildPolicyFixture(app)
 				buildScaleVariants(app, variants)
 				buildServiceFixture(app, fixtureService)
 			},

@@ -50,6 +50,10 @@ func scaleVariants() []scaleVariant {
 			raise("Servers["+t+"]", []string{dashboard, "aws_scheduler_schedule.target"}, func(s *environments.Scale) { s.Servers[t] = n + 1 })
 		}
 		raise("DatabaseReplicas", []string{dashboard}, func(s *environments.Scale) { s.DatabaseReplicas++ })
+		if name == "staging" {
+			// A switch, not a count: the quantization host, added whole.
+			raise(quantizerVariant, nil, func(s *environments.Scale) { s.QuantizationHost = true })
+		}
 		raise("CacheNodes", []string{dashboard, "aws_elasticache_replication_group.num_cache_clusters"}, func(s *environments.Scale) { s.CacheNodes++ })
 		if base.Scale.AZCount < len(base.Network.ZoneIDs) {
 			raise("AZCount", []string{
@@ -59,6 +63,21 @@ func scaleVariants() []scaleVariant {
 		}
 	}
 	return out
+}
+
+// quantizerVariant is the variant with Scale.QuantizationHost set.
+const quantizerVariant = "QuantizationHost"
+
+// quantized returns staging with the quantization host switched on.
+func quantized(t *testing.T) scaleVariant {
+	t.Helper()
+	for _, v := range variants {
+		if v.count == quantizerVariant {
+			return v
+		}
+	}
+	t.Fatal("no scale variant with the quantization host")
+	return scaleVariant{}
 }
 
 // buildScaleVariants adds the variants' stacks to the test app.

@@ -118,6 +118,16 @@ type Account struct {
 	// while an environment's servers run (Scale.OffHours). Default:
 	// production "SUN 03:00", staging "WED 10:00", dev "TUE 10:00".
 	PatchWindows map[string]string
+
+	// ModelSources maps an environment to the environment it promotes its
+	// model versions from (scripts/models.sh promote FROM TO copies a
+	// version with its manifest, as scripts/push_images.sh promotes an
+	// image digest). Each pair gets one role in shared-stack that may read
+	// the source's versions and write the target's, and nothing else.
+	// Production must promote from a parity environment. An environment
+	// that is no key here makes its own versions on its quantization host.
+	// Default: staging from dev, production from staging.
+	ModelSources map[string]string
 }
 
 // DefaultAccount returns the example account that this repository ships
@@ -149,6 +159,7 @@ func DefaultAccount() Account {
 			"staging":    "WED 10:00",
 			"dev":        "TUE 10:00",
 		},
+		ModelSources: map[string]string{"staging": "dev", "production": "staging"},
 	}
 }
 

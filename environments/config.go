@@ -74,6 +74,10 @@ type ParityConfig struct {
 	// Backup holds the AWS Backup plan's schedule; how long recovery
 	// points are kept, and whether they are copied and locked, is Scale.
 	Backup BackupSettings
+	// Models says which base model the GPU servers serve and the host a
+	// model version is made on; whether that host exists now is
+	// Scale.QuantizationHost.
+	Models ModelSettings
 }
 
 // BackupSettings are the AWS Backup plan settings shared by production and
@@ -406,6 +410,7 @@ func (e ParityConfig) check(c checker, a Account) {
 	e.Alarms.check(c, e.Scale)
 	e.Backup.check(c)
 	e.checkSchedules(c)
+	e.Models.check(c)
 }
 
 var (

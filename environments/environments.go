@@ -80,6 +80,12 @@ func Production(a Account) ParityConfig {
 			// would block; docs/runbooks/waf-rollout.md switches to block.
 			WAFMode: "count",
 		},
+		Models: ModelSettings{
+			BaseModel: "black-forest-labs/FLUX.1-dev",
+			// The cheapest bf16 GPU with the 32 GiB of RAM quantizing
+			// needs (app/memory.py quantize_host_gib: 26.2 GiB).
+			Quantizer: ServerSettings{InstanceType: "g6.2xlarge", RootVolumeGB: 150},
+		},
 		Backup: BackupSettings{
 			// After RDS's backup window (02:00–03:00) and the Odoo dump
 			// (ansible odoo_backup_on_calendar).

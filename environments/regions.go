@@ -44,4 +44,4 @@ var zonePrefixes = map[string]string{
 // one per image the platform builds (docker/<image with "_" for "-">/).
 // Validate refuses an image no tier pulls: it would be built, scanned and
 // pushed for nothing.
-var Images = []string{"ai-model-server"}
+var Images = []string{ModelServerImage}

@@ -92,6 +92,13 @@ type Scale struct {
 	// starts at Identity.PatchWindow (2–24): every server of every tier,
 	// one at a time, is patched and, if needed, rebooted within it.
 	PatchWindowHours int
+
+	// QuantizationHost creates the on-demand host a model version is made
+	// on (Models.Quantizer: it downloads the base model and quantizes its
+	// transformer; scripts/models.sh supply). Set it, deploy, supply the
+	// models, then unset it and deploy again: the host bills by the hour
+	// (`go run . cost`). Default: false, no host.
+	QuantizationHost bool
 }
 
 // OffHours is a working-hours schedule, in Account.Timezone. The servers of
@@ -261,6 +268,9 @@ var ScaleKeys = []ScaleKey{
 	{Field: "PatchWindowHours", Kind: Schedule,
 		Attributes: []string{"aws_ssm_maintenance_window.duration"},
 		Why:        "how long the weekly patch window lasts"},
+	{Field: "QuantizationHost", Kind: Schedule,
+		Constructs: []string{"models_quantizer"},
+		Why:        "when the quantization host exists: only while a model version is made; its server, role, profile, security group and offerings check, all of production's form otherwise"},
 }
 
 // ScaleConstructs returns the logical-name prefixes of the constructs that

@@ -221,11 +221,9 @@ func DefaultTiers() []Tier {
 				},
 				LoginPaths: []string{"/web/login", "/web/session/authenticate"},
 			},
-			Reaches:  []string{ReachFilestore, TierAI},
-			Database: "odoo",
-			// The database manager's master password (admin_passwd) and
-			// the admin user's login password, set before Odoo is reachable.
-			Secrets:     []string{"odoo/admin-passwd", "odoo/admin-user-password"},
+			Reaches:     []string{ReachFilestore, TierAI},
+			Database:    "odoo",
+			Secrets:     []string{"odoo/admin-passwd"},
 			Buckets:     []BucketAccess{{Bucket: "backups", Prefix: "odoo/", Write: true}},
 			EgressPorts: []int{587}, // SMTP submission (STARTTLS) for Odoo mail
 			LogFiles:    []string{"/var/log/odoo/odoo.log", "/var/log/nginx/odoo-access.log"},
@@ -254,9 +252,7 @@ func DefaultTiers() []Tier {
 			},
 			Reaches:  []string{ReachCache, TierAI},
 			Database: "n8n",
-			// The owner account's password, set up before the editor is
-			// reachable (ansible/roles/n8n_setup).
-			Secrets:  append(append([]string(nil), n8nSecrets...), "n8n/owner-password"),
+			Secrets:  n8nSecrets,
 			LogFiles: dockerLogs,
 		},
 		{
@@ -277,9 +273,11 @@ func DefaultTiers() []Tier {
 			GPU:             true,
 			MinRootVolumeGB: 60,
 			Port:            ModelServerPort,
-			Buckets:         []BucketAccess{{Bucket: "models"}},
-			Images:          []string{"ai-model-server"},
-			LogFiles:        dockerLogs,
+			// The model versions and adapters it serves; what it serves,
+			// reported by its model sync (scripts/models.py sync-loras).
+			Buckets:  []BucketAccess{{Bucket: "models", Prefix: ModelsPrefix}, {Bucket: "models", Prefix: ModelStatusPrefix, Write: true}},
+			Images:   []string{ModelServerImage},
+			LogFiles: dockerLogs,
 		},
 	}
 }
@@ -330,15 +328,18 @@ type ServerSettings struct {
 // already uses them as construct IDs in the scopes where a tier's own IDs
 // are made: the stack itself (network, kms, edge, backup …), the security
 // group rules' peers (internet, edge), the alarms of the data tier (redis,
-// db-replica) and the servers' system log group (logs-system). A tier so
-// named would make synthesis fail on a duplicate construct ID. The
+// db-replica), the servers' system log group (logs-system) and the
+// quantization host (models, whose server's role and group are named
+// ai-quantizer). A tier so named would make synthesis fail on a duplicate
+// construct ID or a taken name. The
 // validation property test (e2etest) generates tiers named after every
 // construct ID of the synthesized stacks and fails on any name that passes
 // Validate and crashes synthesis.
 var ReservedTierNames = []string{
 	"ami", "aws", "aws-backup-copy", "backup", "backup-bucket", "budget", "cache", "caller",
-	"database", "db-replica", "edge", "filestore", "internet", "kms", "model-bucket", "network",
+	"database", "db-replica", "edge", "filestore", "internet", "kms", "model-bucket", "models", "network",
 	"observability", "offhours", "partition", "patching", "redis", "secrets", "system", "transfer-bucket",
+	QuantizerRole,
 }
 
 // TierIDSuffixes are the suffixes of the construct IDs the platform gives

@@ -51,6 +51,7 @@ func Validate(a Account, envs []ParityConfig) error {
 		acc.add("environments.ScaleKeys", p, "edit ScaleKeys in environments/scale.go: the parity proof relies on it")
 	}
 	a.check(acc, envs)
+	a.checkModelSources(acc, envs)
 	names := map[string]bool{}
 	var refs []ParityConfig
 	for _, e := range envs {

@@ -115,6 +115,19 @@ func TestInvalidConfigurations(t *testing.T) {
 		{"weak TLS policy", func(a *Account, e []ParityConfig) { e[2].Edge.TLSPolicy = "ELBSecurityPolicy-2016-08" }, "dev", "Edge.TLSPolicy", "TLS below 1.2"},
 		{"production without WAF", func(a *Account, e []ParityConfig) { e[0].Edge.WAF = false }, "production", "Edge.WAF", "without a WAF"},
 		{"model volume too small", func(a *Account, e []ParityConfig) { e[1].Scale.ModelVolumeGB = 10 }, "staging", "Scale.ModelVolumeGB", "35 GB"},
+		{"quantization host without bf16", func(a *Account, e []ParityConfig) {
+			e[2].Models.Quantizer = ServerSettings{InstanceType: "g4dn.2xlarge", RootVolumeGB: 150}
+		}, "dev", "Models.Quantizer.InstanceType", "needs a bf16 NVIDIA GPU"},
+		{"quantization host without a GPU", func(a *Account, e []ParityConfig) {
+			e[2].Models.Quantizer = ServerSettings{InstanceType: "r6i.2xlarge", RootVolumeGB: 150}
+		}, "dev", "Models.Quantizer.InstanceType", "not a known GPU family"},
+		{"quantization host disk too small", func(a *Account, e []ParityConfig) { e[2].Models.Quantizer.RootVolumeGB = 40 }, "dev", "Models.Quantizer.RootVolumeGB", "set it to 100 or more"},
+		{"base model not a repository", func(a *Account, e []ParityConfig) { e[2].Models.BaseModel = "FLUX.1-dev" }, "dev", "Models.BaseModel", "not a Hugging Face repository"},
+		{"staging serves another model", func(a *Account, e []ParityConfig) { e[1].Models.BaseModel = "black-forest-labs/FLUX.1-schnell" }, "staging", "Models.BaseModel", "may change only Identity and Scale"},
+		{"models promoted from nowhere", func(a *Account, e []ParityConfig) { a.ModelSources["staging"] = "qa" }, "account", `Account.ModelSources["staging"]`, `"qa" is not an environment`},
+		{"production promoted from dev", func(a *Account, e []ParityConfig) { a.ModelSources["production"] = "dev" }, "account", `Account.ModelSources["production"]`, "from staging only"},
+		{"a promotion loop", func(a *Account, e []ParityConfig) { a.ModelSources["dev"] = "production" }, "account", `Account.ModelSources["dev"]`, "loops"},
+		{"models copied from itself", func(a *Account, e []ParityConfig) { a.ModelSources["dev"] = "dev" }, "account", `Account.ModelSources["dev"]`, "from itself"},
 		{"bad certificate ARN", func(a *Account, e []ParityConfig) { e[2].Edge.CertificateArn = "my-cert" }, "dev", "Edge.CertificateArn", "not an ACM certificate ARN"},
 		{"alarm threshold unset", func(a *Account, e []ParityConfig) { e[0].Alarms.DatabaseConnections = 0 }, "production", "Alarms.DatabaseConnections", "positive threshold"},
 		{"alarm percentage out of range", func(a *Account, e []ParityConfig) { e[2].Alarms.GPUMemoryPercent = 150 }, "dev", "Alarms.GPUMemoryPercent", "not a percentage"},

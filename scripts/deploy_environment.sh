@@ -7,6 +7,7 @@
 #
 # usage: scripts/deploy_environment.sh ENV [--auto-approve [--i-know-this-is-production]]
 #                                          [--plan-only | --apply-plan] [--plan-dir DIR]
+#                                          [--accept ADDRESS[,ADDRESS...]]...
 #                                          [--skip-ansible] [--static-inventory]
 #                                          [--skip-check CHECK]...
 #
@@ -18,6 +19,9 @@
 #   --apply-plan                 apply the plan an earlier --plan-only left in DIR
 #                                (CI: the apply job, after the environment's approval)
 #   --plan-dir DIR               where the plan is kept (default: plans/ENV)
+#   --accept ADDRESS[,...]       accept these HIGH findings of the plan's review, each by
+#                                its resource address, after reading them; recorded in the
+#                                plan's meta (with --plan-only, for the later --apply-plan)
 #   --skip-ansible               stop after the infrastructure and the inventory
 #   --static-inventory           configure through the generated hosts.ini instead
 #                                of the aws_ec2 dynamic inventory
@@ -26,17 +30,31 @@
 #
 # The preflight (scripts/preflight.sh ENV) runs after synth and before init
 # and plan: quotas (vCPUs, Elastic IPs, VPCs), zones and GPU offerings, the
-# hosted zone, secrets pending deletion and the account, each failure with
-# what to request or change. --apply-plan does not repeat it: the run that
+# hosted zone, secrets pending deletion, the account, and the model version
+# the GPU servers will load (in the bucket, complete, loadable by their
+# memory plan), each failure with what to request, change or run. With
+# --skip-ansible no server is configured, so the models only report: a new
+# environment's first deploy creates the bucket that way, then its models
+# are supplied (docs/runbooks/models.md). --apply-plan does not repeat it: the run that
 # made the plan did (in CI the plan job, whose read-only role may read
 # Service Quotas; the deploy role may not).
+#
+# The review: every saved plan is reviewed (`go run . review`, from its
+# `terraform show -json`, piped, never written: it holds sensitive values)
+# into ENV-stack.review.txt beside it and logs/: data destroyed or
+# replaced, access widened, protections weakened, parity drift, the cost
+# delta (docs/runbooks/plan-review.md). Before applying, the plan is
+# reviewed again; for production (kind reference) a HIGH finding refuses
+# the apply until it is accepted by its address (--accept, now or with
+# --plan-only). Elsewhere the findings are shown and the deploy goes on.
 #
 # The plan: `terraform plan -out` in cdktf.out/stacks/ENV-stack writes
 # DIR/ENV-stack.tfplan. It holds sensitive values: mode 0600, never printed,
 # deleted after the apply (or a refusal). Beside it: ENV-stack.plan.txt
 # (`terraform show`, sensitive values masked; the copy in logs/ is what you
 # review) and ENV-stack.plan.meta (commit, sha256 of the plan and of
-# cdk.tf.json, state lineage and serial, time). Before applying, the script
+# cdk.tf.json, state lineage and serial, time, the accepted findings with
+# who accepted them and when). Before applying, the script
 # refuses a plan whose checksum, cdk.tf.json or commit differ from now, whose
 # state serial changed, or that is older than PLAN_MAX_AGE_HOURS (default 6);
 # Terraform itself refuses a plan made stale by a state change.
@@ -46,20 +64,23 @@
 # host; after it, every instance must be in the recap with failed=0 and
 # unreachable=0. The dynamic inventory needs boto3 and botocore.
 #
-# Steps: validate, synth, preflight, init, plan, confirm, verify-plan, apply, outputs
+# Steps: validate, synth, preflight, init, plan, review, verify-plan, review-gate, confirm, apply, outputs
 # (outputs/ENV.json), inventory (ansible/inventories/ENV/hosts.ini),
 # inventory-check, plays-check, ansible, recap-check. Every step is logged
 # with a timestamp to logs/deploy-ENV-<time>.log.
 #
 # Exit codes: 0 deployed (or planned); 1 a step failed (the message names it);
 #             2 bad usage or unknown environment; 3 refused (no confirmation,
-#             auto-approve for production without the explicit flag, or a
-#             plan that no longer fits).
+#             auto-approve for production without the explicit flag, a plan
+#             that no longer fits, or a HIGH finding of production's plan
+#             not accepted).
 set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/usage.sh"
 
-env_name="" auto=0 prod_ok=0 skip_ansible=0 static=0 mode=full plan_dir="" preflight_skips=()
+# A resource address: type.name, an index or key in brackets, module paths.
+address_re='^[][A-Za-z0-9_.:"-]+$'
+env_name="" auto=0 prod_ok=0 skip_ansible=0 static=0 mode=full plan_dir="" preflight_skips=() accepted=()
 while (($#)); do
 	case "$1" in
 	--auto-approve) auto=1 ;;
@@ -70,6 +91,15 @@ while (($#)); do
 	--skip-ansible) skip_ansible=1 ;;
 	--static-inventory) static=1 ;;
 	--skip-check) [[ $# -ge 2 && -n "$2" ]] || usage_error "--skip-check needs a check name"; preflight_skips+=(--skip "$2"); shift ;;
+	--accept)
+		[[ $# -ge 2 && -n "$2" ]] || usage_error "--accept needs a resource address (the review's HIGH findings name them)"
+		IFS=, read -r -a addrs <<<"$2"
+		for a in "${addrs[@]}"; do
+			[[ "$a" =~ $address_re ]] || usage_error "--accept: '$a' is not a resource address"
+			accepted+=("$a")
+		done
+		shift
+		;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage_error "unknown option $1" ;;
 	*) [[ -z "$env_name" ]] || usage_error "one environment only (got $env_name and $1)"; env_name="$1" ;;
@@ -96,6 +126,7 @@ plan_dir="${plan_dir:-$PWD/plans/$env_name}"
 plan_file="$plan_dir/$stack.tfplan"
 plan_meta="$plan_dir/$stack.plan.meta"
 plan_text="$plan_dir/$stack.plan.txt"
+plan_review="$plan_dir/$stack.review.txt"
 start_log "deploy-$env_name"
 log "deploying $env_name ($kind) as $stack ($mode)"
 
@@ -114,6 +145,29 @@ state_serial() {
 	/usr/bin/env python3 scripts/deploy_checks.py state-serial <<<"$state"
 }
 meta() { sed -n "s/^$1=//p" "$plan_meta"; }
+
+# acceptor: who accepts findings, for the record.
+acceptor() { echo "${GITHUB_ACTOR:-$(git config user.email 2>/dev/null || id -un)}"; }
+
+# join_accepted: the accepted addresses, comma-separated, each once.
+join_accepted() { printf '%s\n' "$@" | awk 'NF && !seen[$0]++' | paste -sd, -; }
+
+# review_plan OUT ACCEPTED: the review of the saved plan, from its JSON
+# straight into the app (never on disk), into OUT. Exit 0 (nothing
+# unaccepted) or 3 (a HIGH finding not accepted); anything else failed.
+review_plan() {
+	local out="$1" accept=() rc=0
+	[[ -z "$2" ]] || accept=(--accept "$2")
+	set +e
+	in_dir "$stack_dir" "${TERRAFORM[@]}" show -json -no-color "$plan_file" |
+		"${APP[@]}" review - --env "$env_name" "${accept[@]}" >"$out"
+	local codes=("${PIPESTATUS[@]}")
+	set -e
+	((codes[0] == 0)) || { echo "terraform show -json of the saved plan failed" >&2; return 1; }
+	rc="${codes[1]}"
+	((rc == 0 || rc == 3)) || { echo "the review of the plan failed (exit $rc)" >&2; return 1; }
+	return "$rc"
+}
 
 # plan: a saved plan, its `terraform show` and what it was made from.
 plan() {
@@ -135,6 +189,54 @@ plan() {
 		created_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 	EOF
 	cp "$plan_text" "${LOG_FILE%.log}-plan.txt"
+}
+
+# review: the saved plan's review, beside it and in logs/, with what
+# --accept accepts recorded in the meta.
+review() {
+	local rc=0
+	review_plan "$plan_review" "$(join_accepted "${accepted[@]}")" || rc=$?
+	((rc == 0 || rc == 3)) || return 1
+	cat "$plan_review"
+	cp "$plan_review" "${LOG_FILE%.log}-review.txt"
+	record_acceptance
+	if ((rc == 3)); then
+		log "the review has HIGH findings not accepted; $([[ "$kind" == reference ]] && echo "production refuses to apply them until each is accepted (--accept ADDRESS)" || echo "outside production they do not stop the deploy")"
+	fi
+}
+
+# record_acceptance: the accepted addresses, who and when, in the meta.
+record_acceptance() {
+	((${#accepted[@]})) || return 0
+	local all prior=()
+	IFS=, read -r -a prior <<<"$(meta accepted)"
+	all="$(join_accepted "${prior[@]}" "${accepted[@]}")"
+	sed -i '/^accepted\(_by\|_utc\)\?=/d' "$plan_meta"
+	{
+		echo "accepted=$all"
+		echo "accepted_by=$(acceptor)"
+		echo "accepted_utc=$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+	} >>"$plan_meta"
+	log "accepted in $plan_meta: $all (by $(acceptor))"
+}
+
+# review_gate: the plan about to be applied, reviewed again with what its
+# meta records as accepted; production refuses a HIGH finding not accepted.
+review_gate() {
+	local rc=0 out="$LOG_FILE.review"
+	[[ "$mode" != apply ]] || record_acceptance
+	review_plan "$out" "$(meta accepted)" || rc=$?
+	((rc == 0 || rc == 3)) || { rm -f "$out"; return 1; }
+	cp "$out" "$plan_review"
+	rm -f "$out"
+	if ((rc == 3)) && [[ "$kind" == reference ]]; then
+		cat "$plan_review" >&2
+		echo "refusing to apply the plan of $env_name: HIGH findings of its review are not accepted (the list above, and $plan_review)." >&2
+		echo "read each; to go ahead, accept each by its address: --accept ADDRESS[,ADDRESS...] (docs/runbooks/plan-review.md)" >&2
+		return "$EXIT_REFUSED"
+	fi
+	((rc == 0)) || log "the review has HIGH findings not accepted; outside production they do not stop the deploy"
+	cat "$plan_review"
 }
 
 # verify_plan: refuse a plan that is not the one reviewed for what is here now.
@@ -183,6 +285,7 @@ write_outputs() {
 step validate "${APP[@]}" validate
 step synth "${CDKTF[@]}" synth
 if [[ "$mode" != apply ]]; then
+	((skip_ansible)) && preflight_skips+=(--infrastructure-only)
 	step preflight "${PREFLIGHT[@]}" "$env_name" "${preflight_skips[@]}"
 else
 	log "preflight: not repeated for --apply-plan (the --plan-only run checked the account)"
@@ -193,6 +296,7 @@ step init in_dir "$stack_dir" "${TERRAFORM[@]}" init -input=false -no-color
 if [[ "$mode" != apply ]]; then
 	step plan plan
 	log "plan of $stack saved to $plan_file (0600); what it does, as reviewed: $plan_text"
+	step review review
 fi
 if [[ "$mode" == plan ]]; then
 	log "stopping after the plan (--plan-only); apply it with --apply-plan --plan-dir $plan_dir"
@@ -206,6 +310,9 @@ fi
 log "step verify-plan: started"
 verify_plan || { rc=$?; log "step verify-plan: FAILED"; exit "$((rc == EXIT_REFUSED ? EXIT_REFUSED : EXIT_STEP_FAILED))"; }
 log "step verify-plan: done"
+log "step review-gate: started"
+review_gate || { rc=$?; log "step review-gate: FAILED"; exit "$((rc == EXIT_REFUSED ? EXIT_REFUSED : EXIT_STEP_FAILED))"; }
+log "step review-gate: done"
 if [[ "$auto" -ne 1 ]]; then
 	confirm "$env_name" "apply the plan above to" || exit "$EXIT_REFUSED"
 else

@@ -6,7 +6,8 @@
 #
 #   (no option)    everything `make test` needs: the synth part below, then the
 #                  Debian test tools (apt-get, as root or through sudo):
-#                  ansible, ansible-lint, yamllint, debootstrap, shellcheck,
+#                  ansible, ansible-lint, yamllint, debootstrap, systemd-nspawn,
+#                  boto3, shellcheck,
 #                  bats, the model server's Python test packages, and the
 #                  services the roles are tested against (PostgreSQL, Redis)
 #   --synth-only   only what `make synth` needs: the Go modules (go mod
@@ -52,6 +53,7 @@ GONOSUMDB="${GONOSUMDB:-github.com/cdktf}" go mod download
 DEBIAN_PACKAGES=(
 	ansible ansible-lint yamllint  # Ansible layer and its linters
 	debootstrap debian-archive-keyring  # the chroot idempotence test, the model server's Debian 13 root
+	systemd-container python3-boto3 python3-botocore  # site.yml over the Session Manager plugin (ansible/tests/converge_ssm.sh)
 	shellcheck bats                # scripts and their tests
 	python3-pytest python3-yaml    # Python tests (the model server's run in a Debian 13 root: docker/ai_model_server/tests/run.sh)
 	nginx-light python3-werkzeug   # Odoo's local proxy, run for real (ansible/tests/test_odoo_proxy.py)

@@ -59,10 +59,21 @@ node_bin="$work/node/node_modules/node/bin/node"
 # n8n's own image.
 mkdir -p "$work/n8n"
 printf '{"private": true, "dependencies": {"n8n": "%s"}, "overrides": {"xlsx": "0.18.5"}}\n' "$version" >"$work/n8n/package.json"
-# npm and n8n's install scripts run with Node 22 first on PATH.
+# --ignore-scripts: no package's install script runs. At 2.14.2 those in
+# n8n's tree only compile or check native code that n8n on PostgreSQL does
+# not need, or that the package ships prebuilt: sqlite3 compiles SQLite from
+# source (its prebuilt download is out of reach here; @n8n/typeorm loads it
+# only for a SQLite database: driver/sqlite/SqliteDriver.js), cpu-features
+# and ssh2's crypto binding are optional speed-ups ssh2 does without,
+# isolated-vm and @sentry's profilers check for the binaries they ship
+# (isolated-vm/prebuilds/linux-x64/*.abi127.glibc.node), msgpackr-extract and
+# @parcel/watcher take theirs from a platform package, and the rest report
+# or check versions (protobufjs, oracledb, @scarf/scarf). That saves ~130 s
+# of CPU of ~300 (the SQLite compile). Optional dependencies stay: they are
+# 120 MB of 2.3 GB, platform binaries that the packages load.
 log "n8n@$version (large: several minutes cold)"
-(cd "$work/n8n" && PATH="$(dirname "$node_bin"):$PATH" npm install --no-audit --no-fund --loglevel=error \
-	--omit=dev >"$work/npm.log" 2>&1) || { tail -30 "$work/npm.log" >&2; exit 1; }
+(cd "$work/n8n" && npm install --no-audit --no-fund --loglevel=error \
+	--omit=dev --ignore-scripts >"$work/npm.log" 2>&1) || { tail -30 "$work/npm.log" >&2; exit 1; }
 
 # Wrappers: DIR/bin/node is Node 22, DIR/bin/n8n runs n8n with it.
 mkdir -p "$work/bin"

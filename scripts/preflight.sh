@@ -4,11 +4,13 @@
 # for each problem what to request or change. Terraform would find out only
 # at apply time, minutes in, halfway through the stack.
 #
-# usage: scripts/preflight.sh ENV [--skip CHECK]...
+# usage: scripts/preflight.sh ENV [--skip CHECK]... [--infrastructure-only]
 #
 #   ENV            dev, staging or production (`go run . envs`)
 #   --skip CHECK   do not run CHECK (repeatable; a loud warning; refused in CI,
 #                  that is when CI=true); the account check cannot be skipped
+#   --infrastructure-only   the deploy configures no server (deploy_environment.sh
+#                  --skip-ansible): the models check reports and does not fail
 #
 # The checks (what the environment needs comes from `go run . facts ENV`):
 #   account         the credentials are for Account.ID (sts get-caller-identity);
@@ -25,13 +27,23 @@
 #   auto-recovery   the types that get an ec2:recover alarm action support it
 #   hosted-zone     Account.Domain is a public Route53 hosted zone, exactly one
 #   secrets         no secret under <project>/<env>/ is scheduled for deletion
+#   models          the model bucket holds the version ansible/group_vars/ENV.yml
+#                   records (ai_model_version), with the recorded manifest
+#                   (ai_model_manifest_sha256) and every file it lists at its
+#                   size, and the GPU servers' memory plan (app/memory.py) can
+#                   load it; otherwise it says what to run (scripts/models.sh).
+#                   A first deploy has no bucket yet: deploy with --skip-ansible,
+#                   supply or promote the models, then deploy (docs/runbooks/models.md)
 #
 # vCPUs per instance type come from `aws ec2 describe-instance-types`. The
 # credentials need: sts:GetCallerIdentity, servicequotas:GetServiceQuota and
 # GetAWSDefaultServiceQuota, ec2:DescribeAvailabilityZones, DescribeInstances,
 # DescribeInstanceTypes, DescribeInstanceTypeOfferings, DescribeAddresses,
-# DescribeVpcs, route53:ListHostedZonesByName, secretsmanager:ListSecrets
-# (the plan role's ReadOnlyAccess has them).
+# DescribeVpcs, route53:ListHostedZonesByName, secretsmanager:ListSecrets,
+# s3:ListBucket on the model bucket and s3:GetObject of its manifests (with
+# kms:Decrypt through S3): the plan role has them (ReadOnlyAccess, and its
+# model-manifest grant).
+# INFLUENCEGEN_GROUP_VARS: where ENV.yml is read from (default ansible/group_vars).
 #
 # Exit codes: 0 every check passed; 1 a check failed (every failure is listed,
 #             each with its fix); 2 bad usage or unknown environment;
@@ -41,9 +53,9 @@ set -euo pipefail
 source "$(dirname "$0")/usage.sh"
 
 # The checks, in the order they run.
-CHECK_NAMES=(account zones standard-vcpus gpu-vcpus elastic-ips vpcs gpu-zones auto-recovery hosted-zone secrets)
+CHECK_NAMES=(account zones standard-vcpus gpu-vcpus elastic-ips vpcs gpu-zones auto-recovery hosted-zone secrets models)
 
-env_name="" skips=()
+env_name="" skips=() infrastructure_only=0
 while (($#)); do
 	case "$1" in
 	--skip)
@@ -53,6 +65,7 @@ while (($#)); do
 		skips+=("$2")
 		shift
 		;;
+	--infrastructure-only) infrastructure_only=1 ;;
 	-h | --help) usage; exit 0 ;;
 	-*) usage_error "unknown option $1" ;;
 	*) [[ -z "$env_name" ]] || usage_error "one environment only (got $env_name and $1)"; env_name="$1" ;;
@@ -60,6 +73,8 @@ while (($#)); do
 	shift
 done
 [[ -n "$env_name" ]] || usage_error "no environment given"
+group_vars="${INFLUENCEGEN_GROUP_VARS:-ansible/group_vars}"
+[[ "$group_vars" == /* ]] || group_vars="$PWD/$group_vars"
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/lib.sh
 source scripts/lib.sh
@@ -83,12 +98,13 @@ trap 'rm -rf "$work"' EXIT
 	read -r account_id
 	read -r domain
 	read -r secret_prefix
+	read -r model_bucket
 	read -r -a instance_types
 	read -r -a gpu_types
 } < <(/usr/bin/env python3 -c '
 import json, sys
 f = json.load(open(sys.argv[1]))
-print(f["region"], f["account_id"] or "(none)", f["domain"], f["secret_prefix"], sep="\n")
+print(f["region"], f["account_id"] or "(none)", f["domain"], f["secret_prefix"], f["models"]["bucket"], sep="\n")
 print(" ".join(f["instance_types"]))
 print(" ".join(sorted({t["instance_type"] for t in f["tiers"] if t["gpu"] and t["count"] > 0})))
 ' "$work/facts.json")
@@ -183,6 +199,24 @@ gather_secrets() {
 	ask secrets secretsmanager list-secrets --include-planned-deletion \
 		--filters "Key=name,Values=$secret_prefix" --region "$region"
 }
+# The recorded version's objects and manifest. The bucket's name is the
+# stack's (facts); a bucket that does not exist yet is a first deploy, which
+# the judge explains, not a failure to ask.
+gather_models() {
+	cp "$group_vars/$env_name.yml" "$work/group_vars.yml" 2>/dev/null || : >"$work/group_vars.yml"
+	((infrastructure_only)) && touch "$work/infrastructure-only"
+	local version
+	version="$(sed -n 's/^ai_model_version: *"\{0,1\}\([a-z0-9._-]*\)"\{0,1\} *$/\1/p' "$work/group_vars.yml")"
+	[[ -n "$version" && -n "$model_bucket" ]] || return 0
+	if ! ask models-listing s3api list-objects-v2 --bucket "$model_bucket" --prefix "models/base/$version/" --region "$region"; then
+		grep -q NoSuchBucket "$work/models-listing.err" || return 1
+		unset 'asked_failed[${#asked_failed[@]}-1]'
+		touch "$work/models-no-bucket"
+		return 0
+	fi
+	grep -q "\"models/base/$version/manifest.json\"" "$work/models-listing.json" || return 0
+	ask models-manifest s3api get-object --bucket "$model_bucket" --key "models/base/$version/manifest.json" "$work/models-manifest.body" --region "$region"
+}
 
 log "preflight of $env_name in $region, account $account_id"
 gather account gather_account
@@ -203,6 +237,7 @@ gather gpu-zones gather_gpu_zones
 gather auto-recovery gather_auto_recovery
 gather hosted-zone gather_hosted_zone
 gather secrets gather_secrets
+gather models gather_models
 if ! judge judge "${CHECK_NAMES[@]:1}"; then
 	read -r -a failed <"$work/failed"
 	echo "preflight of $env_name: ${#failed[@]} check(s) failed: ${failed[*]} (each with its fix above); nothing was planned" >&2

@@ -406,6 +406,81 @@ def check_secrets(w: Work):
     return problems, fixes, f"no secret under {prefix} is pending deletion ({active} active)"
 
 
+# The model server's own rules: which plan a GPU loads, what a version
+# holds (docker/ai_model_server/app, standard library only).
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "docker" / "ai_model_server"))
+from app import manifest as model_manifest  # noqa: E402
+from app import memory  # noqa: E402
+
+
+def recorded_model(w: Work) -> tuple[str, str]:
+    """The version and manifest digest the environment's group_vars record."""
+    out = {"ai_model_version": "", "ai_model_manifest_sha256": ""}
+    for line in (w.path / "group_vars.yml").read_text().splitlines():
+        key, _, value = line.partition(":")
+        if key in out:
+            out[key] = value.split("#", 1)[0].strip().strip('"')
+    return out["ai_model_version"], out["ai_model_manifest_sha256"]
+
+
+def check_models(w: Work):
+    f = w.facts
+    env, bucket = f["environment"], f["models"]["bucket"]
+    source = f["models"]["source"]
+    version, digest = recorded_model(w)
+    make = (f"scripts/models.sh promote {source} {env}" if source
+            else f"scripts/models.sh supply {env} --revision <commit> (with Scale.QuantizationHost set; docs/runbooks/models.md)")
+    first = [f"a first deploy: scripts/deploy_environment.sh {env} --skip-ansible (creates the bucket), then {make}, "
+             f"commit ansible/group_vars/{env}.yml, then scripts/deploy_environment.sh {env}"]
+    configured = not (w.path / "infrastructure-only").exists()
+
+    def refuse(problem, fixes):
+        if configured:
+            return [problem], fixes, ""
+        return [], [], f"not needed (--infrastructure-only: no server is configured); before configuring: {problem}"
+
+    if not version:
+        return refuse(f"no promoted model version for {env} (ai_model_version in ansible/group_vars/{env}.yml): "
+                      "its GPU servers would have nothing to load", first)
+    if not bucket:
+        return refuse("Account.ID is empty: the model bucket's name is not known before the deploy", first)
+    if (w.path / "models-no-bucket").exists():
+        return refuse(f"the model bucket {bucket} does not exist yet", first)
+    listing = {o["Key"]: int(o["Size"]) for o in w.load("models-listing.json").get("Contents", []) or []}
+    prefix = f"{model_manifest.BASE_PREFIX}{version}/"
+    if prefix + model_manifest.MANIFEST not in listing:
+        what = f"{len(listing)} objects but no manifest (an upload that did not finish)" if listing else "nothing"
+        return refuse(f"s3://{bucket}/{prefix} holds {what}: {version} was recorded for {env} but is not there", [make])
+    m = model_manifest.parse((w.path / "models-manifest.body").read_bytes(), f"s3://{bucket}/{prefix}{model_manifest.MANIFEST}")
+    problems = []
+    if digest and m.digest() != digest:
+        problems.append(f"the manifest of {version} in {bucket} has SHA-256 {m.digest()}, ansible/group_vars/{env}.yml records {digest}")
+    for path, e in m.files.items():
+        size = listing.get(prefix + path)
+        if size is None:
+            problems.append(f"{version} in {bucket}: missing: {path}")
+        elif size != e.size:
+            problems.append(f"{version} in {bucket}: wrong size: {path} is {size} bytes, the manifest says {e.size}")
+    plans = []
+    for typ in f["models"]["gpu_instance_types"]:
+        gpu = next((g for g in memory.GPU_CLASSES if g.instance_type == typ), None)
+        plan = memory.plan_for(gpu) if gpu else None
+        if plan is None:
+            problems.append(f"{typ} has no memory plan in docker/ai_model_server/app/memory.py")
+            continue
+        why = model_manifest.plan_problem(m, plan)
+        if why:
+            problems.append(f"{env}'s {typ} servers load the {plan.name} plan: {why}")
+        plans.append(f"{typ}: {plan.name}")
+    if problems:
+        fixes = [make + f" (a version {env}'s GPU servers can load)"] if any("plan" in p for p in problems) else [
+            f"promote or supply the version again ({make}); scripts/models.sh verify {env} says the same"]
+        if not configured:
+            return [], [], "not needed (--infrastructure-only); before configuring: " + "; ".join(problems)
+        return problems, fixes, ""
+    return [], [], f"{version} ({m.digest()[:12]}…) in {bucket}: {len(m.files)} files, {m.total() / memory.GIB:.1f} GiB; loads with {', '.join(plans)}"
+
+
 CHECKS = {
     "account": check_account,
     "zones": check_zones,
@@ -417,6 +492,7 @@ CHECKS = {
     "auto-recovery": check_auto_recovery,
     "hosted-zone": check_hosted_zone,
     "secrets": check_secrets,
+    "models": check_models,
 }
 
 
@@ -451,7 +527,7 @@ def verdict(w: Work, name: str) -> bool:
         return False
     try:
         problems, fixes, summary = CHECKS[name](w)
-    except (BadInput, KeyError, TypeError, ValueError) as e:
+    except (BadInput, KeyError, TypeError, ValueError, model_manifest.ManifestError) as e:
         problems, fixes = [f"cannot read the AWS answer: {e!r}"], []
     if problems:
         for p in problems:

@@ -3,7 +3,8 @@
 # cached tools directory, skipping any tool already built at its version.
 #
 # usage: scripts/tools.sh [TOOL...]        (default: all: tflint,
-#                                          tflint-ruleset-aws, trivy, actionlint)
+#                                          tflint-ruleset-aws, trivy, actionlint,
+#                                          act: the workflow runner of make rehearse)
 #   TOOLS_DIR   where binaries go (default: ~/.cache/influencegen-tools, kept
 #               between runs on the same machine)
 #
@@ -22,6 +23,7 @@ TOOLS=(
 	"tflint-ruleset-aws|github.com/terraform-linters/tflint-ruleset-aws@v0.48.0|github.com/terraform-linters/tflint-ruleset-aws|tflint-plugins/tflint-ruleset-aws|"
 	"trivy|github.com/aquasecurity/trivy@v0.69.0|github.com/aquasecurity/trivy/cmd/trivy|bin/trivy|GOEXPERIMENT=jsonv2"
 	"actionlint|github.com/rhysd/actionlint@v1.7.7|github.com/rhysd/actionlint/cmd/actionlint|bin/actionlint|"
+	"act|github.com/nektos/act@v0.2.82|github.com/nektos/act|bin/act|"
 )
 
 want=()
@@ -45,7 +47,12 @@ log() { printf '[tools %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 build() {
 	local name="$1" modver="$2" pkg="$3" out="$4" extra="$5"
-	local stamp="$TOOLS_DIR/$out.version"
+	local stamp="$TOOLS_DIR/$out.version" lockfd
+	# One build of a tool at a time: .ci/run builds every tool in the
+	# background while make rehearse builds act.
+	mkdir -p "$TOOLS_DIR/locks"
+	exec {lockfd}>"$TOOLS_DIR/locks/$name.lock"
+	flock "$lockfd"
 	if [[ -x "$TOOLS_DIR/$out" && -f "$stamp" && "$(cat "$stamp")" == "$modver" ]]; then
 		log "$name: $modver already built"
 		return 0

@@ -62,16 +62,21 @@ chmod 0755 "$w" "$w/etc"
 chown "$user:$user" "$w/data"
 chmod 0750 "$w/data"
 
-# --- the S3 stand-in, with the bucket and data key of a real environment -----
-bucket="influencegen-test-backups-123456789012"
-data_key="arn:aws:kms:eu-central-1:123456789012:key/0f1e2d3c-4b5a-6978-8796-a5b4c3d2e1f0"
+# --- the S3 stand-in: dev's backup bucket, as dev's Odoo servers see it -----
+# Their role's policy and permissions boundary are read from the stacks the
+# constructs synthesize (e2etest/testdata, kept current by the snapshot test).
+bucket="influencegen-dev-backups-123456789012"
 s3_port="$(free_port)"
 AWS_SECRET_ACCESS_KEY="$(random_secret)"
 export AWS_ACCESS_KEY_ID=AKIAODOOBACKUPTEST AWS_SECRET_ACCESS_KEY AWS_EC2_METADATA_DISABLED=true
 # Pages of 4 keys: clients must follow ListObjectsV2's continuation tokens.
-/usr/bin/python3 tests/s3_standin.py --port "$s3_port" --root "$w/s3" --bucket "$bucket" --kms-key-arn "$data_key" \
-	--region eu-central-1 --access-key "$AWS_ACCESS_KEY_ID" --log "$w/s3.log" --page-size 4 &
+/usr/bin/python3 tests/s3_standin.py --port "$s3_port" --root "$w/s3" --bucket "$bucket" --require-checksum "$bucket" \
+	--stack ../e2etest/testdata/dev-stack.json --stack ../e2etest/testdata/shared-stack.json \
+	--principal "$AWS_ACCESS_KEY_ID=influencegen-dev-odoo" --log "$w/s3.log" --page-size 4 --describe "$w/s3.json" &
 standin_pid=$!
+for ((i = 0; i < 50; i++)); do [[ -s "$w/s3.json" ]] && break; sleep 0.2; done
+# The data key the stand-in made up for dev's data key (KMS ARNs are random).
+data_key="$(jq -r --arg b "$bucket" '.buckets[$b].kms_key_arn' "$w/s3.json")"
 s3() { /usr/bin/aws --endpoint-url "http://127.0.0.1:$s3_port" --region eu-central-1 "$@"; }
 for ((i = 0; i < 50; i++)); do
 	s3 s3api list-objects-v2 --bucket "$bucket" --prefix odoo/ >/dev/null 2>&1 && break
@@ -236,7 +241,14 @@ section "what the backup refuses"
 sed 's#^ODOO_BACKUP_KMS_KEY_ARN=.*#ODOO_BACKUP_KMS_KEY_ARN=arn:aws:kms:eu-central-1:123456789012:key/99999999-9999-9999-9999-999999999999#' "$w/etc/backup.env" >"$w/etc/otherkey.env"
 sed '/^ODOO_BACKUP_BUCKET=/d' "$w/etc/backup.env" >"$w/etc/nobucket.env"
 sed 's#^ODOO_BACKUP_PREFIX=.*#ODOO_BACKUP_PREFIX=backups/test#' "$w/etc/backup.env" >"$w/etc/prefix.env"
-chmod 0644 "$w"/etc/{otherkey,nobucket,prefix}.env
+# More reserve than the disk has: the backup must refuse before it stages anything.
+sed 's#^ODOO_BACKUP_RESERVE_MB=.*#ODOO_BACKUP_RESERVE_MB=999999999#' "$w/etc/backup.env" >"$w/etc/noroom.env"
+chmod 0644 "$w"/etc/{otherkey,nobucket,prefix,noroom}.env
+staged_before="$(find "$(sed -n 's/^ODOO_BACKUP_WORK_DIR=//p' "$w/etc/backup.env")" -mindepth 1 -maxdepth 1 -type d | wc -l)"
+check_refused "no room on the work directory's disk (a serving host)" "Nothing was written" \
+	as_odoo env ODOO_BACKUP_CONFIG="$w/etc/noroom.env" "$w/sbin/odoo-backup"
+staged_after="$(find "$(sed -n 's/^ODOO_BACKUP_WORK_DIR=//p' "$w/etc/backup.env")" -mindepth 1 -maxdepth 1 -type d | wc -l)"
+if [[ "$staged_after" == "$staged_before" ]]; then check_pass "nothing staged by the refused backup"; else check_fail "the refused backup staged something"; fi
 check_refused "a key other than the data key (KMS refuses the role)" "upload of s3://$bucket/odoo/test/" \
 	as_odoo env ODOO_BACKUP_CONFIG="$w/etc/otherkey.env" "$w/sbin/odoo-backup"
 check_refused "a missing setting" "lacks ODOO_BACKUP_BUCKET" as_odoo env ODOO_BACKUP_CONFIG="$w/etc/nobucket.env" "$w/sbin/odoo-backup"
@@ -287,7 +299,7 @@ check_refused "a part replaced in the bucket (the manifest's SHA-256)" "refusing
 s3 s3api put-object --bucket "$bucket" --key "$part" --body "$w/part.orig" --server-side-encryption aws:kms --ssekms-key-id "$data_key" \
 	--checksum-sha256 "$(openssl dgst -sha256 -binary "$w/part.orig" | base64)" >/dev/null
 # A part damaged at rest or in transit: the CLI checks S3's SHA-256 (--checksum-mode ENABLED).
-stored="$w/s3/objects/$(printf '%s' "odoo/test/$backup_b/filestore.tar.gz.part-001" | sha256sum | cut -c1-64).data"
+stored="$w/s3/$bucket/objects/$(printf '%s' "odoo/test/$backup_b/filestore.tar.gz.part-001" | sha256sum | cut -c1-64).data"
 cp "$stored" "$w/stored.orig"
 printf '\xff' | dd of="$stored" bs=1 seek=100 conv=notrunc 2>/dev/null
 check_refused "a part damaged in the bucket (S3's checksum)" "did not match" \

@@ -4,7 +4,9 @@
 # inventory script's and playbook layout tests, then, as root, the chroot
 # idempotence test and the roles against real services: app_databases on
 # RDS-like PostgreSQL, odoo_setup's checkout on a local git repository, n8n
-# main + worker in queue mode, Odoo's backup and restore (tests/README.md).
+# main + worker in queue mode, Odoo's backup and restore, the GPU tier's
+# models end to end, and site.yml over the real Session Manager connection
+# plugin on booted stand-in hosts (tests/README.md).
 #
 # usage: tests/run.sh [--no-converge]     (from anywhere)
 #   --no-converge   skip the root-only tests (chroot, real services)
@@ -45,6 +47,8 @@ if ((converge)); then
 		echo "the idempotence test needs root (chroot); run it as root or with --no-converge" >&2
 		exit 1
 	fi
+	# One debootstrap for the chroot test and the stand-in hosts.
+	export ROOTFS_CACHE="${ROOTFS_CACHE:-/var/cache/influencegen/rootfs-bookworm}"
 	tests/idempotence.sh
 
 	step "app_databases against RDS-like PostgreSQL (Debian's 15 and RDS's 16)"
@@ -55,4 +59,8 @@ if ((converge)); then
 	tests/n8n_queue.sh
 	step "Odoo backup and restore (PostgreSQL over TLS, an S3 stand-in with the servers' grant, the AWS CLI)"
 	tests/odoo_backup.sh
+	step "the GPU tier's models: supply, verify, promote, sync, serve, LoRA upload and withdrawal (S3 stand-in, the AWS CLI, the model server)"
+	tests/models.sh
+	step "site.yml over the real transport (community.aws aws_ssm, stand-in SSM, S3 and hosts), twice; a runbook; secrets"
+	tests/converge_ssm.sh
 fi

@@ -10,7 +10,11 @@
 #     TLS only (port 0), requirepass.
 # Needs root: initdb and the servers run as the postgres and redis users.
 #
-# Sourced by app_databases.sh, n8n_queue.sh. Sets SERVICES_DIR, SERVICES_CA,
+# Settings (defaults: the loopback set-up above): SERVICES_CERT_NAME (the
+# certificate's only name), PG_LISTEN (listen_addresses), PG_CLIENTS (the
+# network pg_hba admits), PG_FIXED_PORT (the port; default a free one).
+#
+# Sourced by app_databases.sh, n8n_queue.sh, converge_ssm.sh. Sets SERVICES_DIR, SERVICES_CA,
 # PG_HOST, PG_PORT, PG_MASTER_USER, PG_MASTER_PASSWORD, PG_VERSION, PG_BIN,
 # PG_CLIENT_BIN, REDIS_PORT, REDIS_PASSWORD.
 
@@ -42,13 +46,15 @@ services_init() {
 	chmod 0755 "$SERVICES_DIR"
 	local tls="$SERVICES_DIR/tls"
 	mkdir -p "$tls"
-	# The CA and a server certificate whose only name is "localhost", so a
-	# verify-full client that connects to 127.0.0.1 is refused (tested).
+	# The CA and a server certificate whose only name is "localhost" (or
+	# SERVICES_CERT_NAME), so a verify-full client that connects to
+	# 127.0.0.1 is refused (tested).
+	local name="${SERVICES_CERT_NAME:-localhost}"
 	openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj "/CN=InfluenceGen test CA" \
 		-keyout "$tls/ca.key" -out "$tls/ca.pem" 2>/dev/null
-	openssl req -newkey rsa:2048 -nodes -subj "/CN=localhost" \
+	openssl req -newkey rsa:2048 -nodes -subj "/CN=$name" \
 		-keyout "$tls/server.key" -out "$tls/server.csr" 2>/dev/null
-	printf 'subjectAltName=DNS:localhost\nextendedKeyUsage=serverAuth\n' >"$tls/ext.cnf"
+	printf 'subjectAltName=DNS:%s\nextendedKeyUsage=serverAuth\n' "$name" >"$tls/ext.cnf"
 	openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.pem" -CAkey "$tls/ca.key" -CAcreateserial \
 		-days 2 -extfile "$tls/ext.cnf" -out "$tls/server.pem" 2>/dev/null
 	SERVICES_CA="$tls/ca.pem"
@@ -76,7 +82,7 @@ pg_start() {
 	[[ -x "$bindir/initdb" ]] || { echo "services: no initdb in $bindir" >&2; return 1; }
 	PG_BIN="$bindir"
 	PG_VERSION="$("$bindir/postgres" -V | sed -n 's/^postgres (PostgreSQL) \([0-9.]*\).*/\1/p')"
-	PG_PORT="$(free_port)"
+	PG_PORT="${PG_FIXED_PORT:-$(free_port)}"
 	PG_MASTER_PASSWORD="$(random_secret)"
 	cp "$SERVICES_DIR/tls/server.pem" "$SERVICES_DIR/tls/server.key" "$pg/"
 	chown postgres:postgres "$pg" "$pg/server.pem" "$pg/server.key"
@@ -85,7 +91,7 @@ pg_start() {
 	runuser -u postgres -- "$bindir/initdb" -D "$pg/data" -U postgres -A peer -E UTF8 --locale=C.UTF-8 >"$pg/initdb.log" 2>&1 ||
 		{ cat "$pg/initdb.log" >&2; return 1; }
 	cat >>"$pg/data/postgresql.conf" <<-EOF
-		listen_addresses = '127.0.0.1'
+		listen_addresses = '${PG_LISTEN:-127.0.0.1}'
 		port = $PG_PORT
 		unix_socket_directories = '$pg'
 		ssl = on
@@ -98,7 +104,7 @@ pg_start() {
 	# bootstrap (RDS's is rdsadmin's); nothing the roles do uses it.
 	cat >"$pg/data/pg_hba.conf" <<-EOF
 		local     all  postgres                peer
-		hostssl   all  all       127.0.0.1/32  scram-sha-256
+		hostssl   all  all       ${PG_CLIENTS:-127.0.0.1/32}  scram-sha-256
 		hostnossl all  all       0.0.0.0/0     reject
 	EOF
 	runuser -u postgres -- "$bindir/pg_ctl" -D "$pg/data" -l "$pg/server.log" -w -t 60 start >/dev/null ||
@@ -112,7 +118,7 @@ pg_start() {
 		CREATE ROLE $PG_MASTER_USER LOGIN CREATEROLE CREATEDB NOSUPERUSER PASSWORD :'pw';
 		GRANT rds_superuser TO $PG_MASTER_USER;
 	EOF
-	services_log "PostgreSQL $PG_VERSION on 127.0.0.1:$PG_PORT (TLS only, CA $SERVICES_CA)"
+	services_log "PostgreSQL $PG_VERSION on ${PG_LISTEN:-127.0.0.1}:$PG_PORT (TLS only, CA $SERVICES_CA)"
 }
 
 # psql as the bootstrap superuser over the Unix socket (test set-up and
@@ -195,7 +201,13 @@ services_cleanup() {
 CHECKS_PASSED=0
 CHECKS_FAILED=0
 check_pass() { CHECKS_PASSED=$((CHECKS_PASSED + 1)); printf '  ok    %s\n' "$1"; }
-check_fail() { CHECKS_FAILED=$((CHECKS_FAILED + 1)); printf '  FAIL  %s\n' "$1" >&2; [[ -z "${2:-}" ]] || printf '%s\n' "$2" | sed 's/^/        /' >&2; }
+# The detail is cut at 4000 characters (an AWS CLI error can quote a whole
+# object).
+check_fail() {
+	CHECKS_FAILED=$((CHECKS_FAILED + 1))
+	printf '  FAIL  %s\n' "$1" >&2
+	[[ -z "${2:-}" ]] || printf '%s%s\n' "${2:0:4000}" "$( ((${#2} > 4000)) && printf ' [… %d more characters]' $((${#2} - 4000)))" | sed 's/^/        /' >&2
+}
 
 # check_ok DESCRIPTION COMMAND...: the command succeeds.
 check_ok() {

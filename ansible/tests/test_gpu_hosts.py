@@ -61,6 +61,7 @@ def test_first_boot_order_on_a_gpu_server(tmp_path):
         return matches[0]
 
     order = [
+        "Refuse to run without a promoted model version",
         "Install the NVIDIA driver",
         "Load the NVIDIA kernel module without a reboot when it can",
         "Reboot when the module cannot load without one (nouveau holds the GPU, or it was built for a newer kernel)",
@@ -73,9 +74,35 @@ def test_first_boot_order_on_a_gpu_server(tmp_path):
         "Install the model server unit",
         "Enable and start the model server",
         "Wait until the model is loaded on the GPU",
+        "Remove the model versions the server no longer loads",
     ]
     positions = [at(n) for n in order]
     assert positions == sorted(positions), list(zip(order, positions))
+    # The version and the adapters are checked and in place before the
+    # server that loads them starts.
+    for before in ("Write the model sync's configuration", "Sync the promoted model version, every file checked against its manifest",
+                   "Install the adapters now (the timer keeps them current)", "Run the adapter sync on its timer"):
+        assert at(before) < at("Enable and start the model server"), before
+
+
+def test_the_quantization_host_is_configured_by_its_own_playbook_only(tmp_path):
+    """site.yml leaves it alone (it exists only while a version is made);
+    build_models.yml brings up its GPU and Docker before the job."""
+    inv = inventory(tmp_path)
+    inv.write_text(inv.read_text() + "[ai_quantizers]\nquantizer-1\n[staging:children]\nai_quantizers\n")
+    out = subprocess.run(["ansible-playbook", "--list-hosts", "-i", str(inv), "playbooks/site.yml"],
+                         cwd=ANSIBLE, env=ENV, capture_output=True, text=True, check=True).stdout
+    assert "quantizer-1" not in out
+    out = subprocess.run(["ansible-playbook", "--list-tasks", "-i", str(inv), "playbooks/build_models.yml"],
+                         cwd=ANSIBLE, env=ENV, capture_output=True, text=True, check=True).stdout
+    tasks = [line.strip().split("\t")[0] for line in out.splitlines() if re.match(r"\s{6}\S", line)]
+    order = ["docker : Install Docker", "ai_model_build : Refuse to build without what to build",
+             "ai_server_setup : Install the NVIDIA driver", "ai_server_setup : Restart Docker so that it registers the NVIDIA hook",
+             "ai_model_build : Pull the model server image the version is made with",
+             "ai_server_setup : Install the model tools", "ai_model_build : Download, quantize, hash and upload the version",
+             "ai_model_build : Bring the result to the controller"]
+    positions = [next((i for i, t in enumerate(tasks) if t.startswith(n)), None) for n in order]
+    assert None not in positions and positions == sorted(positions), list(zip(order, positions))
 
 
 def test_the_gpu_role_relies_on_no_handler_to_order_first_boot():

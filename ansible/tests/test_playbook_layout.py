@@ -57,3 +57,54 @@ def test_n8n_role_waits_for_readiness_not_liveness():
     tasks = yaml.safe_load((ANSIBLE_DIR / "roles" / "n8n_setup" / "tasks" / "main.yml").read_text())
     waits = [t for t in tasks if "ansible.builtin.uri" in t]
     assert waits and all(t["ansible.builtin.uri"]["url"].endswith("/healthz/readiness") for t in waits)
+
+
+def _tasks(items, enclosing=()):
+    """Every task of a task list with the blocks around it (innermost last)."""
+    for t in items or []:
+        if "block" in t:
+            yield from _tasks(t["block"], enclosing + (t,))
+            yield from _tasks(t.get("rescue"), enclosing)
+            yield from _tasks(t.get("always"), enclosing)
+        else:
+            yield t, enclosing
+
+
+def _service_action(task):
+    for module in ("ansible.builtin.systemd", "ansible.builtin.service", "ansible.builtin.systemd_service"):
+        if module in task:
+            args = task[module]
+            return args.get("name"), args.get("state")
+    return None, None
+
+
+def _starts(tasks, name):
+    units = {name, name + ".service", name.removesuffix(".service")}
+    for t, _ in _tasks(tasks):
+        n, state = _service_action(t)
+        names = {n} if isinstance(n, str) else set()
+        if "loop" in t and n == "{{ item }}":
+            names = set(t["loop"])
+        if state in ("started", "restarted") and names & units:
+            return True
+    return False
+
+
+def test_a_stopped_service_is_started_again_when_the_play_fails():
+    """Every playbook task that stops a service sits in a block whose
+    always (or rescue) starts it again: a failure after the stop must not
+    leave the service down."""
+    missing = []
+    for playbook in sorted((ANSIBLE_DIR / "playbooks").glob("*.yml")):
+        for play in yaml.safe_load(playbook.read_text()):
+            for task, blocks in _tasks(play.get("tasks")):
+                name, state = _service_action(task)
+                if state != "stopped":
+                    continue
+                stopped = task["loop"] if name == "{{ item }}" else [name]
+                for unit in stopped:
+                    if unit.endswith(".timer") or unit == "odoo-backup.service":
+                        continue  # not serving: the backup and its timer
+                    if not any(_starts(b.get("always"), unit) or _starts(b.get("rescue"), unit) for b in blocks):
+                        missing.append(f"{playbook.name}: {task['name']} stops {unit}")
+    assert not missing, missing

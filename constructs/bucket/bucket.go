@@ -5,6 +5,9 @@
 package bucket
 
 import (
+	"fmt"
+	"slices"
+
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/s3bucket"
@@ -71,52 +74,114 @@ type Bucket struct {
 	// moment access logs are enabled, and fails without the policy).
 	PolicyApplied string
 
-	info   envinfo.Info
-	keyArn string
-	label  string
+	info     envinfo.Info
+	keyArn   string
+	keyAlias string
+	label    string
+}
+
+// Reference is a bucket another stack owns, known by its name, encrypted
+// with the key called alias/<keyAlias> in i's region: grants on it name
+// the bucket's ARN and find the key by its alias (kms:ResourceAliases),
+// since its ARN is not known here.
+func Reference(i envinfo.Info, name, label, keyAlias string) Bucket {
+	return Bucket{
+		Name: name, Arn: fmt.Sprintf("arn:%s:s3:::%s", i.Partition, name),
+		info: i, keyAlias: keyAlias, label: label,
+	}
 }
 
 // GrantRead returns the statements that let a role read the objects under
 // prefix ("" for the whole bucket) and decrypt them through S3 only.
 func (b Bucket) GrantRead(prefix string) []policy.Statement {
-	return b.grant(prefix, false)
+	return b.Grant(Access{Read: []string{prefix}})
 }
 
 // GrantReadWrite returns the statements that let a role read and write the
 // objects under prefix and use the bucket's key for them through S3 only.
 func (b Bucket) GrantReadWrite(prefix string) []policy.Statement {
-	return b.grant(prefix, true)
+	return b.Grant(Access{Write: []string{prefix}})
 }
 
-func (b Bucket) grant(prefix string, write bool) []policy.Statement {
-	actions, kms, verb := []string{"s3:GetObject"}, []string{"kms:Decrypt"}, "Read"
-	if write {
-		actions = append(actions, "s3:PutObject", "s3:AbortMultipartUpload")
-		kms = append(kms, "kms:GenerateDataKey")
-		verb = "ReadWrite"
+// Access is what one principal may do in a bucket, by key prefix ("" for
+// the whole bucket). A principal gets one Access per bucket: its
+// statements' IDs are the bucket's Label, so two grants on one bucket
+// would collide in a policy.
+type Access struct {
+	// Read are the prefixes it may read (s3:GetObject). Default: none.
+	Read []string
+	// Write are the prefixes it may write and read back (s3:GetObject,
+	// s3:PutObject, s3:AbortMultipartUpload). Default: none.
+	Write []string
+	// Delete are the prefixes it may delete objects under
+	// (s3:DeleteObject; in a versioned bucket a delete marker, the
+	// noncurrent version stays until the lifecycle rule expires it).
+	// Default: none.
+	Delete []string
+}
+
+// Grant returns the statements of one Access: the object actions on their
+// prefixes, s3:ListBucket limited to the prefixes (s3:prefix), and the
+// bucket's key for those objects through S3 only (kms:Decrypt; with
+// writes, kms:GenerateDataKey). S3 also needs kms:Decrypt to complete a
+// multipart upload to an SSE-KMS bucket (S3 User Guide, "Uploading and
+// copying objects using multipart upload", required KMS permissions), so
+// a writer always gets it.
+func (b Bucket) Grant(a Access) []policy.Statement {
+	var out []policy.Statement
+	object := func(sid string, actions, prefixes []string) {
+		if len(prefixes) == 0 {
+			return
+		}
+		var resources []string
+		for _, p := range prefixes {
+			resources = append(resources, b.Arn+"/"+p+"*")
+		}
+		out = append(out, policy.Allow(sid+b.label, actions, resources))
 	}
-	list := policy.Statement{
-		Sid: "List" + b.label, Actions: []string{"s3:ListBucket"}, Resources: []string{b.Arn},
+	object("Read", []string{"s3:GetObject"}, a.Read)
+	object("ReadWrite", []string{"s3:GetObject", "s3:PutObject", "s3:AbortMultipartUpload"}, a.Write)
+	object("Delete", []string{"s3:DeleteObject"}, a.Delete)
+	all := append(append(append([]string(nil), a.Read...), a.Write...), a.Delete...)
+	if len(all) == 0 {
+		panic("bucket " + b.label + ": a grant of nothing")
 	}
-	if prefix != "" {
-		list.Condition = map[string]map[string][]string{"StringLike": {"s3:prefix": {prefix + "*"}}}
+	list := policy.Statement{Sid: "List" + b.label, Actions: []string{"s3:ListBucket"}, Resources: []string{b.Arn}}
+	context := []string{b.Arn}
+	var listed []string
+	whole := false
+	for _, p := range all {
+		whole = whole || p == ""
+		if !slices.Contains(listed, p+"*") {
+			listed = append(listed, p+"*")
+			context = append(context, b.Arn+"/"+p+"*")
+		}
 	}
-	out := []policy.Statement{
-		policy.Allow(verb+b.label, actions, []string{b.Arn + "/" + prefix + "*"}),
-		list,
+	if !whole {
+		list.Condition = map[string]map[string][]string{"StringLike": {"s3:prefix": listed}}
 	}
-	if b.keyArn != "" {
+	out = append(out, list)
+	if b.keyArn != "" || b.keyAlias != "" {
+		kms := []string{"kms:Decrypt"}
+		if len(a.Write) > 0 {
+			kms = append(kms, "kms:GenerateDataKey")
+		}
 		// With an S3 Bucket Key the encryption context is the bucket ARN;
 		// without one, the object ARN (S3 User Guide, "Using SSE-KMS").
-		out = append(out, policy.Statement{
+		st := policy.Statement{
 			Sid:       "Use" + b.label + "Key",
 			Actions:   kms,
 			Resources: []string{b.keyArn},
 			Condition: map[string]map[string][]string{
 				"StringEquals": {"kms:ViaService": {b.info.ServiceHost("s3")}},
-				"StringLike":   {"kms:EncryptionContext:aws:s3:arn": {b.Arn, b.Arn + "/" + prefix + "*"}},
+				"StringLike":   {"kms:EncryptionContext:aws:s3:arn": context},
 			},
-		})
+		}
+		if b.keyArn == "" {
+			st.Resources = []string{b.info.Arn("kms", "key/*")}
+			st.Condition["ForAnyValue:StringEquals"] = map[string][]string{"kms:ResourceAliases": {"alias/" + b.keyAlias}}
+		}
+		out = append(out, st)
 	}
 	return out
 }

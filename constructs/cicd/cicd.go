@@ -92,6 +92,20 @@ type Environment struct {
 	// with Scale.BackupCopy): its deploy role manages vaults and keys
 	// there. Default: "", none.
 	CopyRegion string
+	// PlanReads are objects of its buckets its plan role may read besides
+	// its state, for the deploy preflight (the model manifests): the
+	// statements that grant them, from the bucket's owner, and the object
+	// ARNs they name, which the role's deny of every other object read
+	// spares. Default: none.
+	PlanReads PlanReads
+}
+
+// PlanReads are objects a plan role reads besides its state.
+type PlanReads struct {
+	// Objects are the object ARNs (patterns) it may read.
+	Objects []string
+	// Statements grant them (s3:GetObject, the key through S3).
+	Statements []policy.Statement
 }
 
 // Props configures the CI/CD roles.
@@ -117,6 +131,14 @@ type Roles struct {
 	// Boundary maps an environment to its permissions-boundary policy ARN.
 	Boundary map[string]string
 }
+
+// DeployMaxSession is the deploy roles' MaxSessionDuration in seconds (5
+// hours): a first deploy's apply may wait 75 minutes for a certificate and
+// its first Ansible converge takes hours on production's GPU servers; the
+// apply job asks for a session that long (role-duration-seconds), since
+// credentials that expire mid-apply leave the state unwritten. Plan roles
+// keep one hour.
+const DeployMaxSession = 18000
 
 // ServiceLinkedRoles maps every resource type an environment stack may
 // create to the AWS service whose service-linked role AWS creates, with the
@@ -306,7 +328,7 @@ func New(scope constructs.Construct, id string, p Props) Roles {
 			Name:               jsii.String(name),
 			Description:        jsii.String("GitHub Actions deploys " + env.Name + " (environment " + env.Name + " of " + p.Repository + ")"),
 			AssumeRolePolicy:   jsii.String(trust(fmt.Sprintf("repo:%s:environment:%s", p.Repository, env.Name))),
-			MaxSessionDuration: jsii.Number(3600),
+			MaxSessionDuration: jsii.Number(DeployMaxSession),
 			Tags:               i.Tags(name),
 		})
 		ownRoles := []string{iamArn("role", envPrefix+"*")}
@@ -487,11 +509,12 @@ func newPlanRole(c constructs.Construct, p Props, env Environment, trust func(..
 		PolicyArn: jsii.String("arn:" + i.Partition + ":iam::aws:policy/ReadOnlyAccess"),
 	})
 	stateObject := bucketArn + "/" + env.StateKey
+	readable := append([]string{stateObject}, env.PlanReads.Objects...)
 	ownSecrets := fmt.Sprintf("arn:%s:secretsmanager:%s:%s:secret:%s/%s/*", i.Partition, env.Region, i.AccountID, i.Project, env.Name)
 	iamrolepolicy.NewIamRolePolicy(c, jsii.String("plan-"+env.Name+"-policy"), &iamrolepolicy.IamRolePolicyConfig{
 		Name: jsii.String("plan-" + env.Name),
 		Role: role.Id(),
-		Policy: jsii.String(withNotResourceDenies(policy.Document{Statements: []policy.Statement{
+		Policy: jsii.String(withNotResourceDenies(policy.Document{Statements: append([]policy.Statement{
 			policy.Allow("ReadOwnState", []string{"s3:GetObject"}, []string{stateObject}),
 			listStatePrefix(bucketArn, env.StateKey),
 			{
@@ -517,8 +540,8 @@ func newPlanRole(c constructs.Construct, p Props, env Environment, trust func(..
 				Actions:   planDataReads,
 				Resources: []string{"*"},
 			},
-		}},
-			notResourceDeny{"NoObjectReadsButOwnState", []string{"s3:GetObject*"}, []string{stateObject}},
+		}, env.PlanReads.Statements...)},
+			notResourceDeny{"NoObjectReadsButOwnState", []string{"s3:GetObject*"}, readable},
 			notResourceDeny{"NoOtherSecretValues", []string{"secretsmanager:GetSecretValue", "secretsmanager:BatchGetSecretValue"}, []string{ownSecrets}},
 		)),
 	})

@@ -19,6 +19,7 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsami"
+	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsec2instancetypeofferings"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iaminstanceprofile"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrole"
 	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/iamrolepolicy"
@@ -59,6 +60,18 @@ func AMI(scope constructs.Construct, s AMISource) string {
 		},
 	})
 	return *ami.Id()
+}
+
+// OfferedZones reads, at plan, the zones (by zone ID) where an instance
+// type is sold: Props.OfferedZoneIDs of a GPU tier.
+func OfferedZones(scope constructs.Construct, id, instanceType string) *[]*string {
+	d := dataawsec2instancetypeofferings.NewDataAwsEc2InstanceTypeOfferings(scope, jsii.String(id), &dataawsec2instancetypeofferings.DataAwsEc2InstanceTypeOfferingsConfig{
+		LocationType: jsii.String("availability-zone-id"),
+		Filter: []dataawsec2instancetypeofferings.DataAwsEc2InstanceTypeOfferingsFilter{
+			{Name: jsii.String("instance-type"), Values: jsii.Strings(instanceType)},
+		},
+	})
+	return d.Locations()
 }
 
 // Props configures the servers of one tier.

@@ -43,6 +43,13 @@ func New(scope constructs.Construct, project, env, region string) Info {
 	}
 }
 
+// Of returns the Info of another environment of the same project and
+// account, in its region: for grants on its resources by name.
+func (i Info) Of(env, region string) Info {
+	i.Env, i.Prefix, i.Region = env, i.Project+"-"+env, region
+	return i
+}
+
 // Name returns "<prefix>-<what>", the name of one resource.
 func (i Info) Name(what string) string { return i.Prefix + "-" + what }
 

@@ -8,7 +8,6 @@ import (
 
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/aws/jsii-runtime-go"
-	"github.com/cdktf/cdktf-provider-aws-go/aws/v19/dataawsec2instancetypeofferings"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
 	"github.com/influencegen/infrastructure/constructs/aiserver"
@@ -22,6 +21,7 @@ import (
 	"github.com/influencegen/infrastructure/constructs/encryption"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
 	"github.com/influencegen/infrastructure/constructs/filestore"
+	"github.com/influencegen/infrastructure/constructs/models"
 	"github.com/influencegen/infrastructure/constructs/network"
 	"github.com/influencegen/infrastructure/constructs/observability"
 	"github.com/influencegen/infrastructure/constructs/offhours"
@@ -80,11 +80,18 @@ type EnvironmentStack struct {
 	OffHours []offhours.Schedule
 	// Patching is the weekly patch window.
 	Patching patching.Window
+	// LoRAPublisherArn is the role that publishes and withdraws LoRA
+	// adapters (constructs/models).
+	LoRAPublisherArn string
+	// Quantizer is the quantization host, nil without
+	// Scale.QuantizationHost.
+	Quantizer *compute.Group
 
 	info        envinfo.Info
 	account     environments.Account
 	ecrRegistry string
 	order       []string // tier names in table order
+	place       compute.Placement
 }
 
 // TierServers is one tier, built.
@@ -139,6 +146,7 @@ func NewEnvironmentStack(scope constructs.Construct, a environments.Account, cfg
 	e.buildDataTier()
 	e.ecrRegistry = fmt.Sprintf("%s.dkr.ecr.%s.amazonaws.com", info.AccountID, a.PrimaryRegion)
 	e.buildTiers()
+	e.buildModels()
 	e.Observability = observability.New(stack, "observability", observability.Props{
 		Info:                  info,
 		Alarms:                cfg.Alarms,
@@ -252,7 +260,7 @@ func (e *EnvironmentStack) buildDataTier() {
 		window = sc.DeletionWindowDays()
 	}
 	e.Secrets = secrets.New(stack, "secrets", secrets.Props{
-		Info: info, Key: e.Keys.Secrets, Names: environments.SecretNames(cfg.Tiers),
+		Info: info, Key: e.Keys.Secrets, Names: environments.SecretNames(cfg.Tiers), Supplied: environments.SuppliedSecrets,
 		RecoveryWindowDays: window, PreventDestroy: sc.DeletionProtection,
 		// ElastiCache's auth_token has no write-only form in the pinned
 		// provider: the one secret in the state (constructs/secrets).
@@ -297,8 +305,8 @@ func (e *EnvironmentStack) buildDataTier() {
 	e.Buckets = map[string]bucket.Bucket{
 		"models": bucket.New(stack, "model-bucket", bucket.Props{
 			Info:                  info,
-			Name:                  info.Name("models-" + info.AccountID),
-			Label:                 "Models",
+			Name:                  models.BucketName(info),
+			Label:                 models.BucketLabel,
 			KMSKeyArn:             e.Keys.Data.Arn,
 			NoncurrentVersionDays: 30,
 			PreventDestroy:        sc.DeletionProtection,
@@ -363,6 +371,7 @@ func (e *EnvironmentStack) buildTiers() {
 		TerminationProtection: sc.DeletionProtection,
 		DataKey:               e.Keys.Data,
 	}
+	e.place = place
 	for _, spec := range cfg.Tiers {
 		settings := cfg.ServerSettings(spec)
 		sg := place.SecurityGroup(stack, spec.Name+"-sg", spec.Name, describeTier(spec))
@@ -380,7 +389,7 @@ func (e *EnvironmentStack) buildTiers() {
 			Grants:        e.grants(spec),
 		}
 		if spec.GPU {
-			props.OfferedZoneIDs = gpuOfferings(stack, spec.Name, settings.InstanceType)
+			props.OfferedZoneIDs = compute.OfferedZones(stack, spec.Name+"-offerings", settings.InstanceType)
 		}
 		t := &TierServers{Spec: spec, SecurityGroup: sg, Servers: compute.New(stack, spec.Name, props)}
 		if r := spec.Route; r != nil {
@@ -403,16 +412,20 @@ func (e *EnvironmentStack) buildTiers() {
 	e.wire()
 }
 
-// gpuOfferings reads, at plan, the zones (by zone ID) where a GPU tier's
-// instance type is sold.
-func gpuOfferings(scope constructs.Construct, tier, instanceType string) *[]*string {
-	d := dataawsec2instancetypeofferings.NewDataAwsEc2InstanceTypeOfferings(scope, jsii.String(tier+"-offerings"), &dataawsec2instancetypeofferings.DataAwsEc2InstanceTypeOfferingsConfig{
-		LocationType: jsii.String("availability-zone-id"),
-		Filter: []dataawsec2instancetypeofferings.DataAwsEc2InstanceTypeOfferingsFilter{
-			{Name: jsii.String("instance-type"), Values: jsii.Strings(instanceType)},
-		},
-	})
-	return d.Locations()
+// buildModels creates the LoRA publisher role and, while
+// Scale.QuantizationHost asks for it, the quantization host.
+func (e *EnvironmentStack) buildModels() {
+	c := constructs.NewConstruct(e.Stack, jsii.String("models"))
+	e.LoRAPublisherArn = models.NewLoRAPublisher(c, "lora-publisher", e.info, e.Buckets["models"])
+	if e.Config.Scale.QuantizationHost {
+		e.Quantizer = models.NewQuantizer(c, "quantizer", models.QuantizerProps{
+			Placement:          e.place,
+			Settings:           e.Config.Models.Quantizer,
+			Bucket:             e.Buckets["models"],
+			Token:              e.Secrets.Get(environments.HuggingFaceTokenSecret),
+			ImageRepositoryArn: RepositoryArn(e.info.Partition, e.account, environments.ModelServerImage),
+		})
+	}
 }
 
 func describeTier(t environments.Tier) string {
@@ -437,12 +450,24 @@ func (e *EnvironmentStack) grants(t environments.Tier) []policy.Statement {
 	for _, n := range names {
 		out = append(out, e.Secrets.Get(n).GrantRead()...)
 	}
+	// One Access per bucket: its statements are named after the bucket.
+	access := map[string]*bucket.Access{}
+	var order []string
 	for _, b := range t.Buckets {
-		if b.Write {
-			out = append(out, e.Buckets[b.Bucket].GrantReadWrite(b.Prefix)...)
-		} else {
-			out = append(out, e.Buckets[b.Bucket].GrantRead(b.Prefix)...)
+		a := access[b.Bucket]
+		if a == nil {
+			a = &bucket.Access{}
+			access[b.Bucket] = a
+			order = append(order, b.Bucket)
 		}
+		if b.Write {
+			a.Write = append(a.Write, b.Prefix)
+		} else {
+			a.Read = append(a.Read, b.Prefix)
+		}
+	}
+	for _, name := range order {
+		out = append(out, e.Buckets[name].Grant(*access[name])...)
 	}
 	if len(t.Images) > 0 {
 		var arns []string
@@ -557,6 +582,12 @@ func (e *EnvironmentStack) outputs() {
 	output(stack, "ansible_groups", "Ansible inventory group of every tier (the servers' AnsibleGroup tag)", groups)
 	output(stack, "service_urls", "Private URLs of the tiers other tiers reach (e.g. the GPU model servers on 8000), by tier", services)
 	output(stack, "ai_model_volume_ids", "Model volume of each GPU server, in instance order", e.ModelVolumeIDs)
+	quantizer := []string{}
+	if e.Quantizer != nil {
+		quantizer = e.Quantizer.IDs()
+	}
+	output(stack, "quantizer_instance_ids", "The quantization host while Scale.QuantizationHost is set (scripts/models.sh supply), else empty", quantizer)
+	output(stack, "lora_publisher_role_arn", "Role that publishes and withdraws LoRA adapters (scripts/models.sh lora)", e.LoRAPublisherArn)
 	output(stack, "alarm_topic_arn", "SNS topic every alarm notifies", e.Observability.TopicArn)
 	output(stack, "dashboard_name", "CloudWatch dashboard of the environment's health", e.Observability.DashboardName)
 	logGroups := maps.Clone(e.Observability.LogGroups)

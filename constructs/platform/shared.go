@@ -7,8 +7,10 @@ import (
 	"github.com/aws/constructs-go/constructs/v10"
 	"github.com/hashicorp/terraform-cdk-go/cdktf"
 
+	"github.com/influencegen/infrastructure/constructs/bucket"
 	"github.com/influencegen/infrastructure/constructs/cicd"
 	"github.com/influencegen/infrastructure/constructs/envinfo"
+	"github.com/influencegen/infrastructure/constructs/models"
 	"github.com/influencegen/infrastructure/constructs/registry"
 	"github.com/influencegen/infrastructure/environments"
 )
@@ -59,6 +61,13 @@ func NewSharedStack(scope constructs.Construct, a environments.Account, envs []e
 		if e.Scale.BackupCopy {
 			ce.CopyRegion = a.BackupCopyRegion
 		}
+		// The deploy preflight reads the model manifests (scripts/preflight.sh, models).
+		ei := info.Of(e.Identity.Name, e.Region)
+		manifests := bucket.Reference(ei, models.BucketName(ei), "ModelManifests", models.DataKeyAlias(ei))
+		ce.PlanReads = cicd.PlanReads{
+			Objects:    []string{models.ManifestsArn(ei)},
+			Statements: manifests.Grant(bucket.Access{Read: []string{environments.BaseModelsPrefix + "*/manifest.json"}}),
+		}
 		cenvs = append(cenvs, ce)
 	}
 	roles := cicd.New(stack, "github", cicd.Props{
@@ -70,6 +79,17 @@ func NewSharedStack(scope constructs.Construct, a environments.Account, envs []e
 		Environments:    cenvs,
 		AllEnvironments: environments.Names(envs),
 	})
+	regions := map[string]string{}
+	for _, e := range envs {
+		regions[e.Identity.Name] = e.Region
+	}
+	var promotions []models.Promotion
+	for _, target := range environments.Names(envs) {
+		if src := a.ModelSource(target); src != "" {
+			promotions = append(promotions, models.Promotion{Target: target, Source: src, TargetRegion: regions[target], SourceRegion: regions[src]})
+		}
+	}
+	promoters := models.NewPromoters(stack, "model-promotion", info, promotions)
 	urls := map[string]string{}
 	for _, r := range repos {
 		urls[r.Name] = r.URL
@@ -78,6 +98,7 @@ func NewSharedStack(scope constructs.Construct, a environments.Account, envs []e
 	output(stack, "deploy_role_arns", "GitHub Actions deploy role per environment (AWS_DEPLOY_ROLE_ARN)", roles.Deploy)
 	output(stack, "plan_role_arns", "GitHub Actions read-only plan role per environment (repository variable AWS_PLAN_ROLE_ARNS, as JSON)", roles.Plan)
 	output(stack, "boundary_policy_arns", "Permissions boundary every IAM role of an environment must carry", roles.Boundary)
+	output(stack, "model_promoter_role_arns", "Role that promotes model versions into an environment from its Account.ModelSources (scripts/models.sh promote), by environment", promoters)
 	return stack
 }
 

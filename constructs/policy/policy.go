@@ -93,6 +93,19 @@ func AssumeRole(service, sourceAccount string) string {
 	return string(b)
 }
 
+// AssumeRoleByAccount returns the trust policy that lets the principals of
+// an account (rootArn, "arn:aws:iam::<id>:root") assume a role, each as far
+// as its own IAM policies allow sts:AssumeRole on it: the account's
+// administrators decide who, without this stack naming people.
+func AssumeRoleByAccount(rootArn string) string {
+	b, _ := json.Marshal(map[string]any{"Version": "2012-10-17", "Statement": []any{map[string]any{
+		"Effect":    "Allow",
+		"Principal": map[string]string{"AWS": rootArn},
+		"Action":    "sts:AssumeRole",
+	}}})
+	return string(b)
+}
+
 // DenyInsecureTransport is the resource-policy statement that refuses the
 // actions on the resources to any request not made over TLS ("TLS-only"
 // buckets, file systems and topics).

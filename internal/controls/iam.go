@@ -1,197 +1,259 @@
 package controls
 
+// IAM: least privilege, permissions boundaries on every role and on every
+// delegation of role writes, and the CI roles' trust and reach.
+
 import (
 	"encoding/json"
-	"fmt"
+	"regexp"
 	"strings"
+
+	"github.com/influencegen/infrastructure/internal/stack"
 )
 
-// Statement is one statement of a JSON IAM policy, with single values
-// normalised to lists.
-type Statement struct {
-	// Sid names the statement ("" when it has none).
-	Sid string
-	// Effect is "Allow" or "Deny".
-	Effect string
-	// Action and NotAction, Resource and NotResource as written.
-	Action, NotAction, Resource, NotResource []string
-	// Condition maps an operator to keys and their values.
-	Condition map[string]map[string][]string
-	// Principal is the raw principal of a resource or trust policy.
-	Principal any
-}
-
-// ParsePolicy reads a JSON policy document.
-func ParsePolicy(text string) ([]Statement, error) {
-	var doc struct {
-		Statement []map[string]any `json:"Statement"`
-	}
-	if err := json.Unmarshal([]byte(text), &doc); err != nil {
-		return nil, err
-	}
-	out := make([]Statement, 0, len(doc.Statement))
-	for _, raw := range doc.Statement {
-		st := Statement{
-			Sid: str(raw["Sid"]), Effect: str(raw["Effect"]), Principal: raw["Principal"],
-			Action: strList(raw["Action"]), NotAction: strList(raw["NotAction"]),
-			Resource: strList(raw["Resource"]), NotResource: strList(raw["NotResource"]),
-			Condition: map[string]map[string][]string{},
-		}
-		cond, _ := raw["Condition"].(map[string]any)
-		for op, keys := range cond {
-			km, _ := keys.(map[string]any)
-			st.Condition[op] = map[string][]string{}
-			for k, v := range km {
-				st.Condition[op][k] = strList(v)
-			}
-		}
-		out = append(out, st)
-	}
-	return out, nil
-}
-
-func strList(v any) []string {
-	switch t := v.(type) {
-	case string:
-		return []string{t}
-	case []any:
-		out := make([]string, 0, len(t))
-		for _, x := range t {
-			out = append(out, fmt.Sprint(x))
-		}
-		return out
-	case bool:
-		return []string{fmt.Sprint(t)}
-	}
-	return nil
-}
-
-// Glob matches an IAM pattern: "*" is any run of characters, "?" any one.
-func Glob(pattern, s string) bool {
-	if pattern == "" {
-		return s == ""
-	}
-	switch pattern[0] {
-	case '*':
-		for i := 0; i <= len(s); i++ {
-			if Glob(pattern[1:], s[i:]) {
-				return true
-			}
-		}
-		return false
-	case '?':
-		return s != "" && Glob(pattern[1:], s[1:])
-	}
-	return s != "" && s[0] == pattern[0] && Glob(pattern[1:], s[1:])
-}
-
-func anyGlob(patterns []string, s string, fold bool) bool {
-	for _, p := range patterns {
-		if fold && Glob(strings.ToLower(p), strings.ToLower(s)) || !fold && Glob(p, s) {
-			return true
-		}
-	}
-	return false
-}
-
-// Covers reports whether the statement applies to the action (case-folded,
-// as IAM compares actions) on the resource, ignoring its conditions.
-func (st Statement) Covers(action, resource string) bool {
-	if len(st.Action) > 0 && !anyGlob(st.Action, action, true) || len(st.NotAction) > 0 && anyGlob(st.NotAction, action, true) {
-		return false
-	}
-	if len(st.Resource) > 0 && !anyGlob(st.Resource, resource, false) || len(st.NotResource) > 0 && anyGlob(st.NotResource, resource, false) {
-		return false
-	}
-	return true
-}
-
-// ConditionValues returns the values a condition key is compared with,
-// under any operator.
-func (st Statement) ConditionValues(key string) []string {
+// iamLeastPrivilege reads every policy document in the stack.
+func iamLeastPrivilege(s stack.Stack, _ bool) []string {
 	var out []string
-	for _, keys := range st.Condition {
-		out = append(out, keys[key]...)
+	docs := []struct{ typ, attr string }{
+		{"aws_iam_role_policy", "policy"}, {"aws_iam_policy", "policy"}, {"aws_iam_user_policy", "policy"},
+		{"aws_iam_group_policy", "policy"}, {"aws_iam_role", "assume_role_policy"},
+	}
+	for _, d := range docs {
+		for _, r := range each(s, d.typ) {
+			var doc struct {
+				Statement []map[string]any `json:"Statement"`
+			}
+			if err := json.Unmarshal([]byte(str(r.attrs[d.attr])), &doc); err != nil {
+				out = append(out, finding(r, "%s is not a JSON policy: %v", d.attr, err))
+				continue
+			}
+			for _, st := range doc.Statement {
+				if st["Effect"] != "Allow" {
+					continue
+				}
+				if anyIs(st["Action"], "*") && anyIs(st["Resource"], "*") {
+					out = append(out, finding(r, "allows * on *"))
+				}
+				if p, ok := st["Principal"]; ok && (p == "*" || anyIs(block(p)["AWS"], "*")) {
+					out = append(out, finding(r, "trusts every principal"))
+				}
+			}
+		}
 	}
 	return out
 }
 
-// Holds evaluates the statement's conditions against a request context,
-// for the operators this project writes: String/Arn Equals and Like, their
-// negations, ForAnyValue: and Bool. A key absent from the context
-// satisfies only the negated operators, as in IAM.
-func (st Statement) Holds(ctx map[string][]string) bool {
-	for op, keys := range st.Condition {
-		base := op
-		if i := strings.Index(op, ":"); i >= 0 {
-			base = op[i+1:]
+func iamBoundary(s stack.Stack, _ bool) []string {
+	if !environmentStack(s) {
+		return nil
+	}
+	var out []string
+	for _, r := range each(s, "aws_iam_role") {
+		if !strings.Contains(str(r.attrs["permissions_boundary"]), ":policy/") {
+			out = append(out, finding(r, "no permissions boundary"))
 		}
-		for key, want := range keys {
-			have, ok := ctx[key]
-			negated := strings.Contains(base, "Not")
-			if !ok {
-				if !negated {
-					return false
+	}
+	return out
+}
+
+// rolePolicies returns, per aws_iam_role logical name, the parsed inline
+// policies attached to it (aws_iam_role_policy), and the managed policy
+// ARNs attached (aws_iam_role_policy_attachment).
+func rolePolicies(s stack.Stack) (inline map[string][]resourcePolicy, managed map[string][]string) {
+	inline, managed = map[string][]resourcePolicy{}, map[string][]string{}
+	for _, r := range each(s, "aws_iam_role_policy") {
+		doc, err := ParsePolicy(str(r.attrs["policy"]))
+		role := stack.ReferencedName(r.attrs["role"])
+		inline[role] = append(inline[role], resourcePolicy{r, doc, err})
+	}
+	for _, r := range each(s, "aws_iam_role_policy_attachment") {
+		role := stack.ReferencedName(r.attrs["role"])
+		managed[role] = append(managed[role], str(r.attrs["policy_arn"]))
+	}
+	return inline, managed
+}
+
+type resourcePolicy struct {
+	r   resource
+	doc []Statement
+	err error
+}
+
+// identityPolicies parses every identity policy document of the stack.
+func identityPolicies(s stack.Stack) []resourcePolicy {
+	var out []resourcePolicy
+	for _, t := range []string{"aws_iam_role_policy", "aws_iam_policy", "aws_iam_user_policy", "aws_iam_group_policy"} {
+		for _, r := range each(s, t) {
+			doc, err := ParsePolicy(str(r.attrs["policy"]))
+			out = append(out, resourcePolicy{r, doc, err})
+		}
+	}
+	return out
+}
+
+// allowsAny reports the first of the actions an Allow statement covers on
+// some resource (conditions aside), or "".
+func allowsAny(st Statement, actions ...string) string {
+	if st.Effect != "Allow" {
+		return ""
+	}
+	for _, a := range actions {
+		if len(st.Action) > 0 && anyGlob(st.Action, a, true) || len(st.Action) == 0 && len(st.NotAction) > 0 && !anyGlob(st.NotAction, a, true) {
+			return a
+		}
+	}
+	return ""
+}
+
+// iamBoundaryDelegation: whoever may create or change roles' permissions
+// may do so only with a fixed permissions boundary (IAM user guide,
+// "Permissions boundaries for IAM entities", delegation example): the
+// actions that accept iam:PermissionsBoundary carry it, AttachRolePolicy is
+// limited by iam:PolicyARN, removing a boundary is denied, and the boundary
+// policies named in the conditions cannot be edited.
+func iamBoundaryDelegation(s stack.Stack, _ bool) []string {
+	var out []string
+	grants := []string{"iam:CreateRole", "iam:PutRolePolicy", "iam:AttachRolePolicy", "iam:PutRolePermissionsBoundary"}
+	edits := []string{"iam:CreatePolicyVersion", "iam:SetDefaultPolicyVersion", "iam:DeletePolicy", "iam:DeletePolicyVersion"}
+	for _, p := range identityPolicies(s) {
+		if p.err != nil {
+			continue // iamLeastPrivilege reports unparsable documents
+		}
+		delegates := false
+		var boundaries []string
+		for _, st := range p.doc {
+			a := allowsAny(st, grants...)
+			if a == "" {
+				if allowsAny(st, "iam:DeleteRolePermissionsBoundary") != "" {
+					out = append(out, finding(p.r, "statement %q allows iam:DeleteRolePermissionsBoundary", st.Sid))
 				}
 				continue
 			}
-			like := strings.HasSuffix(base, "Like")
-			match := func(h string) bool {
-				for _, w := range want {
-					if like && Glob(w, h) || !like && w == h {
-						return true
-					}
-				}
-				return false
+			delegates = true
+			b := st.ConditionValues("iam:PermissionsBoundary")
+			if len(b) == 0 {
+				out = append(out, finding(p.r, "statement %q allows %s without an iam:PermissionsBoundary condition", st.Sid, a))
 			}
-			switch base {
-			case "StringEquals", "StringLike", "ArnEquals", "ArnLike", "Bool":
-				found := false
-				for _, h := range have {
-					found = found || match(h)
-				}
-				if !found {
-					return false
-				}
-			case "StringNotEquals", "StringNotLike", "ArnNotEquals", "ArnNotLike":
-				for _, h := range have {
-					if match(h) {
-						return false
-					}
-				}
-			default:
-				panic("controls: condition operator " + op + " is not evaluated")
+			boundaries = append(boundaries, b...)
+			if allowsAny(st, "iam:AttachRolePolicy") != "" && len(st.ConditionValues("iam:PolicyARN")) == 0 {
+				out = append(out, finding(p.r, "statement %q allows iam:AttachRolePolicy of any policy (no iam:PolicyARN condition)", st.Sid))
+			}
+			if allowsAny(st, "iam:DeleteRolePermissionsBoundary") != "" {
+				out = append(out, finding(p.r, "statement %q allows iam:DeleteRolePermissionsBoundary", st.Sid))
 			}
 		}
-	}
-	return true
-}
-
-// Decision is the outcome of evaluating one identity policy.
-type Decision string
-
-// The three outcomes of Evaluate.
-const (
-	Allowed      Decision = "allowed"
-	ExplicitDeny Decision = "explicitly denied"
-	ImplicitDeny Decision = "not allowed"
-)
-
-// Evaluate decides a request against one identity policy: an applicable
-// Deny wins, then an applicable Allow, else the implicit deny.
-func Evaluate(doc []Statement, action, resource string, ctx map[string][]string) Decision {
-	allowed := false
-	for _, st := range doc {
-		if !st.Covers(action, resource) || !st.Holds(ctx) {
+		if !delegates {
 			continue
 		}
-		if st.Effect == "Deny" {
-			return ExplicitDeny
+		if Evaluate(p.doc, "iam:DeleteRolePermissionsBoundary", "*", nil) != ExplicitDeny {
+			out = append(out, finding(p.r, "delegates role writes but does not deny iam:DeleteRolePermissionsBoundary"))
 		}
-		allowed = true
+		for _, b := range boundaries {
+			for _, e := range edits {
+				if d := Evaluate(p.doc, e, b, map[string][]string{}); d == Allowed {
+					out = append(out, finding(p.r, "allows %s on its own boundary %s", e, b))
+				}
+			}
+		}
 	}
-	if allowed {
-		return Allowed
-	}
-	return ImplicitDeny
+	return out
 }
+
+// stateListing: Terraform's S3 backend lists the workspace prefix "env:/"
+// on init and whenever it opens the state (Workspaces() in
+// internal/backend/remote-state/s3/backend_state.go); a role allowed to
+// list only its state key gets that request refused on every run.
+func stateListing(s stack.Stack, _ bool) []string {
+	var out []string
+	for _, p := range identityPolicies(s) {
+		for _, st := range p.doc {
+			if allowsAny(st, "s3:ListBucket") == "" {
+				continue
+			}
+			prefixes := st.ConditionValues("s3:prefix")
+			state := false
+			for _, v := range prefixes {
+				state = state || strings.HasSuffix(v, "terraform.tfstate")
+			}
+			if state && !anyGlob(prefixes, "env:/", false) {
+				out = append(out, finding(p.r, "statement %q lists Terraform state but not the workspace prefix env:/", st.Sid))
+			}
+		}
+	}
+	return out
+}
+
+// githubPlanRoles: roles GitHub Actions assumes through OIDC pin the
+// audience and name repository subjects without wildcards (checkov
+// CKV_AWS_358); a role any pull request can assume — its workflow is the
+// author's to edit — reads no data: it writes no object, reads no object
+// but Terraform state (an explicit Deny, since ReadOnlyAccess reads every
+// object), and reads the secrets of one environment path at most.
+func githubPlanRoles(s stack.Stack, _ bool) []string {
+	var out []string
+	inline, managed := rolePolicies(s)
+	for _, r := range each(s, "aws_iam_role") {
+		trust, err := ParsePolicy(str(r.attrs["assume_role_policy"]))
+		if err != nil {
+			continue
+		}
+		pullRequests := false
+		for _, st := range trust {
+			subs := st.ConditionValues("token.actions.githubusercontent.com:sub")
+			if len(subs) == 0 {
+				continue
+			}
+			if aud := st.ConditionValues("token.actions.githubusercontent.com:aud"); len(aud) != 1 || aud[0] != "sts.amazonaws.com" {
+				out = append(out, finding(r, "GitHub OIDC trust does not pin the audience sts.amazonaws.com"))
+			}
+			for _, sub := range subs {
+				if !strings.HasPrefix(sub, "repo:") || strings.ContainsAny(sub, "*?") {
+					out = append(out, finding(r, "GitHub OIDC subject %q is not one repository's exact subject", sub))
+				}
+				pullRequests = pullRequests || strings.HasSuffix(sub, ":pull_request")
+			}
+		}
+		if !pullRequests {
+			continue
+		}
+		for _, m := range managed[r.name] {
+			if strings.HasSuffix(m, "/AdministratorAccess") || strings.HasSuffix(m, "/PowerUserAccess") {
+				out = append(out, finding(r, "trusted for pull requests with %s", m))
+			}
+		}
+		deniesObjects := false
+		for _, p := range inline[r.name] {
+			for _, st := range p.doc {
+				if a := allowsAny(st, "s3:PutObject", "s3:DeleteObject"); a != "" {
+					out = append(out, finding(r, "trusted for pull requests, and %s allows %s", p.r.name, a))
+				}
+				if allowsAny(st, "secretsmanager:GetSecretValue") != "" {
+					for _, res := range st.Resource {
+						if !oneEnvironmentSecrets.MatchString(res) {
+							out = append(out, finding(r, "trusted for pull requests, and %s reads secrets %s (not one environment's path)", p.r.name, res))
+						}
+					}
+				}
+				if st.Effect == "Deny" && len(st.Condition) == 0 && anyGlob(st.Action, "s3:GetObject", true) {
+					onlyState := len(st.NotResource) > 0
+					for _, nr := range st.NotResource {
+						onlyState = onlyState && (strings.HasSuffix(nr, "/terraform.tfstate") || modelManifests.MatchString(nr))
+					}
+					deniesObjects = deniesObjects || onlyState || anyIs(toAny(st.Resource), "*")
+				}
+			}
+		}
+		if !deniesObjects {
+			out = append(out, finding(r, "trusted for pull requests without an explicit Deny of s3:GetObject on every object but its Terraform state"))
+		}
+	}
+	return out
+}
+
+// modelManifests matches the object ARNs of one model bucket's version
+// manifests (constructs/models.ManifestsArn) and nothing else of it.
+var modelManifests = regexp.MustCompile(`^arn:[^:]+:s3:::[^/*?]+-models-[^/*?]+/models/base/\*/manifest\.json$`)
+
+// oneEnvironmentSecrets matches a secret ARN pattern confined to one
+// "<project>/<environment>/" path.
+var oneEnvironmentSecrets = regexp.MustCompile(`:secret:[^*?/]+/[^*?/]+/\*$`)

@@ -1,5 +1,7 @@
 // Package golden compares test output with golden files under testdata/,
-// as the Go standard library does: `go test ./... -update` rewrites them.
+// as the Go standard library does: `go test ./... -update` rewrites them,
+// and logs a summary of what changed in each (by resource type and
+// argument, with the IAM actions gained and lost; `-v` shows it).
 //
 // Every test package imports this package (blank, if it has no golden
 // files) so that `-update` is a known flag in every test binary.
@@ -30,6 +32,9 @@ func JSON(t *testing.T, path string, value any) {
 	}
 	got = append(got, '\n')
 	if *Update {
+		if old, err := os.ReadFile(path); err == nil && string(old) != string(got) {
+			logSummary(t, path, old, got)
+		}
 		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 			t.Fatal(err)
 		}
@@ -61,4 +66,20 @@ func JSON(t *testing.T, path string, value any) {
 		fmt.Fprintf(&b, "  %s\n    got:  %s\n    want: %s\n", d.Path, d.Left, d.Right)
 	}
 	t.Errorf("%s is out of date (%d difference(s)):\n%s\nIf the change is intended, run `go test ./... -update` and review the diff.", path, len(diffs), b.String())
+}
+
+// logSummary logs what an update changes in a golden stack, by resource
+// type and argument (jsondiff.Summary): what a reviewer reads before the
+// line-by-line diff. `go test -update -v` (or `make snapshots`) shows it.
+func logSummary(t *testing.T, path string, old, new []byte) {
+	t.Helper()
+	var o, n map[string]any
+	if json.Unmarshal(old, &o) != nil || json.Unmarshal(new, &n) != nil {
+		return // not an object: nothing to summarise
+	}
+	lines := jsondiff.Summary(o, n)
+	if len(lines) == 0 {
+		return
+	}
+	t.Logf("%s changes:\n  %s", path, strings.Join(lines, "\n  "))
 }

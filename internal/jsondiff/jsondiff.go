@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"sort"
+	"strings"
 )
 
 // Difference is one JSON path where two stacks differ. A side that lacks
@@ -73,8 +74,11 @@ func join(path, key string) string {
 }
 
 func short(v any) string {
-	b, _ := json.Marshal(v)
-	s := string(b)
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false) // ">= 1.10", not "\u003e= 1.10"
+	_ = enc.Encode(v)
+	s := strings.TrimSuffix(b.String(), "\n")
 	if len(s) > 160 {
 		s = s[:157] + "..."
 	}

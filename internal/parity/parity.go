@@ -89,6 +89,16 @@ func identityReplacer(cfg environments.ParityConfig) identity {
 }
 
 func replacer(cfg environments.ParityConfig) *strings.Replacer {
+	var args []string
+	for _, p := range replacerPairs(cfg) {
+		args = append(args, p[0], p[1])
+	}
+	return strings.NewReplacer(args...)
+}
+
+// replacerPairs are an environment's identity values and their
+// placeholders, longest value first, empty values left out.
+func replacerPairs(cfg environments.ParityConfig) [][2]string {
 	id := cfg.Identity
 	pairs := [][2]string{
 		{id.StateKey, "{state_key}"},
@@ -115,13 +125,26 @@ func replacer(cfg environments.ParityConfig) *strings.Replacer {
 	}
 	// Longest first, so a hostname is replaced before the name inside it.
 	sort.SliceStable(pairs, func(i, j int) bool { return len(pairs[i][0]) > len(pairs[j][0]) })
-	var args []string
+	var out [][2]string
 	for _, p := range pairs {
 		if p[0] != "" {
-			args = append(args, p[0], p[1])
+			out = append(out, p)
 		}
 	}
-	return strings.NewReplacer(args...)
+	return out
+}
+
+// Rename returns a deep copy of a synthesized stack (or part of one) of
+// environment from with from's identity values replaced by to's: for a
+// piece of one environment's stack planted in another's.
+func Rename(stack any, from, to environments.ParityConfig) any {
+	var args []string
+	for _, p := range replacerPairs(to) {
+		args = append(args, p[1], p[0])
+	}
+	args = append(args, "{env}", to.Identity.Name)
+	back := strings.NewReplacer(args...)
+	return walk(Normalise(stack, from), identity{values: back})
 }
 
 func walk(v any, r identity) any {

@@ -96,3 +96,25 @@ func TestScaleConstructs(t *testing.T) {
 		})
 	}
 }
+
+// TestRename: a piece of one environment's stack renamed into another
+// carries the other's name and hosts, and nothing of the first.
+func TestRename(t *testing.T) {
+	a := environments.DefaultAccount()
+	staging := environments.Staging(a)
+	from := staging
+	from.Identity = staging.Identity.Renamed("scale7", staging.Identity.VPCCIDR, a)
+	in := map[string]any{
+		"name": "influencegen-scale7-ai-quantizer",
+		"tags": map[string]any{"Environment": "scale7", "Host": "odoo.scale7.influencegen.example.com"},
+		"ref":  "${aws_subnet.network_app-1_ABCD1234.id}",
+	}
+	got := Rename(in, from, staging).(map[string]any)
+	if got["name"] != "influencegen-staging-ai-quantizer" || got["ref"] != in["ref"] {
+		t.Errorf("Rename = %v", got)
+	}
+	tags := got["tags"].(map[string]any)
+	if tags["Environment"] != "staging" || tags["Host"] != "odoo.staging.influencegen.example.com" {
+		t.Errorf("tags = %v", tags)
+	}
+}

@@ -1,5 +1,10 @@
 package plan
 
+import (
+	"slices"
+	"strings"
+)
+
 // The harness's assumptions about AWS, in one place.
 //
 // The plan runs the real hashicorp/aws provider. A plan of resources that do
@@ -148,10 +153,15 @@ var mockResourceDefaults = map[string]string{
 	"aws_subnet": `
       availability_zone = "eu-central-1a"
       arn               = "arn:aws:ec2:eu-central-1:123456789012:subnet/subnet-0123456789abcdef0"`,
+	// An instance launched without user data has none: a mock's random
+	// string would be re-hashed by the provider on every plan (it stores
+	// the SHA-1 of the base64-decoded value, and a random string often
+	// decodes).
 	"aws_instance": `
       availability_zone = "eu-central-1a"
       arn               = "arn:aws:ec2:eu-central-1:123456789012:instance/i-0123456789abcdef0"
-      private_ip        = "10.10.16.10"`,
+      private_ip        = "10.10.16.10"
+      user_data         = ""`,
 	"aws_db_instance": `
       arn = "arn:aws:rds:eu-central-1:123456789012:db:influencegen-example"
       master_user_secret = [{
@@ -163,27 +173,104 @@ var mockResourceDefaults = map[string]string{
 	// random string, the real provider then validates it against the enum.
 	// Each is the value AWS sets by default (the resource's API reference).
 	"aws_s3_bucket_lifecycle_configuration": `
-      transition_default_minimum_object_size = "all_storage_classes_128K"`,
+      transition_default_minimum_object_size = "all_storage_classes_128K"
+      rule = { filter = { prefix = "" } }`,
 	"aws_backup_vault": `
       arn = "arn:aws:backup:eu-central-1:123456789012:backup-vault:influencegen-example"`,
 	"aws_ssm_maintenance_window": `
       id = "mw-0123456789abcdef0"`,
 }
 
-// providerDefaults are arguments the stacks leave out whose default the
-// real provider fills in at plan, and which force a replacement when they
-// change. A mock "apply" knows nothing of those defaults (it leaves them
-// empty or invents a value), so the real provider's plan of a scenario
-// would see each of them change and replace the resource, and everything
-// that references it. For scenarios only, the harness writes them out in
-// an override file, each with the provider's own default (the resource's
-// schema, internal/service/<svc>/<resource>.go): the configuration means
-// exactly what it meant.
+// providerDefaults are arguments the stacks leave out whose value the real
+// provider fills in at plan: its schema's Default, or, for an attribute of
+// a nested block, the zero value the plugin SDK gives an attribute that
+// is not set ("", 0, false). A mock "apply" knows nothing of them (it
+// stores null), so the real provider's plan of a scenario would see each
+// of them change: an update of nearly every resource, and a replacement
+// where the argument forces one, cascading to everything that references
+// it. For scenarios only, the harness writes them out in an override file
+// ("block.attribute" completes every instance of a nested block), each
+// with the value the real hashicorp/aws provider plans for it (its plan
+// of the stack shows them): the configuration means exactly what it
+// meant. The Terraform tier proves the list complete and right: the plan
+// of an unchanged deployment must change nothing.
 var providerDefaults = map[string]map[string]any{
-	"aws_vpc":                  {"instance_tenancy": "default"},
-	"aws_subnet":               {"ipv6_native": false},
-	"aws_iam_role":             {"path": "/"},
-	"aws_iam_instance_profile": {"path": "/"},
-	"aws_nat_gateway":          {"connectivity_type": "public"},
-	"aws_sns_topic":            {"fifo_topic": false},
+	"aws_vpc": {"instance_tenancy": "default"},
+	"aws_subnet": {
+		"ipv6_native": false, "assign_ipv6_address_on_creation": false, "enable_dns64": false,
+		"enable_resource_name_dns_a_record_on_launch": false, "enable_resource_name_dns_aaaa_record_on_launch": false,
+	},
+	"aws_iam_role":                {"path": "/", "force_detach_policies": false, "max_session_duration": 3600},
+	"aws_iam_instance_profile":    {"path": "/"},
+	"aws_nat_gateway":             {"connectivity_type": "public"},
+	"aws_sns_topic":               {"fifo_topic": false, "content_based_deduplication": false},
+	"aws_backup_plan":             {"rule.enable_continuous_backup": false, "rule.schedule_expression_timezone": "Etc/UTC"},
+	"aws_budgets_budget":          {"time_period_end": "2087-06-15_00:00"},
+	"aws_cloudwatch_event_rule":   {"event_bus_name": "default", "force_destroy": false},
+	"aws_cloudwatch_event_target": {"event_bus_name": "default", "force_destroy": false},
+	"aws_cloudwatch_log_group":    {"skip_destroy": false},
+	"aws_cloudwatch_metric_alarm": {
+		"actions_enabled": true,
+	},
+	"aws_db_instance":                   {"apply_immediately": false, "dedicated_log_volume": false},
+	"aws_db_parameter_group":            {"parameter.apply_method": "immediate", "skip_destroy": false},
+	"aws_default_security_group":        {"revoke_rules_on_delete": false},
+	"aws_elasticache_replication_group": {"auth_token_update_strategy": "ROTATE"},
+	"aws_instance": {
+		"get_password_data": false, "source_dest_check": true, "user_data_replace_on_change": false,
+		"metadata_options.http_protocol_ipv6": "disabled",
+	},
+	"aws_kms_key": {"bypass_policy_lockout_safety_check": false, "is_enabled": true},
+	"aws_lb": {
+		"client_keep_alive": 3600, "enable_tls_version_and_cipher_suite_headers": false, "enable_waf_fail_open": false,
+		"enable_xff_client_port": false, "enable_zonal_shift": false, "preserve_host_header": false,
+		"xff_header_processing_mode": "append",
+	},
+	"aws_lb_listener": {
+		"default_action.redirect.host": "#{host}", "default_action.redirect.path": "/#{path}",
+		"default_action.redirect.query": "#{query}", "default_action.target_group_arn": "",
+	},
+	"aws_lb_target_group": {
+		"lambda_multi_value_headers_enabled": false, "proxy_protocol_v2": false, "slow_start": 0,
+		"stickiness.cookie_name": "",
+	},
+	"aws_secretsmanager_secret": {"force_overwrite_replica_secret": false},
+	"aws_security_group":        {"revoke_rules_on_delete": false},
+	"aws_sns_topic_subscription": {
+		"confirmation_timeout_in_minutes": 1, "endpoint_auto_confirms": false, "raw_message_delivery": false,
+	},
+	"aws_ssm_maintenance_window": {"enabled": true},
+	"aws_ssm_patch_baseline":     {"approved_patches_compliance_level": "UNSPECIFIED"},
+}
+
+// unwritableDefaults are attributes of nested blocks that the plugin SDK
+// plans as "" when they are not set, but whose own validation refuses ""
+// in a configuration (a date format, an enumeration): the harness cannot
+// write them out. For scenarios only, it ignores changes to each one the
+// stack leaves out (lifecycle ignore_changes on that element's attribute,
+// or on the whole block where only a block is named):
+// for a provider on the legacy type system, Terraform puts the prior value
+// back into the planned one (internal/terraform/node_resource_abstract_instance.go,
+// plan(), resp.LegacyTypeSystem), so the mock's null stays null.
+var unwritableDefaults = map[string][]string{
+	"aws_efs_file_system": {
+		"lifecycle_policy.transition_to_archive", "lifecycle_policy.transition_to_ia",
+		"lifecycle_policy.transition_to_primary_storage_class",
+	},
+	"aws_ssm_patch_baseline": {"approval_rule.approve_until_date"},
+	// A set of blocks, which ignore_changes cannot index: the whole block
+	// (metric.unit, a unit enumeration, is the one refused).
+	"aws_cloudwatch_metric_alarm": {"metric_query"},
+}
+
+// providerDefaultBlocks lists the nested blocks of a type that
+// providerDefaults completes.
+func providerDefaultBlocks(typ string) []string {
+	var out []string
+	for k := range providerDefaults[typ] {
+		if block, _, nested := strings.Cut(k, "."); nested && !slices.Contains(out, block) {
+			out = append(out, block)
+		}
+	}
+	return out
 }

@@ -79,6 +79,20 @@ type Options struct {
 	Extra map[string]string
 	// Scenarios are day-2 operations to plan, by stack name. Default: none.
 	Scenarios map[string][]Scenario
+	// Deploy lists stacks to mock-deploy even without a scenario, for
+	// their Result.Deployed (e.g. the shared stack's outputs, which the
+	// bootstrap runbook turns into GitHub variables). Default: none.
+	Deploy []string
+	// DeployOnly skips the plan with the real provider of the stacks in
+	// Deploy that have no scenario: only their mock deployment runs
+	// (Result.Planned stays -1). Default: false (every stack is planned).
+	DeployOnly bool
+	// AccountID is the account the mock deployment's IAM roles live in:
+	// each aws_iam_role with a literal name gets the ARN AWS gives it,
+	// arn:aws:iam::<AccountID>:role/<path><name> (IAM user guide, "IAM
+	// identifiers"), instead of one example ARN for every role. Default:
+	// "" (every role gets mockResourceDefaults' example ARN).
+	AccountID string
 
 	// secretsEndpoint is the Secrets Manager stand-in's URL (Run sets it).
 	secretsEndpoint string
@@ -108,6 +122,21 @@ type Scenario struct {
 	// in Terraform JSON syntax (a literal, or a "${…}" expression).
 	// Default: none.
 	Override map[string]map[string]any
+	// Remove are resources of the stack that this run's configuration no
+	// longer has: the deployment creates them, this run plans their
+	// destruction. The harness gives each `count = 1` outside the runs
+	// that remove it (its address gains an index: "aws_s3_bucket.b[0]"),
+	// so everything that references it must be removed too; a reference
+	// from a resource that stays is refused, naming it. Default: none.
+	Remove []string
+	// Add are resources and data sources that exist in this run only, as a
+	// synthesized stack holds them: "resource" or "data" → type → logical
+	// name → body (e.g. what a Scale switch adds). Each gets
+	// count = var.scenario == "<Name>" ? 1 : 0, so the deployment and
+	// every other run have none, and the references among them are indexed
+	// [0]; their references to the stack's own resources stay as they are.
+	// Default: none.
+	Add map[string]map[string]map[string]any
 }
 
 // Result is the outcome for one stack.
@@ -129,10 +158,11 @@ type Result struct {
 	// Plans are the plans of each run block (run name → plan JSON as
 	// Terraform prints it with -verbose), for tests that inspect them.
 	Plans map[string]json.RawMessage
-	// States are the states the apply runs left (run name → state JSON as
-	// Terraform prints it with -verbose: "certificates", "deployed"), for
-	// tests that inspect what a deployment stores.
-	States map[string]json.RawMessage
+	// Deployed is the state the mock deployment left (Terraform's JSON
+	// state representation: root_module.resources and outputs, as
+	// `terraform show -json` prints them); nil when the stack was not
+	// deployed (no scenario, not in Options.Deploy).
+	Deployed json.RawMessage
 }
 
 // OK reports whether the stack passed both validate and plan.
@@ -348,8 +378,11 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 	if len(ephemeralAliases) > 0 {
 		files["zz_harness_ephemeral.tf.json"] = ephemeralProviderFile(stack)
 	}
-	if sc := o.Scenarios[name]; len(sc) > 0 {
-		f, err := scenarioFile(stack, sc, o.secretsEndpoint)
+	if o.DeployOnly && slices.Contains(o.Deploy, name) && len(o.Scenarios[name]) == 0 {
+		delete(files, "tests/plan.tftest.hcl")
+	}
+	if sc := o.Scenarios[name]; len(sc) > 0 || slices.Contains(o.Deploy, name) {
+		f, err := scenarioFile(stack, sc, o.AccountID, o.secretsEndpoint)
 		if err != nil {
 			return fail(err)
 		}
@@ -360,6 +393,13 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		}
 		files["zz_scenario_override.tf.json"] = defaults
 		files["zz_scenario_variable.tf.json"] = []byte(scenarioVariable)
+		added, err := scenarioAdditions(stack, sc)
+		if err != nil {
+			return fail(err)
+		}
+		if added != nil {
+			files[addedFile] = added
+		}
 	}
 	for n, c := range o.Extra {
 		files[n] = []byte(c)
@@ -393,8 +433,10 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 	r.ProviderVersion = lockedProvider(dir)
 	r.Validated = true
 	out, err = terraform(ctx, o.Terraform, dir, env, "test", "-json", "-verbose", "-no-color")
-	plans, states, planned, msg := testOutcome(out)
-	r.Plans, r.States = plans, states
+	plans, planned, msg := testOutcome(out)
+	r.Plans = plans
+	r.Deployed = plans[deployedState]
+	delete(plans, deployedState)
 	if msg == "" && err != nil {
 		msg = "terraform test failed: " + lastLines(out, 5)
 	}
@@ -403,7 +445,9 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		r.Err = "plan: " + msg
 		return r
 	}
-	r.Planned = planned
+	if _, planRun := files["tests/plan.tftest.hcl"]; planRun {
+		r.Planned = planned
+	}
 	return r
 }
 
@@ -471,10 +515,32 @@ func testFile(stack map[string]any, secretsEndpoint string) (string, error) {
 // and, aliased "fake", a mock of it whose computed values have the real
 // shapes (mockResourceDefaults); a run that creates the stack with the
 // mock, then one plan per scenario with the real provider.
-func scenarioFile(stack map[string]any, scenarios []Scenario, secretsEndpoint string) (string, error) {
+func scenarioFile(stack map[string]any, scenarios []Scenario, account, secretsEndpoint string) (string, error) {
 	var b strings.Builder
 	b.WriteString("# Written by internal/plan: day-2 operations planned against a (mock) deployment.\n")
-	if err := offline(&b, stack, secretsEndpoint); err != nil {
+	// The data sources a scenario adds need their fixtures too.
+	withAdded := map[string]any{}
+	for k, v := range stack {
+		withAdded[k] = v
+	}
+	data := map[string]any{}
+	for typ, named := range asMap(stack["data"]) {
+		data[typ] = named
+	}
+	for _, sc := range scenarios {
+		for typ, named := range sc.Add["data"] {
+			all := map[string]any{}
+			for n, v := range asMap(data[typ]) {
+				all[n] = v
+			}
+			for n, v := range named {
+				all[n] = v
+			}
+			data[typ] = all
+		}
+	}
+	withAdded["data"] = data
+	if err := offline(&b, withAdded, secretsEndpoint); err != nil {
 		return "", err
 	}
 	b.WriteString("\nmock_provider \"aws\" {\n  alias = \"fake\"\n")
@@ -509,8 +575,12 @@ func scenarioFile(stack map[string]any, scenarios []Scenario, secretsEndpoint st
 			elems = append(elems, fmt.Sprintf("{ domain_name = %q, resource_record_name = %q, resource_record_type = \"CNAME\", resource_record_value = \"_0123456789abcdef.acm-validations.aws.\" }", domain, "_0123456789abcdef."+domain))
 		}
 		targets = append(targets, "aws_acm_certificate."+name)
-		overrides = append(overrides, fmt.Sprintf("\n  override_resource {\n    target = aws_acm_certificate.%s\n    values = {\n      arn = \"arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-4567-89ab-cdef-0123456789ab\"\n      domain_validation_options = [\n        %s,\n      ]\n    }\n  }\n",
-			name, strings.Join(elems, ",\n        ")))
+		tags := ""
+		if t := tagsAll(stack, c); t != "" {
+			tags = "\n      tags_all = " + t
+		}
+		overrides = append(overrides, fmt.Sprintf("\n  override_resource {\n    target = aws_acm_certificate.%s\n    values = {\n      arn = \"arn:aws:acm:eu-central-1:123456789012:certificate/0123abcd-4567-89ab-cdef-0123456789ab\"\n      domain_validation_options = [\n        %s,\n      ]%s\n    }\n  }\n",
+			name, strings.Join(elems, ",\n        "), tags))
 	}
 	b.WriteString("}\n")
 	// Every provider configuration of the stack (the default one and any
@@ -532,11 +602,41 @@ func scenarioFile(stack map[string]any, scenarios []Scenario, secretsEndpoint st
 	if len(targets) > 0 {
 		fmt.Fprintf(&b, "\nrun \"certificates\" {\n  command   = apply\n  providers = { %s }\n  plan_options {\n    target = [%s]\n  }\n%s}\n", mocked, strings.Join(targets, ", "), strings.Join(overrides, ""))
 	}
-	fmt.Fprintf(&b, "\nrun \"deployed\" {\n  command   = apply\n  providers = { %s }\n}\n", mocked)
+	created := map[string]bool{}
+	for _, t := range targets {
+		created[t] = true
+	}
+	fmt.Fprintf(&b, "\nrun \"deployed\" {\n  command   = apply\n  providers = { %s }\n%s}\n", mocked, deployedOverrides(stack, created, roleArns(stack, account)))
 	for _, sc := range scenarios {
 		fmt.Fprintf(&b, "\nrun %q {\n  command = plan\n  variables {\n    scenario = %q\n  }\n  plan_options {\n    refresh = false\n    replace = [%s]\n  }\n}\n", sc.Name, sc.Name, strings.Join(sc.Replace, ", "))
 	}
 	return b.String(), nil
+}
+
+// roleArns are the deployed run's overrides giving every aws_iam_role with
+// a literal name its real ARN in account (none when account is ""): a
+// consumer of the deployment (the shared stack's role ARN outputs) can then
+// tell the roles apart and find each one's policies.
+func roleArns(stack map[string]any, account string) map[string]string {
+	if account == "" {
+		return nil
+	}
+	resources, _ := stack["resource"].(map[string]any)
+	roles, _ := resources["aws_iam_role"].(map[string]any)
+	arns := map[string]string{}
+	for _, id := range sortedKeys(roles) {
+		r, _ := roles[id].(map[string]any)
+		name, _ := r["name"].(string)
+		if name == "" || strings.Contains(name, "${") {
+			continue
+		}
+		path, _ := r["path"].(string)
+		if path == "" {
+			path = "/"
+		}
+		arns["aws_iam_role."+id] = fmt.Sprintf("arn = %q", fmt.Sprintf("arn:aws:iam::%s:role%s%s", account, path, name))
+	}
+	return arns
 }
 
 // scenarioVariable declares the variable that tells the runs apart: ""
@@ -551,6 +651,10 @@ const scenarioVariable = `{
   }
 }
 `
+
+// deployedState is the key under which testOutcome returns the mock
+// deployment's state among the plans ("@" is not in a run name).
+const deployedState = "@deployed"
 
 // reservedRuns are the run names the harness writes itself.
 var reservedRuns = []string{"plan", "certificates", "deployed"}
@@ -574,23 +678,51 @@ func scenarioOverride(stack map[string]any, scenarios []Scenario) ([]byte, error
 		}
 		out[typ][name][arg] = v
 	}
+	current := func(typ, name, arg string) (any, bool) {
+		v, ok := out[typ][name][arg]
+		return v, ok
+	}
 	resources, _ := stack["resource"].(map[string]any)
 	for typ, defaults := range providerDefaults {
 		named, _ := resources[typ].(map[string]any)
 		for name, r := range named {
 			attrs, _ := r.(map[string]any)
-			for k, v := range defaults {
-				if _, given := attrs[k]; !given {
-					set(typ, name, k, v)
+			for _, k := range sortedKeys(defaults) {
+				block, below, nested := strings.Cut(k, ".")
+				if !nested {
+					if _, given := attrs[k]; !given {
+						set(typ, name, k, defaults[k])
+					}
+					continue
+				}
+				v, ok := current(typ, name, block)
+				if !ok {
+					v = attrs[block]
+				}
+				if v != nil {
+					set(typ, name, block, fillDefaults(v, strings.Split(below, "."), defaults[k]))
 				}
 			}
 		}
 	}
 	for typ, named := range resources {
 		for name, r := range named.(map[string]any) {
-			if lc, ok := r.(map[string]any)["lifecycle"].(map[string]any); ok && lc["prevent_destroy"] == true {
-				set(typ, name, "lifecycle", map[string]any{"prevent_destroy": false})
+			attrs, _ := r.(map[string]any)
+			lc, _ := attrs["lifecycle"].(map[string]any)
+			ignored := unwrittenPaths(attrs, unwritableDefaults[typ])
+			if lc["prevent_destroy"] != true && len(ignored) == 0 {
+				continue
 			}
+			// An override's lifecycle replaces each argument it sets.
+			merged := map[string]any{}
+			if lc["prevent_destroy"] == true {
+				merged["prevent_destroy"] = false
+			}
+			if len(ignored) > 0 {
+				given, _ := lc["ignore_changes"].([]any)
+				merged["ignore_changes"] = append(slices.Clone(given), ignored...)
+			}
+			set(typ, name, "lifecycle", merged)
 		}
 	}
 	// address → argument → scenario → value, so that two scenarios that
@@ -612,6 +744,9 @@ func scenarioOverride(stack map[string]any, scenarios []Scenario) ([]byte, error
 				}
 				if _, isMap := r[arg].(map[string]any); isMap {
 					return nil, fmt.Errorf("scenario %s: %s.%s is a block; Override changes arguments only", sc.Name, addr, arg)
+				}
+				if slices.ContainsFunc(providerDefaultBlocks(typ), func(b string) bool { return b == arg }) {
+					return nil, fmt.Errorf("scenario %s: %s.%s is a block the harness completes with provider defaults; Override changes arguments only", sc.Name, addr, arg)
 				}
 				if planted[addr] == nil {
 					planted[addr] = map[string]map[string]any{}
@@ -642,7 +777,111 @@ func scenarioOverride(stack map[string]any, scenarios []Scenario) ([]byte, error
 			set(typ, name, arg, "${"+expr+"}")
 		}
 	}
-	return json.MarshalIndent(map[string]any{"resource": out}, "", "  ")
+	outputs, err := plantRemovals(stack, scenarios, set, current)
+	if err != nil {
+		return nil, err
+	}
+	file := map[string]any{"resource": out}
+	if len(outputs) > 0 {
+		file["output"] = outputs
+	}
+	return json.MarshalIndent(file, "", "  ")
+}
+
+// scenarioAdditions is addedFile: every scenario's Add, each
+// resource and data source counted behind var.scenario, references among
+// the added ones indexed [0], the provider's defaults written out as for
+// the stack (providerDefaults). nil when no scenario adds anything.
+func scenarioAdditions(stack map[string]any, scenarios []Scenario) ([]byte, error) {
+	out := map[string]map[string]map[string]any{}
+	added := map[string]bool{} // "aws_x.name" and "data.aws_x.name"
+	for _, sc := range scenarios {
+		for kind, types := range sc.Add {
+			if kind != "resource" && kind != "data" {
+				return nil, fmt.Errorf("scenario %s: Add holds %q: only resource and data", sc.Name, kind)
+			}
+			for typ, named := range types {
+				for name := range named {
+					addr := typ + "." + name
+					if kind == "data" {
+						addr = "data." + addr
+					}
+					if added[addr] {
+						return nil, fmt.Errorf("scenario %s: %s is added by two scenarios", sc.Name, addr)
+					}
+					if _, exists := asMap(asMap(stack[kind])[typ])[name]; exists {
+						return nil, fmt.Errorf("scenario %s: %s is already in the stack", sc.Name, addr)
+					}
+					added[addr] = true
+				}
+			}
+		}
+	}
+	if len(added) == 0 {
+		return nil, nil
+	}
+	for _, sc := range scenarios {
+		for kind, types := range sc.Add {
+			for typ, named := range types {
+				for name, body := range named {
+					b, err := json.Marshal(body)
+					if err != nil {
+						return nil, err
+					}
+					text := indexAdded(string(b), added)
+					var r map[string]any
+					if err := json.Unmarshal([]byte(text), &r); err != nil {
+						return nil, err
+					}
+					if _, ok := r["count"]; ok {
+						return nil, fmt.Errorf("scenario %s: %s.%s has a count of its own", sc.Name, typ, name)
+					}
+					if _, ok := r["for_each"]; ok {
+						return nil, fmt.Errorf("scenario %s: %s.%s has a for_each", sc.Name, typ, name)
+					}
+					r["count"] = fmt.Sprintf("${var.scenario == %q ? 1 : 0}", sc.Name)
+					if kind == "resource" {
+						for k, v := range providerDefaults[typ] {
+							if _, given := r[k]; !given {
+								r[k] = v
+							}
+						}
+						if lc, ok := r["lifecycle"].(map[string]any); ok && lc["prevent_destroy"] == true {
+							lc["prevent_destroy"] = false
+						}
+					}
+					if out[kind] == nil {
+						out[kind] = map[string]map[string]any{}
+					}
+					if out[kind][typ] == nil {
+						out[kind][typ] = map[string]any{}
+					}
+					out[kind][typ][name] = r
+				}
+			}
+		}
+	}
+	return json.MarshalIndent(out, "", "  ")
+}
+
+// addressRE finds a reference to a resource or data source attribute:
+// "aws_iam_role.x_1234ABCD." or "data.aws_ami.ami.".
+var addressRE = regexp.MustCompile(`(^|[^A-Za-z0-9_.\]])((?:data\.)?aws_[a-z0-9_]+\.[A-Za-z0-9_-]+)\.`)
+
+// indexAdded indexes [0] every reference to an added address in text.
+func indexAdded(text string, added map[string]bool) string {
+	return addressRE.ReplaceAllStringFunc(text, func(m string) string {
+		sub := addressRE.FindStringSubmatch(m)
+		if !added[sub[2]] {
+			return m
+		}
+		return sub[1] + sub[2] + "[0]."
+	})
+}
+
+func asMap(v any) map[string]any {
+	m, _ := v.(map[string]any)
+	return m
 }
 
 // hclIdentifier is a Terraform identifier (what a run block may be named).
@@ -909,11 +1148,12 @@ func validateError(out []byte) string {
 }
 
 // testOutcome reads `terraform test -json -verbose`: the plan of each run
-// block, the state each apply run left, the number of resource changes of
-// the plain plan, and the first error.
-func testOutcome(out []byte) (map[string]json.RawMessage, map[string]json.RawMessage, int, string) {
-	plans, states := map[string]json.RawMessage{}, map[string]json.RawMessage{}
+// block (and, under deployedState, the state the "deployed" run left),
+// the number of resource changes in them, and the first error.
+func testOutcome(out []byte) (map[string]json.RawMessage, int, string) {
+	plans := map[string]json.RawMessage{}
 	planned := 0
+	var state json.RawMessage
 	var firstErr, failedRun string
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(make([]byte, 1<<20), 1<<30)
@@ -935,8 +1175,8 @@ func testOutcome(out []byte) (map[string]json.RawMessage, map[string]json.RawMes
 		switch {
 		case line.Diagnostic != nil && line.Diagnostic.Severity == "error" && firstErr == "":
 			firstErr = line.Diagnostic.String()
-		case len(line.TestState) > 0:
-			states[line.TestRun] = line.TestState
+		case len(line.TestState) > 0 && line.TestRun == "deployed":
+			state = line.TestState
 		case len(line.TestPlan) > 0:
 			plans[line.TestRun] = line.TestPlan
 			var p struct {
@@ -960,7 +1200,10 @@ func testOutcome(out []byte) (map[string]json.RawMessage, map[string]json.RawMes
 	if firstErr == "" && failedRun != "" {
 		firstErr = fmt.Sprintf("run %q failed", failedRun)
 	}
-	return plans, states, planned, firstErr
+	if state != nil {
+		plans[deployedState] = state
+	}
+	return plans, planned, firstErr
 }
 
 // firstError picks Terraform's first "Error:" paragraph from human output.

@@ -63,6 +63,49 @@ type Facts struct {
 	// and Environment): resources carrying both are the stack's, and count
 	// against no new quota.
 	Tags map[string]string `json:"tags"`
+	// Models is what scripts/models.sh and the preflight's models check
+	// need to know about the environment's models.
+	Models Models `json:"models"`
+}
+
+// Models describes an environment's model bucket and who fills it.
+type Models struct {
+	// Bucket is the model bucket, "<project>-<env>-models-<account>" (""
+	// without Account.ID: then only the stack outputs know it).
+	Bucket string `json:"bucket"`
+	// BasePrefix, LoRAsPrefix and StatusPrefix are the bucket's layout
+	// (environments.BaseModelsPrefix …).
+	BasePrefix   string `json:"base_prefix"`
+	LoRAsPrefix  string `json:"loras_prefix"`
+	StatusPrefix string `json:"status_prefix"`
+	// BaseModel is the Hugging Face repository of the base model.
+	BaseModel string `json:"base_model"`
+	// GPUInstanceTypes are the instance types of the GPU tiers that run
+	// servers, sorted: app/memory.py gives each its memory plan, which a
+	// model version must be able to load.
+	GPUInstanceTypes []string `json:"gpu_instance_types"`
+	// Quantizer is the quantization host's settings and whether
+	// Scale.QuantizationHost is set.
+	Quantizer Quantizer `json:"quantizer"`
+	// Source is the environment model versions are promoted from
+	// (Account.ModelSources), "" when it makes its own.
+	Source string `json:"source"`
+	// TokenSecret is the Hugging Face token secret's name.
+	TokenSecret string `json:"token_secret"`
+	// LoRAPublisherRole is the role that publishes adapters, by name.
+	LoRAPublisherRole string `json:"lora_publisher_role"`
+	// PromoterRole is the role that promotes versions into the
+	// environment, by name ("" without a Source).
+	PromoterRole string `json:"promoter_role"`
+}
+
+// Quantizer is the quantization host as the facts give it.
+type Quantizer struct {
+	// Enabled is Scale.QuantizationHost.
+	Enabled bool `json:"enabled"`
+	// InstanceType and RootVolumeGB are Models.Quantizer's.
+	InstanceType string `json:"instance_type"`
+	RootVolumeGB int    `json:"root_volume_gb"`
 }
 
 // Tier is one server tier as the preflight sees it.
@@ -137,7 +180,52 @@ func For(a environments.Account, cfg environments.ParityConfig) Facts {
 			f.RecoverInstanceTypes = append(f.RecoverInstanceTypes, typ)
 		}
 	}
+	f.Models = modelFacts(a, cfg)
+	if sc.QuantizationHost {
+		// It draws on the same vCPU quota and needs its type in its zone:
+		// server 1 runs in the first subnet (constructs/compute).
+		q := cfg.Models.Quantizer.InstanceType
+		f.Tiers = append(f.Tiers, Tier{Name: environments.QuantizerRole, InstanceType: q, Count: 1, GPU: true, ZoneIDs: zones[:1]})
+		if !slices.Contains(f.InstanceTypes, q) {
+			f.InstanceTypes = append(f.InstanceTypes, q)
+		}
+	}
 	slices.Sort(f.InstanceTypes)
 	slices.Sort(f.RecoverInstanceTypes)
 	return f
+}
+
+// modelFacts are the environment's model facts; names follow
+// constructs/models (BucketName, LoRAPublisherName, PromoterName), which a
+// test holds them to.
+func modelFacts(a environments.Account, cfg environments.ParityConfig) Models {
+	env := cfg.Identity.Name
+	m := Models{
+		BasePrefix:        environments.BaseModelsPrefix,
+		LoRAsPrefix:       environments.LoRAsPrefix,
+		StatusPrefix:      environments.ModelStatusPrefix,
+		BaseModel:         cfg.Models.BaseModel,
+		GPUInstanceTypes:  []string{},
+		Source:            a.ModelSource(env),
+		TokenSecret:       a.Project + "/" + env + "/" + environments.HuggingFaceTokenSecret,
+		LoRAPublisherRole: a.Project + "-" + env + "-lora-publisher",
+		Quantizer: Quantizer{
+			Enabled:      cfg.Scale.QuantizationHost,
+			InstanceType: cfg.Models.Quantizer.InstanceType,
+			RootVolumeGB: cfg.Models.Quantizer.RootVolumeGB,
+		},
+	}
+	if a.ID != "" {
+		m.Bucket = a.Project + "-" + env + "-models-" + a.ID
+	}
+	if m.Source != "" {
+		m.PromoterRole = a.Project + "-promote-models-to-" + env
+	}
+	for _, t := range cfg.Tiers {
+		if typ := cfg.ServerSettings(t).InstanceType; t.GPU && cfg.Count(t) > 0 && !slices.Contains(m.GPUInstanceTypes, typ) {
+			m.GPUInstanceTypes = append(m.GPUInstanceTypes, typ)
+		}
+	}
+	slices.Sort(m.GPUInstanceTypes)
+	return m
 }

@@ -15,6 +15,9 @@ fake_aws_setup_file() {
 fake_aws_setup() {
 	export INFLUENCEGEN_APP="$APP_BIN"
 	export FAKE_AWS_FIXTURES="$REPO/scripts/tests/fixtures/aws"
+	# The model versions the fixtures' buckets hold, recorded as
+	# scripts/models.sh records them (the repository's are empty).
+	export INFLUENCEGEN_GROUP_VARS="$REPO/scripts/tests/fixtures/group_vars"
 	export CALLS="$BATS_TEST_TMPDIR/calls"
 	: >"$CALLS"
 	# The project's Python is /usr/bin/python3 (README); a pyenv shim first

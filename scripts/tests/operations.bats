@@ -72,6 +72,8 @@ setup() {
 	cp "$REPO/ansible/scripts/hosts_from_outputs.py" "$WORK/ansible/scripts/"
 	cp "$REPO/ansible/ansible.cfg" "$WORK/ansible/"
 	cp "$REPO/environments/account.go" "$WORK/environments/"
+	# The preflight's models check uses the model server's rules.
+	ln -s "$REPO/docker" "$WORK/docker"
 	scratch_playbook >"$WORK/ansible/playbooks/site.yml"
 	for e in dev staging production; do
 		mkdir -p "$WORK/ansible/inventories/$e/group_vars"
@@ -79,7 +81,7 @@ setup() {
 			>"$WORK/ansible/inventories/$e/group_vars/all.yml"
 		dynamic_inventory "$e" "$(instances)"
 	done
-	export CALLS="$WORK/calls" FAKE_TF="$WORK/fakes/tf"
+	export CALLS="$WORK/calls" FAKE_TF="$WORK/fakes/tf" FIXTURES="$REPO/scripts/tests/fixtures"
 	: >"$CALLS"
 	export INFLUENCEGEN_APP="$APP_BIN"
 	export INFLUENCEGEN_OUTDIR="$WORK/out"
@@ -87,7 +89,7 @@ setup() {
 	export ANSIBLE_HOME="$BATS_TEST_TMPDIR/ansible-home" ANSIBLE_LOCAL_TEMP="$BATS_TEST_TMPDIR/ansible-tmp" ANSIBLE_NOCOLOR=1
 	FAKE_INSTANCES="$(instances)" ANSIBLE_GROUPS_JSON="$(ansible_groups_json)"
 	export FAKE_INSTANCES ANSIBLE_GROUPS_JSON
-	unset CI FAIL_STEP FAIL_HOST SKIP_ALL FAKE_TF_STALE ANSIBLE_PLAYBOOK ANSIBLE_INVENTORY_CMD PLAN_MAX_AGE_HOURS
+	unset CI FAIL_STEP FAIL_HOST SKIP_ALL FAKE_TF_STALE FAKE_PLAN_JSON ANSIBLE_PLAYBOOK ANSIBLE_INVENTORY_CMD PLAN_MAX_AGE_HOURS GITHUB_ACTOR
 
 	cat >"$WORK/fakes/cdktf" <<'FAKE'
 #!/usr/bin/env bash
@@ -114,76 +116,7 @@ FAKE
 
 	# The fake terraform. Messages on the refusal paths are Terraform 1.11's
 	# (checked against the real binary: see "the real terraform" test).
-	cat >"$WORK/fakes/terraform" <<'FAKE'
-#!/usr/bin/env bash
-echo "terraform $*" >>"$CALLS"
-sha() { sha256sum "$1" | cut -d' ' -f1; }
-serial() { cat "$FAKE_TF/serial" 2>/dev/null || echo 0; }
-[[ "${FAIL_STEP:-}" == "$1" ]] && { echo "fake terraform $1 failed" >&2; exit 7; }
-case "$1" in
-init)
-	[[ -f cdk.tf.json ]] || { echo "fake terraform: init outside a stack directory ($PWD)" >&2; exit 1; }
-	touch .fake-initialized
-	;;
-state)
-	case "$2" in
-	pull) [[ -f "$FAKE_TF/serial" ]] && printf '{"version":4,"lineage":"fake-lineage","serial":%s,"resources":[{"secret":"%s"}]}\n' "$(serial)" "$SECRET_VALUE" ;;
-	list) echo "module.state.aws_s3_bucket.bucket" ;;
-	esac
-	;;
-plan)
-	[[ -f .fake-initialized ]] || { echo "Error: Backend initialization required, please run \"terraform init\"" >&2; exit 1; }
-	out=""
-	for a in "$@"; do [[ "$a" == -out=* ]] && out="${a#-out=}"; done
-	[[ -n "$out" ]] || { echo "fake terraform: this project plans with -out only" >&2; exit 1; }
-	printf 'fake saved plan %s %s\nprior-serial=%s\nconfig=%s\nsecret=%s\n' "$RANDOM" "$(date +%s%N)" "$(serial)" "$(sha cdk.tf.json)" "$SECRET_VALUE" >"$out"
-	sha "$out" >>"$FAKE_TF/plans"
-	echo "Terraform will perform the following actions:"
-	echo "  # aws_db_instance.db will be updated in-place"
-	echo "Plan: 3 to add, 1 to change, 0 to destroy."
-	echo "Saved the plan to: $out"
-	;;
-show)
-	f="${*: -1}"
-	[[ -f "$f" ]] && grep -qx "$(sha "$f")" "$FAKE_TF/plans" 2>/dev/null || { printf '\nError: Failed to load "%s" as a plan file\n' "$f" >&2; exit 1; }
-	echo "Terraform will perform the following actions:"
-	echo "  # aws_db_instance.db will be updated in-place"
-	echo "      ~ password = (sensitive value)"
-	echo "Plan: 3 to add, 1 to change, 0 to destroy."
-	;;
-apply)
-	shift
-	args=()
-	for a in "$@"; do [[ "$a" == -* ]] || args+=("$a"); done
-	if ((${#args[@]} != 1)); then
-		echo "fake terraform: refusing: apply must be given exactly one saved plan file (got: $*)" >&2
-		exit 1
-	fi
-	f="${args[0]}"
-	if [[ ! -f "$f" ]] || ! grep -qx "$(sha "$f")" "$FAKE_TF/plans" 2>/dev/null; then
-		printf '\nError: Failed to load "%s" as a plan file\n' "$f" >&2
-		exit 1
-	fi
-	if [[ -n "${FAKE_TF_STALE:-}" || "$(sed -n 's/^prior-serial=//p' "$f")" != "$(serial)" ]]; then
-		printf '\nError: Saved plan is stale\n\nThe given plan file can no longer be applied because the state was changed by\nanother operation after the plan was created.\n' >&2
-		exit 1
-	fi
-	echo $(($(serial) + 1)) >"$FAKE_TF/serial"
-	echo "Apply complete! Resources: 3 added, 1 changed, 0 destroyed."
-	;;
-output)
-	json='{'
-	for pair in $FAKE_INSTANCES; do
-		key="${pair%%=*}" ids="${pair#*=}" list=""
-		for id in ${ids//,/ }; do list="$list${list:+,}\"$id\""; done
-		json="$json\"$key\":[$list],"
-	done
-	json="${json%,}}"
-	printf '{"instance_ids":{"sensitive":false,"type":"object","value":%s},"ansible_groups":{"sensitive":false,"type":"object","value":%s},"db_password":{"sensitive":true,"type":"string","value":"%s"}}\n' "$json" "$ANSIBLE_GROUPS_JSON" "$SECRET_VALUE"
-	;;
-esac
-exit 0
-FAKE
+	cp "$REPO/scripts/tests/fake-terraform" "$WORK/fakes/terraform"
 	# The fake preflight (scripts/preflight.bats tests the real one against
 	# a fake AWS CLI; one test below runs it inside the deploy).
 	cat >"$WORK/fakes/preflight" <<'FAKE'
@@ -322,7 +255,9 @@ terraform init -input=false -no-color
 terraform state pull
 terraform plan -input=false -no-color -out=$p
 terraform show -no-color $p
+terraform show -json -no-color $p
 terraform state pull
+terraform show -json -no-color $p
 terraform apply -input=false -no-color $p
 terraform output -json"
 	[ "$(calls)" = "$expected" ]
@@ -333,7 +268,7 @@ terraform output -json"
 	# the real playbook ran on every instance, and the checks said so
 	[[ "$output" == *"PLAY RECAP"* ]]
 	echo "$output" | grep -Eq "^$AI +: ok=[1-9]"
-	for s in preflight plan verify-plan apply outputs inventory inventory-check plays-check ansible recap-check; do
+	for s in preflight plan review verify-plan review-gate apply outputs inventory inventory-check plays-check ansible recap-check; do
 		[[ "$output" == *"step $s: done"* ]] || { echo "no step $s"; return 1; }
 	done
 	# the plan was shown, kept in the log, and deleted once applied
@@ -362,6 +297,104 @@ terraform output -json"
 	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve
 	[ "$status" -eq 0 ]
 	[[ "$output" == *"skipping: no hosts matched"* && "$output" == *"step recap-check: done"* ]]
+}
+
+# --- the plan's review: production's gate ----------------------------------
+
+meta_of() { echo "$WORK/plans/$1/$1-stack.plan.meta"; }
+review_of() { echo "$WORK/plans/$1/$1-stack.review.txt"; }
+
+@test "every saved plan is reviewed: the report beside the plan and in the log, no sensitive value in either" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json"
+	run "$WORK/scripts/deploy_environment.sh" staging --plan-only
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	grep -q '^  \[data\] aws_db_instance.db: replaced: changing engine forces it; loses the database; recovery: a final snapshot is taken; automated backups (point-in-time restore, 7 days; deleted with it)$' "$(review_of staging)"
+	grep -q "^review of staging: 1 high" "$WORK"/logs/deploy-staging-*-review.txt
+	[[ "$output" == *"outside production they do not stop the deploy"* ]]
+	[[ "$(calls)" == *"terraform show -json -no-color $(plan_of staging)"* ]]
+	# the JSON holds the password in clear: it never reaches a file or the log
+	if grep -rq "$SECRET_VALUE" "$WORK/logs" "$WORK/plans"/*/*.txt "$WORK/plans"/*/*.meta; then echo "found where it must not be"; return 1; fi
+	[[ "$output" != *"$SECRET_VALUE"* ]]
+}
+
+@test "production: a HIGH finding refuses the apply until it is accepted by its address, and the acceptance is recorded" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json" GITHUB_ACTOR=octocat
+	run "$WORK/scripts/deploy_environment.sh" production --skip-ansible <<<"production"
+	[ "$status" -eq 3 ]
+	[[ "$output" == *"[data] aws_db_instance.db: replaced"* ]]
+	[[ "$output" == *"refusing to apply the plan of production"*"--accept ADDRESS"* ]]
+	[[ "$output" == *"step review-gate: FAILED"* ]]
+	[[ "$(calls)" != *"terraform apply"* ]]
+	[ ! -e "$(plan_of production)" ]
+	: >"$CALLS"
+	run "$WORK/scripts/deploy_environment.sh" production --skip-ansible --accept aws_db_instance.db <<<"production"
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"[data] aws_db_instance.db: replaced"*"(accepted)"* ]]
+	grep -qx "terraform apply -input=false -no-color $(plan_of production)" "$CALLS"
+	grep -qx "accepted=aws_db_instance.db" "$(meta_of production)"
+	grep -qx "accepted_by=octocat" "$(meta_of production)"
+	grep -q "^accepted_utc=20[0-9-]*T" "$(meta_of production)"
+}
+
+@test "production: --plan-only --accept records the acceptance with the plan; --apply-plan applies it" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json" GITHUB_ACTOR=octocat
+	run "$WORK/scripts/deploy_environment.sh" production --plan-only --accept aws_db_instance.db
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	grep -qx "accepted=aws_db_instance.db" "$(meta_of production)"
+	grep -q "aws_db_instance.db: replaced.*(accepted)$" "$(review_of production)"
+	: >"$CALLS"
+	run "$WORK/scripts/deploy_environment.sh" production --apply-plan --auto-approve --i-know-this-is-production --skip-ansible
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"(accepted)"* ]]
+	grep -qx "terraform apply -input=false -no-color $(plan_of production)" "$CALLS"
+}
+
+@test "production: --apply-plan of a plan nobody accepted is refused; --accept when applying records and applies" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json"
+	run "$WORK/scripts/deploy_environment.sh" production --plan-only
+	[ "$status" -eq 0 ]
+	[[ "$output" == *"production refuses to apply them until each is accepted"* ]]
+	! grep -q "^accepted=" "$(meta_of production)"
+	run "$WORK/scripts/deploy_environment.sh" production --apply-plan --auto-approve --i-know-this-is-production --skip-ansible
+	[ "$status" -eq 3 ]
+	[[ "$(calls)" != *"terraform apply"* ]]
+	"$WORK/scripts/deploy_environment.sh" production --plan-only >/dev/null
+	: >"$CALLS"
+	run "$WORK/scripts/deploy_environment.sh" production --apply-plan --auto-approve --i-know-this-is-production --skip-ansible --accept aws_db_instance.db
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	grep -qx "accepted=aws_db_instance.db" "$(meta_of production)"
+	[ "$(grep -c '^terraform apply' "$CALLS")" -eq 1 ]
+}
+
+@test "an --accept that names no HIGH finding of the plan fails the run: an acceptance names what it accepts" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json"
+	run "$WORK/scripts/deploy_environment.sh" production --plan-only --accept aws_db_instance.replica
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"--accept aws_db_instance.replica: the plan has no high-severity finding at that address (they are: aws_db_instance.db)"* ]]
+	[[ "$output" == *"step 'review' failed"* ]]
+	run "$WORK/scripts/deploy_environment.sh" production --plan-only --accept 'aws_db_instance.db;rm'
+	[ "$status" -eq 2 ]
+	[[ "$output" == *"is not a resource address"* ]]
+}
+
+@test "outside production a HIGH finding is shown and the deploy goes on" {
+	export FAKE_PLAN_JSON="$FIXTURES/plans/replace-db.json"
+	run "$WORK/scripts/deploy_environment.sh" dev --auto-approve --skip-ansible
+	[ "$status" -eq 0 ] || { echo "$output"; return 1; }
+	[[ "$output" == *"[data] aws_db_instance.db: replaced"* ]]
+	[[ "$(calls)" == *"terraform apply"* ]]
+}
+
+@test "the fake terraform's show takes -json and -no-color, nothing else" {
+	mkdir -p "$BATS_TEST_TMPDIR/stack" && cd "$BATS_TEST_TMPDIR/stack" && echo '{}' >cdk.tf.json
+	"$TERRAFORM" init >/dev/null
+	"$TERRAFORM" plan -out="$PWD/p.tfplan" >/dev/null
+	run "$TERRAFORM" show -json -no-color p.tfplan
+	[ "$status" -eq 0 ]
+	[[ "$output" == *'"format_version": "1.2"'* ]]
+	run "$TERRAFORM" show -json -detailed p.tfplan
+	[ "$status" -eq 1 ]
+	[[ "$output" == *"unknown option -detailed"* ]]
 }
 
 # --- the reviewed plan is the applied plan -----------------------------------
@@ -554,9 +587,19 @@ preflight staging" ]
 	[ "$status" -eq 2 ]
 }
 
+@test "--skip-ansible tells the preflight that no server is configured (the models only report)" {
+	run "$WORK/scripts/deploy_environment.sh" dev --plan-only --skip-ansible
+	[ "$status" -eq 0 ]
+	grep -qx "preflight dev --infrastructure-only" "$CALLS"
+	: >"$CALLS"
+	run "$WORK/scripts/deploy_environment.sh" dev --plan-only
+	grep -qx "preflight dev" "$CALLS"
+}
+
 @test "the real preflight runs inside the deploy: another account's credentials stop it before the plan" {
 	unset PREFLIGHT
 	export FAKE_AWS_FIXTURES="$REPO/scripts/tests/fixtures/aws" FAKE_AWS_SCENARIOS=wrong-account
+	export INFLUENCEGEN_GROUP_VARS="$REPO/scripts/tests/fixtures/group_vars"
 	PATH="$REPO/scripts/tests/fake-aws:$PATH" run "$WORK/scripts/deploy_environment.sh" dev --plan-only
 	[ "$status" -eq 1 ]
 	[[ "$output" == *"FAIL account: the credentials are for account 999999999999"*"step 'preflight' failed with exit code 3"* ]]

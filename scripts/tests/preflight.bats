@@ -26,7 +26,7 @@ failed_checks() { grep -o '^FAIL [a-z-]*' <<<"$output" | sort -u | cut -d' ' -f2
 		: >"$CALLS"
 		preflight "$env"
 		[ "$status" -eq 0 ] || { show; return 1; }
-		for check in account zones standard-vcpus gpu-vcpus elastic-ips vpcs gpu-zones auto-recovery hosted-zone secrets; do
+		for check in account zones standard-vcpus gpu-vcpus elastic-ips vpcs gpu-zones auto-recovery hosted-zone secrets models; do
 			grep -q "^ok   $check: " <<<"$output" || { echo "$env: no 'ok $check'"; show; return 1; }
 		done
 		[[ "$output" == *"preflight of $env: every check passed"* ]]
@@ -248,4 +248,56 @@ failed_checks() { grep -o '^FAIL [a-z-]*' <<<"$output" | sort -u | cut -d' ' -f2
 	# from --dns-name on
 	run --separate-stderr aws route53 list-hosted-zones-by-name --dns-name influencegen.example.com --output json
 	[[ "$output" != *aardvark* && "$output" == *zz.influencegen.example.com*example.org* ]]
+}
+
+@test "models: the recorded version is in the bucket, complete, and the GPU plan loads it" {
+	preflight staging
+	[ "$status" -eq 0 ] || { show; return 1; }
+	[[ "$output" == *"ok   models: flux-1-dev-0ef5fff789c8 (2180ca6edece…) in influencegen-staging-models-123456789012: 25 files, 37.7 GiB; loads with g5.xlarge: nf4"* ]] || { show; return 1; }
+	# the listing of the version and its manifest: nothing else of the bucket is read
+	grep -q 's3api list-objects-v2 --bucket influencegen-staging-models-123456789012 --prefix models/base/flux-1-dev-0ef5fff789c8/ --region eu-central-1 --output json' "$CALLS"
+	grep -q 's3api get-object --bucket influencegen-staging-models-123456789012 --key models/base/flux-1-dev-0ef5fff789c8/manifest.json' "$CALLS"
+	[ "$(grep -c '^aws s3api get-object' "$CALLS")" -eq 1 ]
+}
+
+@test "models: no version recorded: the deploy of a configured environment is refused with what to run" {
+	export INFLUENCEGEN_GROUP_VARS="$REPO/ansible/group_vars"
+	preflight staging
+	[ "$status" -eq 1 ] || { show; return 1; }
+	[ "$(failed_checks)" = "models" ] || { show; return 1; }
+	[[ "$output" == *"FAIL models: no promoted model version for staging (ai_model_version in ansible/group_vars/staging.yml)"* ]] || { show; return 1; }
+	[[ "$output" == *"fix: a first deploy: scripts/deploy_environment.sh staging --skip-ansible (creates the bucket), then scripts/models.sh promote dev staging"* ]] || { show; return 1; }
+	preflight dev
+	[[ "$output" == *"then scripts/models.sh supply dev --revision <commit>"* ]] || { show; return 1; }
+	! grep -q 's3api' "$CALLS"
+	# a deploy that configures no server may go on
+	preflight staging --infrastructure-only
+	[ "$status" -eq 0 ] || { show; return 1; }
+	[[ "$output" == *"ok   models: not needed (--infrastructure-only: no server is configured); before configuring: no promoted model version"* ]] || { show; return 1; }
+}
+
+@test "models: a first deploy has no bucket yet: the order of the runbook" {
+	export FAKE_AWS_SCENARIOS=models-no-bucket
+	preflight production
+	[ "$status" -eq 1 ] || { show; return 1; }
+	[ "$(failed_checks)" = "models" ] || { show; return 1; }
+	[[ "$output" == *"FAIL models: the model bucket influencegen-production-models-123456789012 does not exist yet"* ]] || { show; return 1; }
+	[[ "$output" == *"then scripts/models.sh promote staging production, commit ansible/group_vars/production.yml, then scripts/deploy_environment.sh production"* ]] || { show; return 1; }
+}
+
+@test "models: a manifest without one of its files in the bucket" {
+	export FAKE_AWS_SCENARIOS=models-missing-file
+	preflight dev
+	[ "$status" -eq 1 ] || { show; return 1; }
+	[ "$(failed_checks)" = "models" ] || { show; return 1; }
+	[[ "$output" == *"FAIL models: flux-1-dev-0ef5fff789c8 in influencegen-dev-models-123456789012: missing: vae/diffusion_pytorch_model.safetensors"* ]] || { show; return 1; }
+}
+
+@test "models: a version the GPU's memory plan cannot load" {
+	export INFLUENCEGEN_GROUP_VARS="$REPO/scripts/tests/fixtures/group_vars-bf16"
+	preflight dev
+	[ "$status" -eq 1 ] || { show; return 1; }
+	[ "$(failed_checks)" = "models" ] || { show; return 1; }
+	[[ "$output" == *"FAIL models: dev's g6.xlarge servers load the nf4 plan: flux-1-dev-bf16 cannot be loaded by the nf4 plan"*"no transformer-bnb-nf4/"* ]] || { show; return 1; }
+	[[ "$output" == *"fix: scripts/models.sh supply dev --revision <commit>"*"(a version dev's GPU servers can load)"* ]] || { show; return 1; }
 }

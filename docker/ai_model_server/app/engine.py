@@ -9,6 +9,13 @@ is an error, never a download.
 How much of the pipeline runs at which precision is a memory plan
 (app/memory.py), chosen from the GPU's memory, its bf16 support and the
 host's RAM; a machine no plan fits is refused before anything loads.
+
+Nothing loads that its manifest (app/manifest.py) does not vouch for: the
+model version's manifest must be the promoted one (MODEL_MANIFEST_SHA256),
+every file of the version must be there at its size, and every file the
+plan loads must have its SHA-256; an adapter's weights are hashed against
+its manifest before they load. A missing or damaged file fails the load
+naming the file.
 """
 
 import io
@@ -17,16 +24,16 @@ import logging
 import os
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Dict, List, Optional, Protocol
 
-from . import memory
+from . import loras as lora_rules
+from . import manifest, memory
+from .loras import LORA_NAME, LORA_WEIGHT_NAME  # noqa: F401 - the HTTP layer's and the tests' names
 
 log = logging.getLogger("engine")
-
-# A LoRA adapter's name: a directory under <model_dir>/loras.
-LORA_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 GIB = memory.GIB
 
@@ -47,6 +54,10 @@ class GenerateParams:
 
 class UnknownLora(LookupError):
     """The requested LoRA adapter is not in the model directory."""
+
+
+class DamagedLora(UnknownLora):
+    """The adapter's weights do not match its manifest: not loaded."""
 
 
 class Engine(Protocol):
@@ -86,41 +97,15 @@ def host_memory_gib() -> float:
     return total / GIB
 
 
-LORA_BUDGET_BYTES = int(memory.LORA_BUDGET_GIB * GIB)
-# What diffusers' save_lora_weights writes (loaders/lora_base.py LORA_WEIGHT_NAME_SAFE).
-LORA_WEIGHT_NAME = "pytorch_lora_weights.safetensors"
-
-
-def lora_weight_file(directory: str) -> Optional[str]:
-    """The adapter's weights file in its directory: pytorch_lora_weights.safetensors
-    when present, else the only .safetensors file; None when there is none or
-    several. diffusers needs the name: offline, load_lora_weights refuses to
-    guess it (loaders/lora_base.py _best_guess_weight_name)."""
-    files = [f for f in os.listdir(directory) if f.endswith(".safetensors") and os.path.isfile(os.path.join(directory, f))]
-    if LORA_WEIGHT_NAME in files:
-        return LORA_WEIGHT_NAME
-    return files[0] if len(files) == 1 else None
-
-
-def lora_problem(lora_path: str, name: str) -> Optional[str]:
-    """Why the directory <lora_path>/<name> is not a usable adapter, or None."""
-    d = os.path.join(lora_path, name)
-    if not LORA_NAME.match(name):
-        return "the name must be letters, digits, '.', '_' and '-'"
-    if not os.path.isdir(d):
-        return "not a directory"
-    weights = lora_weight_file(d)
-    if weights is None:
-        return f"needs {LORA_WEIGHT_NAME} or exactly one .safetensors file"
-    size = os.path.getsize(os.path.join(d, weights))
-    if size > LORA_BUDGET_BYTES:
-        return f"{weights} is {size / GIB:.2f} GiB, more than the {memory.LORA_BUDGET_GIB} GiB kept for adapters"
-    return None
+LORA_BUDGET_BYTES = lora_rules.MAX_BYTES
+lora_weight_file = lora_rules.weight_file
+lora_problem = lora_rules.problem
 
 
 def list_loras(lora_path: str) -> List[str]:
     """Adapters the server can load: directories holding one weights file
-    that fits the LoRA budget."""
+    that fits the LoRA budget, is a LoRA checkpoint and is in its manifest
+    (app/loras.py)."""
     if not os.path.isdir(lora_path):
         return []
     return [name for name in sorted(os.listdir(lora_path)) if lora_problem(lora_path, name) is None]
@@ -130,6 +115,7 @@ def list_loras(lora_path: str) -> List[str]:
 class LoadedLora:
     adapter: str  # the peft adapter name
     nbytes: int
+    sha256: str  # the weights' digest: another means the adapter was replaced
 
 
 class FluxEngine:
@@ -139,6 +125,7 @@ class FluxEngine:
         self.settings = settings
         self.pipe = None
         self.plan: Optional[memory.Plan] = None
+        self.manifest: Optional[manifest.Manifest] = None
         self.error = None
         self._loaded: "OrderedDict[str, LoadedLora]" = OrderedDict()  # LRU order
         self._adapters = 0
@@ -170,6 +157,7 @@ class FluxEngine:
         plan = self._choose_plan(vram, host, (props.major, props.minor))
         log.info("memory plan", extra={"memory_plan": plan.name, "gpu": props.name, "gpu_total_gib": round(vram, 1), "host_gib": round(host, 1),
                                        "plan_vram_gib": round(plan.vram_gib(), 1), "plan_host_gib": round(plan.host_gib(), 1)})
+        self.manifest = self._verify(path, plan)
         for name in sorted(os.listdir(self.settings.lora_path)) if os.path.isdir(self.settings.lora_path) else []:
             problem = lora_problem(self.settings.lora_path, name)
             if problem:
@@ -186,6 +174,33 @@ class FluxEngine:
         pipe.set_progress_bar_config(disable=True)
         self.pipe, self.plan = pipe, plan
         log.info("pipeline loaded", extra={"memory_plan": plan.name, "model": path})
+
+    def _verify(self, path: str, plan: memory.Plan) -> manifest.Manifest:
+        """The version's manifest, after checking it is the promoted one,
+        that the plan can load the version, that every file is there at
+        its size and that every file the plan loads has its SHA-256."""
+        started = time.monotonic()
+        try:
+            m = manifest.load(os.path.join(path, manifest.MANIFEST))
+        except FileNotFoundError:
+            raise FileNotFoundError(
+                f"no {manifest.MANIFEST} in {path}: the model sync writes it last, after checking every file; "
+                "sync the version again (ansible site.yml)"
+            ) from None
+        want = self.settings.manifest_sha256
+        if want and m.digest() != want:
+            raise manifest.ManifestError(
+                f"{path}/{manifest.MANIFEST} has SHA-256 {m.digest()}, not the promoted {want} (MODEL_MANIFEST_SHA256): sync the promoted version"
+            )
+        why = manifest.plan_problem(m, plan)
+        if why:
+            raise manifest.ManifestError(why + f"; it can load: {', '.join(manifest.plans(m)) or 'nothing'}")
+        hashed = manifest.plan_files(m, plan)
+        manifest.check(path, m, hash_paths=hashed)
+        log.info("model verified", extra={"model": m.name, "manifest_sha256": m.digest(), "files": len(m.files),
+                                          "hashed_gib": round(sum(m.files[p].size for p in hashed) / GIB, 2),
+                                          "seconds": round(time.monotonic() - started, 1)})
+        return m
 
     @staticmethod
     def _load_transformer(plan: memory.Plan, path: str, torch):
@@ -222,30 +237,45 @@ class FluxEngine:
         """LoRA name -> the peft adapter name it is loaded under."""
         return {name: lora.adapter for name, lora in self._loaded.items()}
 
+    def _unload(self, name: str, why: str) -> None:
+        lora = self._loaded.pop(name)
+        self.pipe.delete_adapters(lora.adapter)
+        log.info("lora unloaded", extra={"lora": name, "reason": why})
+
     def _use_lora(self, name: Optional[str], scale: float) -> None:
         pipe = self.pipe
+        available = self.loras()
+        # Withdrawn adapters leave the GPU at the next request.
+        for gone in [n for n in self._loaded if n not in available]:
+            self._unload(gone, "withdrawn")
         if name is None:
             if self._loaded:
                 pipe.disable_lora()
             return
-        if name not in self.loras():
+        if name not in available:
             raise UnknownLora(name)
+        directory = os.path.join(self.settings.lora_path, name)
+        weights = lora_weight_file(directory)
+        entry = manifest.load(os.path.join(directory, manifest.MANIFEST)).files[weights]
+        if name in self._loaded and self._loaded[name].sha256 != entry.sha256:
+            # Published again under the same name: the new weights, no restart.
+            self._unload(name, "replaced")
         if name not in self._loaded:
-            directory = os.path.join(self.settings.lora_path, name)
-            weights = lora_weight_file(directory)
             nbytes = os.path.getsize(os.path.join(directory, weights))
+            if manifest.sha256_file(os.path.join(directory, weights)) != entry.sha256:
+                log.error("lora damaged", extra={"lora": name, "file": weights})
+                raise DamagedLora(f"{name}: {weights} does not match its manifest (SHA-256)")
             while self._loaded and (len(self._loaded) >= self.settings.lora_cache
                                     or sum(lora.nbytes for lora in self._loaded.values()) + nbytes > LORA_BUDGET_BYTES):
-                old, lora = self._loaded.popitem(last=False)
-                pipe.delete_adapters(lora.adapter)
-                log.info("lora unloaded", extra={"lora": old})
+                old = next(iter(self._loaded))
+                self._unload(old, "least recently used")
             # peft keeps adapters in nn.ModuleDict: a key may not contain "."
             # (torch Module.add_module), and a reloaded adapter needs a name
             # not in use; a counter gives both.
             self._adapters += 1
             adapter = f"lora{self._adapters}_" + re.sub(r"[^A-Za-z0-9_-]", "_", name)
             pipe.load_lora_weights(directory, weight_name=weights, adapter_name=adapter, local_files_only=True)
-            self._loaded[name] = LoadedLora(adapter, nbytes)
+            self._loaded[name] = LoadedLora(adapter, nbytes, entry.sha256)
             log.info("lora loaded", extra={"lora": name, "adapter": adapter, "mb": nbytes // 2**20})
         self._loaded.move_to_end(name)
         # disable_lora (base model requests) sticks until enable_lora: set_adapters alone does not re-enable.
@@ -272,6 +302,8 @@ class FluxEngine:
 
     def status(self) -> Dict:
         out = {"ready": self.pipe is not None, "memory_plan": self.plan.name if self.plan else None, "loras_loaded": list(self._loaded)}
+        if self.manifest:
+            out["model"] = {"version": self.manifest.name, "manifest_sha256": self.manifest.digest()}
         if self.plan:
             out["plan"] = {
                 "precision": dict(self.plan.precision),

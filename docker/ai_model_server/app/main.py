@@ -157,8 +157,12 @@ def create_app(engine: Optional[Engine] = None, settings: Optional[Settings] = N
                 "request_id": request_id, "lora": params.lora, "steps": params.steps, "size": f"{params.width}x{params.height}",
                 "seed": params.seed, "queued_s": round(started - queued, 3), "gpu_s": round(time.monotonic() - started, 3),
             })
-        except UnknownLora:
-            return error(404, "unknown_lora", {"lora": req.lora, "available": engine.loras()}, request_id)
+        except UnknownLora as e:
+            # Withdrawn while the request waited, or damaged on disk.
+            detail = {"lora": req.lora, "available": engine.loras()}
+            if str(e) != str(req.lora):
+                detail["reason"] = str(e)
+            return error(404, "unknown_lora", detail, request_id)
         except Exception:  # noqa: BLE001 - one failed generation must not take the server down
             log.exception("generation failed", extra={"request_id": request_id})
             return error(500, "generation_failed", "see the server log", request_id)

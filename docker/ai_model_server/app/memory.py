@@ -228,7 +228,38 @@ GPU_CLASSES: Tuple[GPUClass, ...] = (
     GPUClass("A10G 24 GB", "g5.xlarge", 22.0, 16, (8, 6)),
     GPUClass("L4 24 GB", "g6.xlarge", 21.9, 16, (8, 9)),
     GPUClass("L40S 48 GB", "g6e.xlarge", 44.3, 32, (8, 9)),
+    # The quantization host's class (environments Models.Quantizer): the
+    # L4 of g6.xlarge with twice the vCPUs and RAM.
+    GPUClass("L4 24 GB", "g6.2xlarge", 21.9, 32, (8, 9)),
+    GPUClass("A10G 24 GB", "g5.2xlarge", 22.0, 32, (8, 6)),
 )
+
+
+def quantize_host_gib() -> float:
+    """Host RAM that quantizing the transformer needs (app/quantize.py):
+    diffusers merges every bf16 shard into one state dict before
+    bitsandbytes quantizes it (see the module docstring), plus the runtime
+    and what the OS keeps: 22.2 + 2.5 + 1.5 = 26.2 GiB."""
+    return COMPONENTS["transformer"].gib("bf16") + RUNTIME_HOST_GIB + HOST_RESERVED_GIB
+
+
+def quantize_vram_gib() -> float:
+    """GPU memory quantizing needs: the NF4 transformer it builds there, the
+    CUDA context, and one bf16 weight on its way in (the largest Linear of
+    a double block's feed-forward, 3072 × 12288 × 2 bytes, 72 MiB)."""
+    return COMPONENTS["transformer"].gib("nf4") + CUDA_CONTEXT_GIB + 3072 * 12288 * 2 / GIB
+
+
+def quantizer_problem(gpu: GPUClass) -> Optional[str]:
+    """Why a GPU class cannot quantize the transformer, or None."""
+    why = []
+    if tuple(gpu.capability) < BF16_MIN_CAPABILITY:
+        why.append(f"compute capability {gpu.capability[0]}.{gpu.capability[1]} has no bf16")
+    if gpu.vram_gib < quantize_vram_gib():
+        why.append(f"needs {quantize_vram_gib():.1f} GiB of GPU memory, the GPU has {gpu.vram_gib:.1f}")
+    if gpu.host_gib < quantize_host_gib():
+        why.append(f"needs {quantize_host_gib():.1f} GiB of host RAM (the bf16 shards merged before quantizing), {gpu.instance_type} has {gpu.host_gib:g}")
+    return ", ".join(why) or None
 
 
 def plan_for(gpu: GPUClass) -> Optional[Plan]:

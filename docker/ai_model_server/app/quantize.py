@@ -1,19 +1,20 @@
 """Quantize the FLUX.1-dev transformer to NF4, once, for the 24 GB GPUs.
 
-    docker run --rm --gpus all -v /srv/models:/models <image> python3 -m app.quantize
+    docker run --rm --gpus all -v /srv/model-build:/models -e BASE_MODEL=<version> <image> python3 -m app.quantize
 
 writes <MODEL_DIR>/<BASE_MODEL>/transformer-bnb-nf4 (config.json with its
 bitsandbytes quantization_config and one 6.2 GiB safetensors file) next to
-the bf16 transformer. Upload that folder to the model bucket with the rest
-of the model (the servers' sync deletes what the bucket does not have).
+the bf16 transformer, before the version's manifest is made and the version
+uploaded (scripts/models.py build).
 
 Where to run it: diffusers 0.32.2 quantizes at load time only after merging
 every shard of the bf16 checkpoint into one state dict in host RAM
 (models/modeling_utils.py, _merge_sharded_checkpoints), and bitsandbytes
 quantizes on the GPU. So it needs a CUDA GPU and host RAM for the whole bf16
-transformer (22.2 GiB) plus the runtime: not a 16 GiB model server, but a
-g6e.xlarge or g5.2xlarge (32 GiB) for the time it takes. The servers then
-load the quantized file straight to their GPU.
+transformer (22.2 GiB) plus the runtime (memory.quantize_host_gib: 26.2
+GiB): not a 16 GiB model server, but the quantization host, a g6.2xlarge
+(32 GiB) that exists only while scripts/models.sh supply needs it. The
+servers then load the quantized file straight to their GPU.
 """
 
 import argparse
@@ -39,12 +40,12 @@ def main(argv=None) -> int:
     if not os.path.isdir(os.path.join(path, "transformer")):
         print(f"quantize: no bf16 transformer in {path}/transformer: sync the model first", file=sys.stderr)
         return 2
-    need = memory.COMPONENTS["transformer"].gib("bf16") + memory.RUNTIME_HOST_GIB + memory.HOST_RESERVED_GIB
+    need = memory.quantize_host_gib()
     host = engine.host_memory_gib()
     if host < need:
         print(
             f"quantize: needs {need:.1f} GiB of host RAM (the bf16 shards are merged in RAM before quantizing), "
-            f"this host has {host:.1f}: run it on a g6e.xlarge or g5.2xlarge (32 GiB)",
+            f"this host has {host:.1f}: run it on the quantization host, a g6.2xlarge (32 GiB; scripts/models.sh supply)",
             file=sys.stderr,
         )
         return 2

@@ -1,6 +1,7 @@
 """Settings, from the environment (the systemd unit sets them)."""
 
 import os
+import re
 from dataclasses import dataclass, field
 
 from .memory import PLAN_NAMES
@@ -14,8 +15,9 @@ class Settings:
     """How the server runs. Every field has a default and an env variable."""
 
     # MODEL_DIR: the model volume, synced from the model bucket. The FLUX
-    # pipeline is in <MODEL_DIR>/<BASE_MODEL>, LoRA adapters in
-    # <MODEL_DIR>/loras/<name>/ (diffusers format, *.safetensors).
+    # pipeline is in <MODEL_DIR>/<BASE_MODEL> (base/<version> on the
+    # servers), LoRA adapters in <MODEL_DIR>/loras/<name>/ (diffusers
+    # format, *.safetensors, and their manifest.json).
     model_dir: str = "/models"
     base_model: str = "flux"
     lora_dir: str = "loras"
@@ -32,6 +34,10 @@ class Settings:
     # LORA_CACHE: adapters kept loaded; the least recently used is unloaded
     # (also to keep their files within memory.LORA_BUDGET_GIB).
     lora_cache: int = 4
+    # MODEL_MANIFEST_SHA256: the promoted version's manifest digest
+    # (ansible/group_vars/<env>.yml); the server refuses another manifest.
+    # "" checks the files against whatever manifest is there.
+    manifest_sha256: str = ""
     extra: dict = field(default_factory=dict)
 
     @classmethod
@@ -46,6 +52,9 @@ class Settings:
         lora_cache = int(env.get("LORA_CACHE", "4"))
         if lora_cache < 1:
             raise ValueError(f"LORA_CACHE={lora_cache}: use 1 or more")
+        digest = env.get("MODEL_MANIFEST_SHA256", "")
+        if digest and not re.fullmatch(r"[0-9a-f]{64}", digest):
+            raise ValueError(f"MODEL_MANIFEST_SHA256={digest!r}: use the 64 hex digits of the version's manifest")
         return cls(
             model_dir=env.get("MODEL_DIR", "/models"),
             base_model=env.get("BASE_MODEL", "flux"),
@@ -53,6 +62,7 @@ class Settings:
             memory_mode=mode,
             queue_size=queue,
             lora_cache=lora_cache,
+            manifest_sha256=digest,
         )
 
     @property

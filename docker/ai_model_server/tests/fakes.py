@@ -40,9 +40,7 @@ import struct
 import types
 from typing import Dict, Optional
 
-from PIL import Image
-
-from app import memory
+from app import manifest, memory
 
 GIB = memory.GIB
 
@@ -134,8 +132,10 @@ def make_torch(machine: Machine) -> types.ModuleType:
 
 
 def write_safetensors(path, tensors: Dict[str, list], pad_to: int = 0) -> None:
-    """A real safetensors file (8-byte header length, JSON header, data):
-    tensors maps names to shapes, all BF16 zeros; pad_to grows the data."""
+    """A valid safetensors file (safetensors 0.5.2 would open it: 8-byte
+    header length, JSON header, contiguous tensors ending at the end of the
+    file): tensors maps names to shapes, all BF16 zeros; pad_to grows the
+    data to that many bytes with a U8 tensor "padding" (sparse on disk)."""
     header, offset = {}, 0
     for name, shape in tensors.items():
         n = 2
@@ -143,11 +143,13 @@ def write_safetensors(path, tensors: Dict[str, list], pad_to: int = 0) -> None:
             n *= d
         header[name] = {"dtype": "BF16", "shape": shape, "data_offsets": [offset, offset + n]}
         offset += n
-    data = max(offset, pad_to)
+    if pad_to > offset:
+        header["padding"] = {"dtype": "U8", "shape": [pad_to - offset], "data_offsets": [offset, pad_to]}
+        offset = pad_to
     blob = json.dumps(header).encode()
     with open(path, "wb") as f:
         f.write(struct.pack("<Q", len(blob)) + blob)
-        f.truncate(8 + len(blob) + data)
+        f.truncate(8 + len(blob) + offset)
 
 
 def read_safetensors_keys(path):
@@ -427,6 +429,8 @@ def _import_diffusers(machine: Machine) -> Dict[str, object]:
             machine.free("cuda", activations)
             lora = {n: self.weights.get(n, 1.0) for n in self.active} if self.lora_enabled else {}
             self.images.append({"prompt": prompt, "lora": lora, "steps": num_inference_steps, "size": (width, height), "seed": generator.seed if generator else None})
+            from PIL import Image  # only the model server's root has Pillow; the model tree tools need none
+
             return types.SimpleNamespace(images=[Image.new("RGB", (width, height))])
 
     return {
@@ -457,41 +461,111 @@ class FakeDiffusers(types.ModuleType):
             raise AttributeError(f"module 'diffusers' has no attribute {name!r}") from None
 
 
-def make_model_dir(root, loras=None, nf4=True, sharded=True):
-    """A FLUX.1-dev directory in the diffusers layout, with tiny files, and
-    LoRA adapters under loras/<name>/ (loras maps a name to its files)."""
-    flux = os.path.join(root, "flux")
-    os.makedirs(flux, exist_ok=True)
-    with open(os.path.join(flux, "model_index.json"), "w", encoding="utf-8") as f:
-        json.dump({"_class_name": "FluxPipeline", "_diffusers_version": "0.32.2"}, f)
-    for name in FluxPipelineLayout.FOLDERS:
-        os.makedirs(os.path.join(flux, name), exist_ok=True)
-        with open(os.path.join(flux, name, "config.json"), "w", encoding="utf-8") as f:
-            json.dump({}, f)
-    if sharded:
-        with open(os.path.join(flux, "transformer", "diffusion_pytorch_model.safetensors.index.json"), "w", encoding="utf-8") as f:
-            json.dump({"weight_map": {}}, f)
-    if nf4:
-        d = os.path.join(flux, memory.NF4_TRANSFORMER_SUBFOLDER)
-        os.makedirs(d, exist_ok=True)
-        qc = {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4", "bnb_4bit_compute_dtype": "bfloat16"}
-        with open(os.path.join(d, "config.json"), "w", encoding="utf-8") as f:
-            json.dump({"_class_name": "FluxTransformer2DModel", "quantization_config": qc}, f)
-        write_safetensors(os.path.join(d, "diffusion_pytorch_model.safetensors"), {"x": [1]})
-    for name, files in (loras or {}).items():
-        d = os.path.join(root, "loras", name)
-        os.makedirs(d, exist_ok=True)
-        for fname, content in files.items():
-            if isinstance(content, bytes):
-                with open(os.path.join(d, fname), "wb") as f:
-                    f.write(content)
-            else:
-                write_safetensors(os.path.join(d, fname), content.get("tensors", {}), pad_to=content.get("pad_to", 0))
+# FLUX.1-dev in the diffusers layout, file by file, as the Hub holds it
+# (black-forest-labs/FLUX.1-dev: the pipeline's folders; the single-file
+# checkpoints at its root are not part of it), with tiny contents.
+FLUX_FILES = (
+    "model_index.json",
+    "scheduler/scheduler_config.json",
+    "text_encoder/config.json",
+    "text_encoder/model.safetensors",
+    "text_encoder_2/config.json",
+    "text_encoder_2/model-00001-of-00002.safetensors",
+    "text_encoder_2/model-00002-of-00002.safetensors",
+    "text_encoder_2/model.safetensors.index.json",
+    "tokenizer/merges.txt",
+    "tokenizer/special_tokens_map.json",
+    "tokenizer/tokenizer_config.json",
+    "tokenizer/vocab.json",
+    "tokenizer_2/special_tokens_map.json",
+    "tokenizer_2/spiece.model",
+    "tokenizer_2/tokenizer.json",
+    "tokenizer_2/tokenizer_config.json",
+    "transformer/config.json",
+    "transformer/diffusion_pytorch_model-00001-of-00003.safetensors",
+    "transformer/diffusion_pytorch_model-00002-of-00003.safetensors",
+    "transformer/diffusion_pytorch_model-00003-of-00003.safetensors",
+    "transformer/diffusion_pytorch_model.safetensors.index.json",
+    "vae/config.json",
+    "vae/diffusion_pytorch_model.safetensors",
+)
+NF4_FILES = (
+    memory.NF4_TRANSFORMER_SUBFOLDER + "/config.json",
+    memory.NF4_TRANSFORMER_SUBFOLDER + "/diffusion_pytorch_model.safetensors",
+)
+NF4_CONFIG = {"quant_method": "bitsandbytes", "load_in_4bit": True, "bnb_4bit_quant_type": "nf4", "bnb_4bit_compute_dtype": "bfloat16"}
+
+
+def write_flux_file(flux, path, big=0):
+    """One file of FLUX_FILES or NF4_FILES under flux, with a content of its
+    kind; big pads the last transformer shard to that many bytes (so that
+    an upload crosses the AWS CLI's multipart threshold)."""
+    p = os.path.join(flux, path)
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    folder, name = os.path.split(path)
+    if path.endswith(".safetensors"):
+        pad = big if path.endswith("00003-of-00003.safetensors") else 0
+        write_safetensors(p, {f"{folder}.{name}.weight": [4, 4]}, pad_to=pad)
+        return
+    if name == "model_index.json":
+        doc = {"_class_name": "FluxPipeline", "_diffusers_version": "0.32.2"}
+    elif folder == memory.NF4_TRANSFORMER_SUBFOLDER and name == "config.json":
+        doc = {"_class_name": "FluxTransformer2DModel", "quantization_config": NF4_CONFIG}
+    elif name.endswith(".index.json"):
+        doc = {"weight_map": {}}
+    elif name.endswith(".json"):
+        doc = {"_name_or_path": folder}
+    else:  # merges.txt, spiece.model
+        with open(p, "wb") as f:
+            f.write(path.encode() + b"\n")
+        return
+    with open(p, "w", encoding="utf-8") as f:
+        json.dump(doc, f)
+
+
+def make_flux_tree(flux, nf4=True, sharded=True, big=0):
+    """FLUX.1-dev in the diffusers layout under flux (no manifest)."""
+    for path in FLUX_FILES:
+        if not sharded and path.endswith(".index.json"):
+            continue
+        write_flux_file(flux, path, big=big)
+    for path in NF4_FILES if nf4 else ():
+        write_flux_file(flux, path)
     return flux
 
 
-class FluxPipelineLayout:
-    FOLDERS = ("transformer", "text_encoder", "text_encoder_2", "vae", "tokenizer", "tokenizer_2", "scheduler")
+def write_manifest(directory, kind, name, source=None):
+    """directory's manifest.json, as scripts/models.py writes it."""
+    m = manifest.make(directory, kind, name, source or {"test": "tests/fakes.py"}, {"by": "tests", "at": "2025-01-01T00:00:00Z"})
+    with open(os.path.join(directory, manifest.MANIFEST), "wb") as f:
+        f.write(m.dumps())
+    return m
+
+
+def make_lora(directory, files, with_manifest=True):
+    """One adapter directory: files maps a name to bytes or to
+    {"tensors": …, "pad_to": …} (a safetensors file)."""
+    os.makedirs(directory, exist_ok=True)
+    for fname, content in files.items():
+        if isinstance(content, bytes):
+            with open(os.path.join(directory, fname), "wb") as f:
+                f.write(content)
+        else:
+            write_safetensors(os.path.join(directory, fname), content.get("tensors", {}), pad_to=content.get("pad_to", 0))
+    if with_manifest and files:
+        write_manifest(directory, "lora", os.path.basename(directory))
+
+
+def make_model_dir(root, loras=None, nf4=True, sharded=True, with_manifest=True):
+    """A FLUX.1-dev directory in the diffusers layout, with tiny files and
+    its manifest (as the model sync leaves it), and LoRA adapters under
+    loras/<name>/ (loras maps a name to its files), each with its manifest."""
+    flux = make_flux_tree(os.path.join(root, "flux"), nf4=nf4, sharded=sharded)
+    if with_manifest:
+        write_manifest(flux, "base", "flux-1-dev-test")
+    for name, files in (loras or {}).items():
+        make_lora(os.path.join(root, "loras", name), files)
+    return flux
 
 
 LORA_TENSORS = {

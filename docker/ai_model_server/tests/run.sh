@@ -8,7 +8,11 @@
 # (tests/test_shipped.py) fails if a pin and the tested version differ.
 #
 # usage: docker/ai_model_server/tests/run.sh [-- pytest args]     (as root)
+#        docker/ai_model_server/tests/run.sh --root                (as root)
 #   pytest args default to "tests"; paths are relative to docker/ai_model_server
+#   --root                      build the root if needed, print its path, run
+#                               nothing (ansible/tests/models.sh serves the app
+#                               from it)
 #   -h, --help                  this text
 #   MODEL_SERVER_TEST_ROOT=dir  where the root is cached
 #                               (default /var/cache/influencegen/model-server-test)
@@ -16,10 +20,11 @@
 set -euo pipefail
 # shellcheck source=scripts/usage.sh
 source "$(dirname "$0")/../../../scripts/usage.sh"
-pytest_args=()
+pytest_args=() root_only=0
 while (($#)); do
 	case "$1" in
 	-h | --help) usage; exit 0 ;;
+	--root) root_only=1; shift; continue ;;
 	--) shift; pytest_args=("$@"); break ;;
 	*) usage_error "unknown argument $1 (pytest arguments go after --)" ;;
 	esac
@@ -60,6 +65,10 @@ if [[ ! -f "$root/.ready" ]]; then
 	touch "$root/.ready"
 fi
 flock -u 9
+if ((root_only)); then
+	echo "$root"
+	exit 0
+fi
 
 # Each run gets its own copy of the app and tests inside the root.
 run="$(mktemp -d "$root/srv/run.XXXXXX")"

@@ -2,6 +2,7 @@
 that enforce the libraries' contracts and account memory (tests/fakes.py)."""
 
 import os
+import shutil
 import sys
 
 import pytest
@@ -10,8 +11,8 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), ".."))
 
 import fakes  # noqa: E402
 from app import engine as engine_mod  # noqa: E402
-from app import memory  # noqa: E402
-from app.engine import FluxEngine, GenerateParams, UnknownLora, list_loras  # noqa: E402
+from app import manifest, memory  # noqa: E402
+from app.engine import DamagedLora, FluxEngine, GenerateParams, UnknownLora, list_loras  # noqa: E402
 from app.settings import Settings  # noqa: E402
 
 GPU = {g.instance_type: g for g in memory.GPU_CLASSES}
@@ -97,11 +98,25 @@ def test_a_smaller_plan_may_be_forced(tmp_path, machine):
 
 
 def test_nf4_needs_the_prequantized_transformer(tmp_path, machine):
-    """Quantizing at load time would merge the 22 GiB of shards in RAM."""
+    """Quantizing at load time would merge the 22 GiB of shards in RAM: a
+    version without the NF4 transformer is one a 24 GB GPU cannot load."""
     machine(A10G)
     fakes.make_model_dir(str(tmp_path), nf4=False)
     eng = FluxEngine(Settings(model_dir=str(tmp_path)))
-    with pytest.raises(FileNotFoundError, match=r"transformer-bnb-nf4.*app\.quantize"):
+    with pytest.raises(manifest.ManifestError, match=r"cannot be loaded by the nf4 plan.*no transformer-bnb-nf4/.*it can load: bf16"):
+        eng.load()
+    assert diffusers_calls() == []
+
+
+def test_without_its_manifest_the_nf4_folder_is_still_required(tmp_path, machine):
+    """The engine's own check stands behind the manifest's."""
+    machine(A10G)
+    flux = fakes.make_model_dir(str(tmp_path))
+    for f in fakes.NF4_FILES:
+        os.remove(os.path.join(flux, f))
+    fakes.write_manifest(flux, "base", "v")
+    eng = FluxEngine(Settings(model_dir=str(tmp_path)))
+    with pytest.raises(manifest.ManifestError, match="nf4 plan"):
         eng.load()
 
 
@@ -110,6 +125,7 @@ def test_a_prequantized_transformer_of_another_kind_is_refused(tmp_path, machine
     flux = fakes.make_model_dir(str(tmp_path))
     with open(os.path.join(flux, memory.NF4_TRANSFORMER_SUBFOLDER, "config.json"), "w", encoding="utf-8") as f:
         f.write('{"quantization_config": {"quant_method": "bitsandbytes", "load_in_8bit": true}}')
+    fakes.write_manifest(flux, "base", "v")  # a version made so, not a damaged one
     eng = FluxEngine(Settings(model_dir=str(tmp_path)))
     with pytest.raises(ValueError, match="nf4"):
         eng.load()
@@ -119,7 +135,7 @@ def test_quantize_once_on_a_big_host_then_serve_nf4_on_a_24gb_gpu(tmp_path, mach
     from app import quantize
 
     machine(GPU["g6e.xlarge"])
-    fakes.make_model_dir(str(tmp_path), nf4=False)
+    flux = fakes.make_model_dir(str(tmp_path), nf4=False, with_manifest=False)
     monkeypatch.setenv("MODEL_DIR", str(tmp_path))
     assert quantize.main([]) == 0
     (name, path, subfolder, kw), saved = diffusers_calls()
@@ -128,6 +144,8 @@ def test_quantize_once_on_a_big_host_then_serve_nf4_on_a_24gb_gpu(tmp_path, mach
     assert saved[1].endswith(".partial") and not os.path.exists(saved[1])
     assert quantize.main([]) == 0 and len(diffusers_calls()) == 2, "a second run keeps what exists"
 
+    m = fakes.write_manifest(flux, "base", "v")  # the supply writes it last
+    assert manifest.plans(m) == ["bf16", "nf4"]
     machine(A10G)
     eng = FluxEngine(Settings(model_dir=str(tmp_path)))
     eng.load()
@@ -143,6 +161,73 @@ def test_quantize_refuses_a_host_that_cannot_merge_the_shards(tmp_path, machine,
     assert quantize.main([]) == 2
     assert "g6e.xlarge" in capsys.readouterr().err
     assert diffusers_calls() == []
+
+
+# --- the manifest: nothing loads that it does not vouch for -------------------
+
+
+def damage(path):
+    """Flip the last byte: same size, another SHA-256."""
+    with open(path, "r+b") as f:
+        f.seek(-1, os.SEEK_END)
+        last = f.read(1)
+        f.seek(-1, os.SEEK_END)
+        f.write(bytes([last[0] ^ 0xFF]))
+
+
+def append(path, data=b"x"):
+    with open(path, "ab") as f:
+        f.write(data)
+
+
+@pytest.mark.parametrize("change, message", [
+    (lambda flux: os.remove(os.path.join(flux, "vae", "diffusion_pytorch_model.safetensors")), "missing: vae/diffusion_pytorch_model.safetensors"),
+    (lambda flux: damage(os.path.join(flux, fakes.NF4_FILES[1])), "damaged: " + fakes.NF4_FILES[1]),
+    (lambda flux: append(os.path.join(flux, "tokenizer_2", "spiece.model")), "wrong size: tokenizer_2/spiece.model"),
+    (lambda flux: append(os.path.join(flux, "transformer", "extra.safetensors")), "not in the manifest: transformer/extra.safetensors"),
+    (lambda flux: os.remove(os.path.join(flux, manifest.MANIFEST)), "no manifest.json"),
+], ids=["missing", "damaged", "resized", "extra", "no manifest"])
+def test_a_version_that_does_not_match_its_manifest_is_refused_naming_the_file(tmp_path, machine, change, message):
+    machine(A10G)
+    flux = fakes.make_model_dir(str(tmp_path))
+    change(flux)
+    eng = FluxEngine(Settings(model_dir=str(tmp_path)))
+    with pytest.raises((manifest.ManifestError, FileNotFoundError), match=message):
+        eng.load()
+    assert diffusers_calls() == [], "nothing may load from a version that does not match its manifest"
+
+
+def test_hashes_are_checked_for_what_the_plan_loads(tmp_path, machine):
+    """Sizes of every file, SHA-256 of the files the plan reads: on a 24 GB
+    GPU the bf16 transformer shards are not read, so not hashed (the sync
+    hashed them); the NF4 transformer is."""
+    machine(A10G)
+    flux = fakes.make_model_dir(str(tmp_path))
+    damage(os.path.join(flux, "transformer", "diffusion_pytorch_model-00001-of-00003.safetensors"))
+    eng = FluxEngine(Settings(model_dir=str(tmp_path)))
+    eng.load()
+    assert eng.status()["memory_plan"] == "nf4"
+
+
+def test_only_the_promoted_manifest_is_served(tmp_path, machine):
+    machine(A10G)
+    flux = fakes.make_model_dir(str(tmp_path))
+    digest = manifest.load(os.path.join(flux, manifest.MANIFEST)).digest()
+    with pytest.raises(manifest.ManifestError, match="not the promoted 0+"):
+        FluxEngine(Settings(model_dir=str(tmp_path), manifest_sha256="0" * 64)).load()
+    eng = FluxEngine(Settings(model_dir=str(tmp_path), manifest_sha256=digest))
+    eng.load()
+    assert eng.status()["model"] == {"version": "flux-1-dev-test", "manifest_sha256": digest}
+
+
+def test_a_version_the_gpus_plan_cannot_load_is_refused(tmp_path, machine):
+    """A bf16-only version on a 48 GB GPU loads; forced to NF4 it cannot."""
+    machine(GPU["g6e.xlarge"])
+    fakes.make_model_dir(str(tmp_path), nf4=False)
+    FluxEngine(Settings(model_dir=str(tmp_path))).load()
+    machine(GPU["g6e.xlarge"])
+    with pytest.raises(manifest.ManifestError, match="nf4 plan"):
+        FluxEngine(Settings(model_dir=str(tmp_path), memory_mode="nf4")).load()
 
 
 # --- offline ------------------------------------------------------------------
@@ -234,6 +319,66 @@ def test_adapter_directories_the_server_cannot_load_are_not_listed(tmp_path):
     fakes.write_safetensors(str(tmp_path / "loras" / "stray.safetensors"), fakes.LORA_TENSORS)
     assert list_loras(str(tmp_path / "loras")) == ["brand-a", "brand-b", "brand.c"]
     assert list_loras(str(tmp_path / "missing")) == []
+
+
+def test_an_adapter_published_again_is_reloaded_without_a_restart(tmp_path, machine):
+    machine(ROOMY)
+    root = lora_dir(tmp_path)
+    eng = FluxEngine(Settings(model_dir=root))
+    eng.load()
+    eng.generate(params(lora="brand-a"))
+    first = eng.adapter_ids()["brand-a"]
+    # The sync swaps in the new version of the directory (its manifest last).
+    fakes.make_lora(os.path.join(root, "loras", "brand-a"), {"pytorch_lora_weights.safetensors": {"tensors": fakes.LORA_TENSORS, "pad_to": 1 << 20}})
+    eng.generate(params(lora="brand-a"))
+    assert eng.adapter_ids()["brand-a"] != first and first not in eng.pipe.peft_config, "the old weights stayed on the GPU"
+    assert applied(eng) == {"brand-a": 1.0}
+
+
+def test_a_withdrawn_adapter_is_refused_and_leaves_the_gpu(tmp_path, machine):
+    machine(ROOMY)
+    root = lora_dir(tmp_path)
+    eng = FluxEngine(Settings(model_dir=root))
+    eng.load()
+    eng.generate(params(lora="brand-b"))
+    adapter = eng.adapter_ids()["brand-b"]
+    shutil.rmtree(os.path.join(root, "loras", "brand-b"))
+    with pytest.raises(UnknownLora):
+        eng.generate(params(lora="brand-b"))
+    assert adapter not in eng.pipe.peft_config and "brand-b" not in eng.status()["loras_loaded"]
+    eng.generate(params(lora="brand-a"))  # the others still serve
+
+
+def test_a_damaged_adapter_is_not_loaded(tmp_path, machine):
+    machine(ROOMY)
+    root = lora_dir(tmp_path)
+    damage(os.path.join(root, "loras", "brand-a", "pytorch_lora_weights.safetensors"))
+    eng = FluxEngine(Settings(model_dir=root))
+    eng.load()
+    with pytest.raises(DamagedLora, match="does not match its manifest"):
+        eng.generate(params(lora="brand-a"))
+    assert not [c for c in diffusers_calls() if c[0] == "load_lora_weights"]
+
+
+def test_the_adapters_format_is_checked_before_listing(tmp_path):
+    """What the upload refuses the server does not list either (app/loras.py)."""
+    lora = {"pytorch_lora_weights.safetensors": {"tensors": fakes.LORA_TENSORS}}
+    lora_dir(
+        tmp_path,
+        nolora={"pytorch_lora_weights.safetensors": {"tensors": {"transformer.x.weight": [2, 2]}}},
+        truncated=lora,
+        unmanifested=lora,
+    )
+    p = tmp_path / "loras" / "truncated" / "pytorch_lora_weights.safetensors"
+    with open(p, "r+b") as f:
+        f.truncate(os.path.getsize(p) - 2)
+    fakes.write_manifest(str(p.parent), "lora", "truncated")
+    os.remove(tmp_path / "loras" / "unmanifested" / manifest.MANIFEST)
+    loras = str(tmp_path / "loras")
+    assert list_loras(loras) == ["brand-a", "brand-b", "brand.c"]
+    assert "Invalid LoRA checkpoint" in engine_mod.lora_problem(loras, "nolora")
+    assert "MetadataIncompleteBuffer" in engine_mod.lora_problem(loras, "truncated")
+    assert "no manifest.json" in engine_mod.lora_problem(loras, "unmanifested")
 
 
 def test_an_unknown_lora_is_refused(tmp_path, machine):

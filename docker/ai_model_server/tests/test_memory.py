@@ -82,7 +82,7 @@ def test_sizes_per_precision():
 
 def test_each_gpu_class_gets_the_plan_that_fits():
     chosen = {g.instance_type: (memory.plan_for(g).name if memory.plan_for(g) else None) for g in memory.GPU_CLASSES}
-    assert chosen == {"g4dn.xlarge": None, "g5.xlarge": "nf4", "g6.xlarge": "nf4", "g6e.xlarge": "bf16"}
+    assert chosen == {"g4dn.xlarge": None, "g5.xlarge": "nf4", "g6.xlarge": "nf4", "g6e.xlarge": "bf16", "g6.2xlarge": "nf4", "g5.2xlarge": "nf4"}
     bf16, nf4 = memory.plan_named("bf16"), memory.plan_named("nf4")
     # 24 GB: the bf16 transformer alone is the whole GPU
     assert memory.COMPONENTS["transformer"].gib("bf16") > 22.0
@@ -102,3 +102,14 @@ def test_settings_stay_within_what_the_plans_reserve():
     s = Settings()
     assert s.max_side <= memory.MAX_SIDE
     assert set(MEMORY_MODES) == {"auto", *memory.PLAN_NAMES}
+
+
+def test_the_quantization_host_needs_32_gib_and_a_bf16_gpu():
+    """26.2 GiB of host RAM (the merged bf16 shards), so 32 GiB hosts; any
+    bf16 GPU holds the NF4 transformer it builds."""
+    assert round(memory.quantize_host_gib(), 1) == 26.2
+    assert 7 < memory.quantize_vram_gib() < 8
+    can = {g.instance_type: memory.quantizer_problem(g) for g in memory.GPU_CLASSES}
+    assert can["g6.2xlarge"] is None and can["g5.2xlarge"] is None and can["g6e.xlarge"] is None
+    assert "host RAM" in can["g6.xlarge"] and "host RAM" in can["g5.xlarge"]
+    assert "no bf16" in can["g4dn.xlarge"]

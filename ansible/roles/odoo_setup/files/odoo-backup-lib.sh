@@ -29,9 +29,9 @@ load_settings() {
 		[[ "$line" =~ ^([A-Z0-9_]+)=(.*)$ ]] || die "$ODOO_BACKUP_CONFIG: not KEY=value: $line"
 		key="${BASH_REMATCH[1]}" value="${BASH_REMATCH[2]}"
 		case "$key" in
-		ODOO_CONFIG | ODOO_USER | ODOO_VERSION | ODOO_SOURCE_DIR | ODOO_BACKUP_BUCKET | ODOO_BACKUP_PREFIX | \
+		ODOO_CONFIG | ODOO_USER | ODOO_VERSION | ODOO_SOURCE_DIR | ODOO_PYTHON | ODOO_BACKUP_BUCKET | ODOO_BACKUP_PREFIX | \
 			ODOO_BACKUP_KMS_KEY_ARN | ODOO_BACKUP_REGION | ODOO_BACKUP_WORK_DIR | ODOO_BACKUP_PART_MB | \
-			ODOO_BACKUP_AWS | ODOO_BACKUP_PG_BIN | ODOO_BACKUP_S3_ENDPOINT_URL | PGSSLROOTCERT)
+			ODOO_BACKUP_AWS | ODOO_BACKUP_PG_BIN | ODOO_BACKUP_S3_ENDPOINT_URL | ODOO_BACKUP_RESERVE_MB | PGSSLROOTCERT)
 			printf -v "$key" '%s' "$value" ;;
 		*) die "$ODOO_BACKUP_CONFIG: unknown setting $key" ;;
 		esac
@@ -51,6 +51,9 @@ load_settings() {
 		die "ODOO_BACKUP_KMS_KEY_ARN '$ODOO_BACKUP_KMS_KEY_ARN' is not a KMS key ARN: set odoo_backup_kms_key_arn (group_vars/all: kms_key_arns.data)"
 	[[ "$ODOO_BACKUP_PART_MB" =~ ^[1-9][0-9]*$ && "$ODOO_BACKUP_PART_MB" -le 5120 ]] ||
 		die "ODOO_BACKUP_PART_MB '$ODOO_BACKUP_PART_MB' must be 1..5120 (S3's single PUT limit is 5 GiB): set odoo_backup_part_mb"
+	ODOO_BACKUP_RESERVE_MB="${ODOO_BACKUP_RESERVE_MB:-2048}"
+	[[ "$ODOO_BACKUP_RESERVE_MB" =~ ^[0-9]+$ ]] ||
+		die "ODOO_BACKUP_RESERVE_MB '$ODOO_BACKUP_RESERVE_MB' is not a number of MiB: set odoo_backup_reserve_mb"
 	[[ -x "$ODOO_BACKUP_AWS" ]] || die "no AWS CLI at $ODOO_BACKUP_AWS: the odoo_setup role installs it (tasks/awscli.yml)"
 	[[ -r "$PGSSLROOTCERT" ]] || die "cannot read the database CA $PGSSLROOTCERT (rds_ca installs it; the odoo user must be able to read it)"
 	ODOO_BACKUP_PG_BIN="${ODOO_BACKUP_PG_BIN:-/usr/bin}"

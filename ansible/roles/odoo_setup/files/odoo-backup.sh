@@ -61,6 +61,21 @@ base_version="$(odoo_base_version "$DB_NAME")" ||
 	die "$DB_NAME has no ir_module_module: not an Odoo database"
 [[ -n "$base_version" ]] || die "$DB_NAME: the base module is not installed: not an initialised Odoo database"
 
+# The dump and the archive are staged on this (serving) host's disk: refuse
+# before writing anything unless both fit with ODOO_BACKUP_RESERVE_MB left
+# over. Bounds: the database's size on disk (a custom-format dump is
+# compressed), the filestore's bytes plus a tar header per file, and the one
+# part being uploaded at a time.
+db_bytes="$(psql_as "$DB_USER" "$DB_NAME" -tAc 'SELECT pg_database_size(current_database())')"
+filestore="$DATA_DIR/filestore/$DB_NAME"
+[[ -d "$filestore" ]] || die "no filestore at $filestore (data_dir in $ODOO_CONFIG; is the EFS mounted?)"
+fs_bytes="$(du -sb "$filestore" | cut -f1)"
+fs_files="$(find "$filestore" -type f | wc -l)"
+mib=$((1024 * 1024))
+need=$((db_bytes + fs_bytes + fs_files * 1024 + ODOO_BACKUP_PART_MB * mib + ODOO_BACKUP_RESERVE_MB * mib))
+free="$(df --output=avail -B1 "$ODOO_BACKUP_WORK_DIR" | tail -1 | tr -d ' ')"
+((free >= need)) || die "$ODOO_BACKUP_WORK_DIR has $((free / mib)) MiB free; the backup needs $((need / mib)) MiB: the database $((db_bytes / mib)) MiB, the filestore $((fs_bytes / mib)) MiB, one part $ODOO_BACKUP_PART_MB MiB, and $ODOO_BACKUP_RESERVE_MB MiB left for the server (odoo_backup_reserve_mb). Nothing was written: give odoo_backup_work_dir a larger volume"
+
 # Nothing may be there yet (the role cannot delete, and must not overwrite).
 # (Not --query KeyCount: the CLI's paginator drops it from the merged
 # result, which then always says None.)
@@ -77,8 +92,6 @@ PGAPPNAME=odoo-backup "$ODOO_BACKUP_PG_BIN/pg_dump" --format=custom --lock-wait-
 tables="$("$ODOO_BACKUP_PG_BIN/pg_restore" --list "$work/odoo.dump" | grep -c '^[0-9]*; [0-9]* [0-9]* TABLE DATA ')" ||
 	die "the dump has no table data"
 
-filestore="$DATA_DIR/filestore/$DB_NAME"
-[[ -d "$filestore" ]] || die "no filestore at $filestore (data_dir in $ODOO_CONFIG; is the EFS mounted?)"
 log "archiving $filestore"
 files="$(find "$filestore" -type f | wc -l)"
 # GNU tar exits 1 when a file changed or vanished while it was read (Odoo's
@@ -89,13 +102,16 @@ tar --create --gzip --file="$work/filestore.tar.gz" --directory="$DATA_DIR/files
 ((tar_rc <= 1)) || die "tar failed ($tar_rc) on $filestore"
 ((tar_rc == 0)) || log "WARNING: files changed while archived (tar exit 1); the archive is complete otherwise"
 
-# upload NAME: splits $work/NAME into parts, puts and verifies each; prints
-# the manifest entry (JSON).
+# upload NAME: cuts $work/NAME into parts of ODOO_BACKUP_PART_MB, one at a
+# time (only one part is ever on disk beside the file), puts and verifies
+# each; prints the manifest entry (JSON).
 upload() {
-	local name="$1" path="$work/$1" parts=() part entries=()
-	split --bytes="${ODOO_BACKUP_PART_MB}M" --numeric-suffixes --suffix-length=3 "$path" "$path.part-"
-	mapfile -t parts < <(find "$work" -maxdepth 1 -name "$name.part-*" -printf '%f\n' | sort)
-	for part in "${parts[@]}"; do
+	local name="$1" path="$work/$1" part entries=() size n=0
+	size="$(stat -c %s "$path")"
+	while ((n * ODOO_BACKUP_PART_MB * mib < size)); do
+		part="$(printf '%s.part-%03d' "$name" "$n")"
+		dd if="$path" of="$work/$part" bs=1M skip=$((n * ODOO_BACKUP_PART_MB)) count="$ODOO_BACKUP_PART_MB" status=none
+		n=$((n + 1))
 		s3_put "$prefix/$part" "$work/$part"
 		entries+=("$(jq -cn --arg key "$part" --argjson size "$(stat -c %s "$work/$part")" --arg sha256 "$(sha256_hex "$work/$part")" '$ARGS.named')")
 		rm -f "$work/$part"

@@ -4,7 +4,7 @@
 # playbooks/restore_odoo.yml, which stops Odoo on every Odoo server first.
 #
 #   odoo-restore list
-#   odoo-restore restore [--dry-run] [--confirm DB] BACKUP_ID|latest
+#   odoo-restore restore [--dry-run] [--confirm DB] [--credentials-file FILE] [--neutralize] BACKUP_ID|latest
 #
 # restore, as root on one Odoo server:
 #   1. refuses, before anything else, without --confirm DB (the database
@@ -17,7 +17,9 @@
 #      role, pg_restore --no-owner --role=<odoo> into it, in one transaction,
 #      stopping at the first error; then checks it: as many tables as the
 #      dump, the base module installed, every attachment's file present in
-#      the archive;
+#      the archive; with --neutralize (every environment but production),
+#      neutralizes it (odoo-bin neutralize: crons and outgoing mail servers
+#      off) while it is not live yet;
 #   4. extracts the filestore next to the live one, as the odoo user;
 #   5. swaps: <db> becomes <db>_before_<now> (kept; drop it once satisfied),
 #      the restored database becomes <db>; the filestore likewise
@@ -25,9 +27,13 @@
 # --dry-run needs no confirmation, stops after step 2 and changes nothing.
 # A failed step exits non-zero; a half-restored database is dropped.
 #
-# The master user (not a superuser on RDS) comes from the environment,
-# ODOO_RESTORE_MASTER_USER and ODOO_RESTORE_MASTER_PASSWORD (the playbook
-# passes them from Secrets Manager), or is asked for on a terminal.
+# The master user (not a superuser on RDS) comes from --credentials-file
+# FILE (its name on the first line, its password on the second; - reads
+# standard input): the playbook writes them from Secrets Manager into a
+# root-only file under /run, so they are on no command line, in no
+# environment that sudo logs, and in no module argument that travels back
+# over the session. Or from the environment (ODOO_RESTORE_MASTER_USER,
+# ODOO_RESTORE_MASTER_PASSWORD), or asked for on a terminal.
 # Settings: /etc/odoo/backup.env (ODOO_BACKUP_CONFIG), written by odoo_setup.
 set -euo pipefail
 umask 077
@@ -39,7 +45,7 @@ source "$(dirname "$(readlink -f "$0")")/odoo-backup-lib.sh"
 bad_usage() { printf 'odoo-restore: %s\n\n' "$1" >&2; usage >&2; exit 2; }
 command="${1:-}"
 (($#)) && shift
-dry_run=0 confirm="" backup_id=""
+dry_run=0 confirm="" backup_id="" credentials_file="" neutralize=0
 case "$command" in
 -h | --help) usage; exit 0 ;;
 list) (($# == 0)) || bad_usage "list takes no argument" ;;
@@ -47,6 +53,8 @@ restore)
 	while (($#)); do
 		case "$1" in
 		--dry-run) dry_run=1 ;;
+		--credentials-file) (($# >= 2)) || bad_usage "--credentials-file needs a file (- for standard input)"; credentials_file="$2"; shift ;;
+		--neutralize) neutralize=1 ;;
 		--confirm) (($# >= 2)) || bad_usage "--confirm needs the database name"; confirm="$2"; shift ;;
 		-*) bad_usage "unknown option $1" ;;
 		*) [[ -z "$backup_id" ]] || bad_usage "one backup at a time"; backup_id="$1" ;;
@@ -130,6 +138,13 @@ if ((!dry_run)) && [[ "$confirm" != "$DB_NAME" ]]; then
 fi
 
 MASTER_USER="${ODOO_RESTORE_MASTER_USER:-}"
+if [[ -n "$credentials_file" ]]; then
+	[[ "$credentials_file" == - ]] || exec 3<"$credentials_file" || die "cannot read --credentials-file $credentials_file"
+	[[ "$credentials_file" != - ]] || exec 3<&0
+	IFS= read -r MASTER_USER <&3 || die "--credentials-file $credentials_file: no master user on its first line"
+	IFS= read -r ODOO_RESTORE_MASTER_PASSWORD <&3 || die "--credentials-file $credentials_file: no password on its second line"
+	exec 3<&-
+fi
 if ((!dry_run)) && [[ -z "$MASTER_USER" || -z "${ODOO_RESTORE_MASTER_PASSWORD:-}" ]]; then
 	[[ -t 0 ]] || die "ODOO_RESTORE_MASTER_USER and ODOO_RESTORE_MASTER_PASSWORD are not set (the RDS master user: db_master_credentials)"
 	[[ -n "$MASTER_USER" ]] || read -r -p "RDS master user: " MASTER_USER
@@ -166,6 +181,13 @@ fetch() {
 	[[ "$got" == "$sum" ]] || die "$name: SHA-256 $got, the manifest says $sum: refusing a corrupt backup"
 	log "$name: $(stat -c %s "$work/$name") bytes, SHA-256 matches the manifest"
 }
+# Both files are staged on this server's disk (one part at a time beside
+# them): refuse before downloading unless they fit with the reserve left.
+mib=$((1024 * 1024))
+need="$(jq '[.files[].size] + [([.files[].parts[].size] | max // 0)] | add' "$work/manifest.json")"
+need=$((need + ODOO_BACKUP_RESERVE_MB * mib))
+free="$(df --output=avail -B1 "$work" | tail -1 | tr -d ' ')"
+((free >= need)) || die "$ODOO_BACKUP_WORK_DIR has $((free / mib)) MiB free; backup $backup_id needs $((need / mib)) MiB there (its files, one part, and $ODOO_BACKUP_RESERVE_MB MiB left for the server: odoo_backup_reserve_mb). Nothing changed"
 fetch odoo.dump
 fetch filestore.tar.gz
 "$ODOO_BACKUP_PG_BIN/pg_restore" --list "$work/odoo.dump" >/dev/null || die "odoo.dump is not a pg_dump archive pg_restore can read"
@@ -195,6 +217,15 @@ got_tables="$(psql_as "$DB_USER" "$new_db" -tAc "SELECT count(*) FROM pg_class c
 base="$(odoo_base_version "$new_db")"
 [[ -n "$base" ]] || die "$new_db has no installed base module: not an Odoo database"
 log "$new_db: $got_tables tables, base $base"
+if ((neutralize)); then
+	# Before the swap: a failure here drops the restored database and leaves
+	# the live one as it was.
+	[[ -x "${ODOO_PYTHON:-}" && -f "${ODOO_SOURCE_DIR:-}/odoo-bin" ]] ||
+		die "--neutralize needs Odoo: no ${ODOO_PYTHON:-python} or ${ODOO_SOURCE_DIR:-}/odoo-bin (ODOO_PYTHON, ODOO_SOURCE_DIR in $ODOO_BACKUP_CONFIG)"
+	as_odoo env PGSSLROOTCERT="$PGSSLROOTCERT" "$ODOO_PYTHON" "$ODOO_SOURCE_DIR/odoo-bin" neutralize \
+		--config "$ODOO_CONFIG" --database "$new_db" >&2 || die "neutralizing $new_db failed (nothing was swapped)"
+	log "$new_db: neutralized (crons and outgoing mail servers off)"
+fi
 
 # --- 4. the filestore, next to the live one ---------------------------------
 as_odoo mkdir -p "$filestore_root"

@@ -1,4 +1,4 @@
-package synth
+package stack
 
 import (
 	"strings"
@@ -35,5 +35,18 @@ func TestProtectionsTellTheTruth(t *testing.T) {
 		if strings.Contains(got, not) {
 			t.Errorf("reports %q:\n%s", not, got)
 		}
+	}
+}
+
+// TestResourceProtectionsOfPlanValues: a resource's values in a plan (no
+// lifecycle block) give the same protections as its arguments.
+func TestResourceProtectionsOfPlanValues(t *testing.T) {
+	got := ResourceProtections("aws_db_instance", map[string]any{"deletion_protection": true, "skip_final_snapshot": false, "delete_automated_backups": true})
+	want := []Protection{{Blocks, "deletion protection: AWS refuses to delete it until it is turned off and applied"}, {Outlives, "takes a final snapshot (kept, and billed, until deleted by hand)"}}
+	if len(got) != len(want) || got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("got %v\nwant %v", got, want)
+	}
+	if got := ResourceProtections("aws_vpc", map[string]any{"cidr_block": "10.0.0.0/16"}); len(got) != 0 {
+		t.Errorf("a VPC: %v", got)
 	}
 }

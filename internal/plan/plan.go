@@ -659,6 +659,32 @@ const deployedState = "@deployed"
 // reservedRuns are the run names the harness writes itself.
 var reservedRuns = []string{"plan", "certificates", "deployed"}
 
+// withDefaults returns the arguments of a resource of type typ that
+// providerDefaults completes: each top-level default the resource leaves
+// out, and each nested block it has with the block's defaults filled in
+// ("block.attribute": every instance of the block).
+func withDefaults(typ string, attrs map[string]any) map[string]any {
+	out := map[string]any{}
+	defaults := providerDefaults[typ]
+	for _, k := range sortedKeys(defaults) {
+		block, below, nested := strings.Cut(k, ".")
+		if !nested {
+			if _, given := attrs[k]; !given {
+				out[k] = defaults[k]
+			}
+			continue
+		}
+		v, ok := out[block]
+		if !ok {
+			v = attrs[block]
+		}
+		if v != nil {
+			out[block] = fillDefaults(v, strings.Split(below, "."), defaults[k])
+		}
+	}
+	return out
+}
+
 // scenarioOverride is the override file of a stack with scenarios:
 //   - providerDefaults written out where the stack leaves them out (see
 //     providerDefaults);
@@ -683,25 +709,12 @@ func scenarioOverride(stack map[string]any, scenarios []Scenario) ([]byte, error
 		return v, ok
 	}
 	resources, _ := stack["resource"].(map[string]any)
-	for typ, defaults := range providerDefaults {
+	for typ := range providerDefaults {
 		named, _ := resources[typ].(map[string]any)
 		for name, r := range named {
 			attrs, _ := r.(map[string]any)
-			for _, k := range sortedKeys(defaults) {
-				block, below, nested := strings.Cut(k, ".")
-				if !nested {
-					if _, given := attrs[k]; !given {
-						set(typ, name, k, defaults[k])
-					}
-					continue
-				}
-				v, ok := current(typ, name, block)
-				if !ok {
-					v = attrs[block]
-				}
-				if v != nil {
-					set(typ, name, block, fillDefaults(v, strings.Split(below, "."), defaults[k]))
-				}
+			for arg, v := range withDefaults(typ, attrs) {
+				set(typ, name, arg, v)
 			}
 		}
 	}
@@ -841,10 +854,8 @@ func scenarioAdditions(stack map[string]any, scenarios []Scenario) ([]byte, erro
 					}
 					r["count"] = fmt.Sprintf("${var.scenario == %q ? 1 : 0}", sc.Name)
 					if kind == "resource" {
-						for k, v := range providerDefaults[typ] {
-							if _, given := r[k]; !given {
-								r[k] = v
-							}
+						for k, v := range withDefaults(typ, r) {
+							r[k] = v
 						}
 						if lc, ok := r["lifecycle"].(map[string]any); ok && lc["prevent_destroy"] == true {
 							lc["prevent_destroy"] = false

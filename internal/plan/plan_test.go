@@ -285,6 +285,7 @@ func TestScenarioAdditions(t *testing.T) {
 			"aws_instance": {"q_server": map[string]any{
 				"subnet_id":            "${aws_subnet.app.id}",
 				"iam_instance_profile": "${aws_iam_role.q_role.name}",
+				"metadata_options":     []any{map[string]any{"http_tokens": "required"}},
 				"lifecycle": map[string]any{"prevent_destroy": true, "precondition": []any{map[string]any{
 					"condition": `${contains(data.aws_ec2_instance_type_offerings.q_offers.locations, "euc1-az1")}`,
 				}}},
@@ -318,6 +319,11 @@ func TestScenarioAdditions(t *testing.T) {
 	}
 	if o["resource"]["aws_iam_role"]["q_role"]["path"] != "/" {
 		t.Errorf("provider default not written out: %v", o["resource"]["aws_iam_role"]["q_role"])
+	}
+	// A nested default completes the block; an argument named
+	// "block.attribute" is one the provider refuses.
+	if md := fmt.Sprint(in["metadata_options"]); md != "[map[http_protocol_ipv6:disabled http_tokens:required]]" || in["metadata_options.http_protocol_ipv6"] != nil {
+		t.Errorf("nested default: metadata_options = %s, %v", md, in["metadata_options.http_protocol_ipv6"])
 	}
 	if b, _ := scenarioAdditions(stack, []Scenario{{Name: "none"}}); b != nil {
 		t.Errorf("a scenario that adds nothing wrote %s", b)

@@ -222,9 +222,11 @@ func New(scope constructs.Construct, id string, p Props) *Secrets {
 			v := secretsmanagersecretversion.NewSecretsmanagerSecretVersion(c, jsii.String(cid+"-version"), &secretsmanagersecretversion.SecretsmanagerSecretVersionConfig{
 				SecretId: sec.Id(),
 			})
-			// Write-only: sent to Secrets Manager on create, or when
-			// secret_string_wo_version changes (the rotation runbook), never
-			// stored. The Go bindings predate write-only arguments.
+			// Write-only: sent to Secrets Manager when the version is
+			// created or secret_string_wo_version changes, never stored
+			// (docs/runbooks/rotate-secrets.md rotates with
+			// put-secret-value instead). The Go bindings predate
+			// write-only arguments.
 			v.AddOverride(jsii.String("secret_string_wo"), jsii.String("${ephemeral.aws_secretsmanager_random_password."+eph+".random_password}"))
 			v.AddOverride(jsii.String("secret_string_wo_version"), jsii.Number(1))
 		}

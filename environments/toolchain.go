@@ -13,8 +13,10 @@ const (
 	// the tests run with.
 	TerraformVersion = "1.11.4"
 	// RequiredTerraform is every stack's Terraform constraint: 1.10 brought
-	// S3-native state locking (use_lockfile).
-	RequiredTerraform = ">= 1.10"
+	// S3-native state locking (use_lockfile) and ephemeral resources, 1.11
+	// write-only arguments (the generated secrets never enter the state or
+	// a saved plan: constructs/secrets).
+	RequiredTerraform = ">= 1.11"
 	// AWSProviderVersion is the hashicorp/aws release every stack requires,
 	// exactly. The Go bindings (cdktf-provider-aws-go v19.54.0) are generated
 	// from 5.88.0; a newer 5.x keeps their schema (the provider's minor

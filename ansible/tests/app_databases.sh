@@ -72,6 +72,7 @@ write_vars() {
 		    ],
 		    # rds_ca installs this run's CA where the real one goes on a server.
 		    "rds_ca_url": "file://$SERVICES_CA",
+		    "rds_ca_checksum": "sha256:$(sha256sum "$SERVICES_CA" | cut -d' ' -f1)",
 		    "rds_ca_path": "$work/rds-ca-bundle.pem",
 		    "app_databases_port": $PG_PORT,
 		}

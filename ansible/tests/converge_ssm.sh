@@ -255,6 +255,16 @@ cp "$ssm/cloudwatch-agent/amazon-cloudwatch-agent.service" "$pkg/etc/systemd/sys
 printf 'Package: amazon-cloudwatch-agent\nVersion: 1.300071.0-standin\nArchitecture: amd64\nMaintainer: InfluenceGen tests\nDepends: python3\nDescription: stand-in for the Amazon CloudWatch Agent\n' \
 	>"$pkg/DEBIAN/control"
 dpkg-deb --root-owner-group --build "$pkg" "$work/files/amazon-cloudwatch-agent.deb" >/dev/null
+# The role installs the package only once its detached signature verifies
+# with the key of the pinned fingerprint: here a key of this run signs it,
+# and its fingerprint is the one the role is given.
+export GNUPGHOME="$work/gnupg"
+mkdir -m 700 "$GNUPGHOME"
+gpg --batch --quiet --passphrase '' --quick-gen-key "InfluenceGen test CloudWatch agent signer" ed25519 sign never
+cwagent_fpr="$(gpg --batch --with-colons --list-keys | awk -F: '$1 == "fpr" { print $10; exit }')"
+gpg --batch --export "$cwagent_fpr" >"$work/files/amazon-cloudwatch-agent.gpg"
+gpg --batch --detach-sign --output "$work/files/amazon-cloudwatch-agent.deb.sig" "$work/files/amazon-cloudwatch-agent.deb"
+unset GNUPGHOME
 
 # Where the stand-in plugin is: the one connection variable group_vars does
 # not set (the plugin's default is /usr/local/bin/session-manager-plugin,
@@ -262,7 +272,10 @@ dpkg-deb --root-owner-group --build "$pkg" "$work/files/amazon-cloudwatch-agent.
 cat >"$work/standin-vars.yml" <<VARS
 ansible_aws_ssm_plugin: $ssm/session-manager-plugin
 common_cloudwatch_agent_deb_url: http://$net.1:$proxy_port/standin/amazon-cloudwatch-agent.deb
+common_cloudwatch_agent_key_url: http://$net.1:$proxy_port/standin/amazon-cloudwatch-agent.gpg
+common_cloudwatch_agent_gpg_fingerprint: $cwagent_fpr
 rds_ca_url: http://$net.1:$proxy_port/standin/rds-ca.pem
+rds_ca_checksum: sha256:$(sha256sum "$work/files/rds-ca.pem" | cut -d' ' -f1)
 VARS
 
 # Planted breaks: each undoes one thing the test exists to keep.

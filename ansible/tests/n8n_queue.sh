@@ -69,6 +69,7 @@ v = {
     "n8n_runners_auth_token": "$(random_secret)",
     "n8n_webhook_url": "http://localhost:$main_port/",
     "rds_ca_url": "file://$SERVICES_CA",
+    "rds_ca_checksum": "sha256:$(sha256sum "$SERVICES_CA" | cut -d' ' -f1)",
     "rds_ca_path": "$work/rds-ca-bundle.pem",
     # RDS and ElastiCache listen on 5432 and 6379; here on free ports.
     "app_databases_port": $PG_PORT,

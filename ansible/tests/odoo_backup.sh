@@ -102,6 +102,7 @@ write_vars() { # write_vars FILE [VAR=JSON...]: overrides on top of the defaults
 		    "app_databases": [{"name": "odoo", "owner": "odoo", "password": "$odoo_password"}],
 		    "odoo_db_password": "$odoo_password", "odoo_admin_passwd": "$(random_secret)",
 		    "rds_ca_url": "file://$SERVICES_CA", "rds_ca_path": "$w/rds-ca-bundle.pem",
+		    "rds_ca_checksum": "sha256:$(sha256sum "$SERVICES_CA" | cut -d' ' -f1)",
 		    # the stack outputs backup_bucket and kms_key_arns.data, as group_vars/all reads them
 		    "odoo_backup_bucket": "$bucket", "odoo_backup_kms_key_arn": "$data_key",
 		    "odoo_backup_s3_endpoint_url": "http://127.0.0.1:$s3_port",

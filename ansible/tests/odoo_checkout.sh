@@ -57,8 +57,9 @@ checkout() {
 	run=$((run + 1))
 	LOG="$work/run$run.log"
 	# rds_ca, the role's dependency, installs a stand-in CA into the work dir.
-	/usr/bin/python3 -c 'import json,sys; print(json.dumps(dict(odoo_repo=sys.argv[1], odoo_git_ref=sys.argv[2], odoo_allow_branch_ref=sys.argv[3]=="true", odoo_user=sys.argv[4], odoo_source_dir=sys.argv[5], odoo_manage_services=False, rds_ca_url="file://" + sys.argv[6], rds_ca_path=sys.argv[7])))' \
-		"file://$work/odoo.git" "$1" "$2" "$user" "$3" /etc/ssl/certs/ca-certificates.crt "$work/rds-ca.pem" >"$work/vars.json"
+	/usr/bin/python3 -c 'import json,sys; print(json.dumps(dict(odoo_repo=sys.argv[1], odoo_git_ref=sys.argv[2], odoo_allow_branch_ref=sys.argv[3]=="true", odoo_user=sys.argv[4], odoo_source_dir=sys.argv[5], odoo_manage_services=False, rds_ca_url="file://" + sys.argv[6], rds_ca_path=sys.argv[7], rds_ca_checksum="sha256:" + sys.argv[8])))' \
+		"file://$work/odoo.git" "$1" "$2" "$user" "$3" /etc/ssl/certs/ca-certificates.crt "$work/rds-ca.pem" \
+		"$(sha256sum /etc/ssl/certs/ca-certificates.crt | cut -d' ' -f1)" >"$work/vars.json"
 	ANSIBLE_ROLES_PATH="$PWD/roles" ansible-playbook -i "$work/inventory.ini" -e @tests/vars/odoo_inputs.yml -e "@$work/vars.json" tests/odoo_checkout.yml >"$LOG" 2>&1 || true
 	RECAP="$(grep -A1 'PLAY RECAP' "$LOG" | tail -1)"
 }

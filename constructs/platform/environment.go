@@ -262,6 +262,9 @@ func (e *EnvironmentStack) buildDataTier() {
 	e.Secrets = secrets.New(stack, "secrets", secrets.Props{
 		Info: info, Key: e.Keys.Secrets, Names: environments.SecretNames(cfg.Tiers), Supplied: environments.SuppliedSecrets,
 		RecoveryWindowDays: window, PreventDestroy: sc.DeletionProtection,
+		// ElastiCache's auth_token has no write-only form in the pinned
+		// provider: the one secret in the state (constructs/secrets).
+		InState: []string{environments.CacheAuthSecret},
 	})
 	e.Database = database.New(stack, "database", database.Props{
 		Info:                info,

@@ -60,7 +60,7 @@ var dataFixtures = map[string]string{
 	// ElastiCache's auth_token validator wants 16–128 printable characters
 	// (provider internal/service/elasticache/replication_group.go).
 	"aws_secretsmanager_random_password": `
-    random_password = "Aa0Bb1Cc2Dd3Ee4Ff5Gg6Hh7Ii8Jj9Kk0Ll1Mm2Nn3Oo4Pp5Qq6Rr7Ss8Tt9Uu0V"`,
+    random_password = "` + FixtureRandomPassword + `"`,
 
 	// ec2:DescribeInstanceTypeOfferings with location type
 	// availability-zone-id, filtered on one instance type: the zone IDs
@@ -74,6 +74,11 @@ var dataFixtures = map[string]string{
     locations      = ["euc1-az1", "euc1-az2", "euc1-az3"]
     location_types = ["availability-zone-id", "availability-zone-id", "availability-zone-id"]`,
 }
+
+// FixtureRandomPassword is the value the aws_secretsmanager_random_password
+// data source returns in the harness (a secret that does enter the plan
+// and the state: tests search for it).
+const FixtureRandomPassword = "Aa0Bb1Cc2Dd3Ee4Ff5Gg6Hh7Ii8Jj9Kk0Ll1Mm2Nn3Oo4Pp5Qq6Rr7Ss8Tt9Uu0V"
 
 // Fake credentials for the provider block of the plan: with the skip_*
 // settings the provider calls nothing, and a plan of new resources needs no

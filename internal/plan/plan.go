@@ -93,6 +93,9 @@ type Options struct {
 	// identifiers"), instead of one example ARN for every role. Default:
 	// "" (every role gets mockResourceDefaults' example ARN).
 	AccountID string
+
+	// secretsEndpoint is the Secrets Manager stand-in's URL (Run sets it).
+	secretsEndpoint string
 }
 
 // Scenario is a change planned against an existing deployment: the stack
@@ -169,6 +172,9 @@ func (r Result) OK() bool { return r.Err == "" }
 type Setup struct {
 	// Source is "mirror <dir>" or "registry (plugin cache <dir>)".
 	Source string
+	// Generated are the values the Secrets Manager stand-in handed out
+	// (secretsmanager.go) while the stacks were planned and deployed.
+	Generated []string
 }
 
 // Run checks every stack and returns one result per stack, in name order.
@@ -217,6 +223,12 @@ func Run(ctx context.Context, o Options) (Setup, []Result, error) {
 	if o.Parallel <= 0 {
 		o.Parallel = min(runtime.NumCPU(), 4)
 	}
+	secrets, err := StartSecretsStandIn()
+	if err != nil {
+		return setup, nil, err
+	}
+	defer secrets.Close()
+	o.secretsEndpoint = secrets.URL
 
 	results := make([]Result, len(names))
 	sem := make(chan struct{}, o.Parallel)
@@ -231,6 +243,7 @@ func Run(ctx context.Context, o Options) (Setup, []Result, error) {
 		}()
 	}
 	wg.Wait()
+	setup.Generated = secrets.Generated()
 	return setup, results, nil
 }
 
@@ -340,11 +353,20 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 	if err := os.MkdirAll(filepath.Join(dir, "tests"), 0o755); err != nil {
 		return fail(err)
 	}
+	ephemeralAliases, err := moveEphemerals(stack)
+	if err != nil {
+		return fail(err)
+	}
+	if len(ephemeralAliases) > 0 {
+		if raw, err = json.MarshalIndent(stack, "", "  "); err != nil {
+			return fail(err)
+		}
+	}
 	override, err := overrideFile(stack, mirrorVersions)
 	if err != nil {
 		return fail(err)
 	}
-	test, err := testFile(stack)
+	test, err := testFile(stack, o.secretsEndpoint)
 	if err != nil {
 		return fail(err)
 	}
@@ -353,11 +375,14 @@ func checkStack(ctx context.Context, o Options, env []string, mirrorVersions []s
 		"zz_plan_override.tf.json": override,
 		"tests/plan.tftest.hcl":    []byte(test),
 	}
+	if len(ephemeralAliases) > 0 {
+		files["zz_harness_ephemeral.tf.json"] = ephemeralProviderFile(stack)
+	}
 	if o.DeployOnly && slices.Contains(o.Deploy, name) && len(o.Scenarios[name]) == 0 {
 		delete(files, "tests/plan.tftest.hcl")
 	}
 	if sc := o.Scenarios[name]; len(sc) > 0 || slices.Contains(o.Deploy, name) {
-		f, err := scenarioFile(stack, sc, o.AccountID)
+		f, err := scenarioFile(stack, sc, o.AccountID, o.secretsEndpoint)
 		if err != nil {
 			return fail(err)
 		}
@@ -476,10 +501,10 @@ var lockVersion = regexp.MustCompile(`provider "registry\.terraform\.io/hashicor
 // testFile is the tests/plan.tftest.hcl of one stack: the stack's provider
 // configurations made offline, one override_data per data source, and a
 // plan.
-func testFile(stack map[string]any) (string, error) {
+func testFile(stack map[string]any, secretsEndpoint string) (string, error) {
 	var b strings.Builder
 	b.WriteString("# Written by internal/plan: plan the stack with the real provider, offline.\n")
-	if err := offline(&b, stack); err != nil {
+	if err := offline(&b, stack, secretsEndpoint); err != nil {
 		return "", err
 	}
 	b.WriteString("\nrun \"plan\" {\n  command = plan\n}\n")
@@ -490,7 +515,7 @@ func testFile(stack map[string]any) (string, error) {
 // and, aliased "fake", a mock of it whose computed values have the real
 // shapes (mockResourceDefaults); a run that creates the stack with the
 // mock, then one plan per scenario with the real provider.
-func scenarioFile(stack map[string]any, scenarios []Scenario, account string) (string, error) {
+func scenarioFile(stack map[string]any, scenarios []Scenario, account, secretsEndpoint string) (string, error) {
 	var b strings.Builder
 	b.WriteString("# Written by internal/plan: day-2 operations planned against a (mock) deployment.\n")
 	// The data sources a scenario adds need their fixtures too.
@@ -515,7 +540,7 @@ func scenarioFile(stack map[string]any, scenarios []Scenario, account string) (s
 		}
 	}
 	withAdded["data"] = data
-	if err := offline(&b, withAdded); err != nil {
+	if err := offline(&b, withAdded, secretsEndpoint); err != nil {
 		return "", err
 	}
 	b.WriteString("\nmock_provider \"aws\" {\n  alias = \"fake\"\n")
@@ -567,6 +592,11 @@ func scenarioFile(stack map[string]any, scenarios []Scenario, account string) (s
 		if alias, ok := c.(map[string]any)["alias"].(string); ok && alias != "" {
 			fake = append(fake, fmt.Sprintf("aws.%s = aws.fake", alias))
 		}
+	}
+	// The ephemeral resources keep the real provider (their own alias,
+	// moveEphemerals): Terraform 1.11 cannot mock them.
+	for _, alias := range ephemeralAliasNames(stack) {
+		fake = append(fake, fmt.Sprintf("aws.%s = aws.%s", alias, alias))
 	}
 	mocked := strings.Join(fake, ", ")
 	if len(targets) > 0 {
@@ -912,11 +942,14 @@ func hclValue(v any) (string, error) {
 
 // offline writes the stack's provider configurations, made offline, and
 // one override_data per data source.
-func offline(b *strings.Builder, stack map[string]any) error {
+func offline(b *strings.Builder, stack map[string]any, secretsEndpoint string) error {
 	providers, _ := stack["provider"].(map[string]any)
 	configs, _ := providers["aws"].([]any)
 	if len(configs) == 0 {
 		configs = []any{map[string]any{}}
+	}
+	for _, c := range ephemeralConfigs(stack) {
+		configs = append(configs, c)
 	}
 	for _, c := range configs {
 		cfg, _ := c.(map[string]any)
@@ -925,6 +958,11 @@ func offline(b *strings.Builder, stack map[string]any) error {
 			if v, ok := cfg[k].(string); ok {
 				fmt.Fprintf(b, "  %s = %q\n", k, v)
 			}
+		}
+		// The one AWS call a plan makes: ephemeral random passwords
+		// (secretsmanager.go).
+		if secretsEndpoint != "" {
+			fmt.Fprintf(b, "  endpoints {\n    secretsmanager = %q\n  }\n", secretsEndpoint)
 		}
 		// No AWS call: fake keys, no account lookup (so no
 		// allowed_account_ids check either), no metadata endpoint.
@@ -954,6 +992,108 @@ func offline(b *strings.Builder, stack map[string]any) error {
 		}
 	}
 	return nil
+}
+
+// ephemeralAliasPrefix names the provider configurations the harness gives
+// the stacks' ephemeral resources.
+const ephemeralAliasPrefix = "harness_ephemeral"
+
+// moveEphemerals gives every ephemeral resource of the stack (in the
+// scratch copy) a provider configuration of its own, an alias of the one
+// it uses ("aws" → aws.harness_ephemeral, "aws.x" →
+// aws.harness_ephemeral_x), and returns those aliases. Terraform 1.11 has
+// no mock of ephemeral resources (providers/mock.go answers "No ephemeral
+// resource types in mock providers"), and its override files do not merge
+// ephemeral blocks (configs/module.go mergeFile), so the mock runs, which
+// replace the stack's provider configurations by the mock, leave these to
+// the real provider: the same offline configuration, whose one call
+// (GetRandomPassword) the stand-in answers. The plain plan is unchanged:
+// the alias is configured as the provider it replaces.
+func moveEphemerals(stack map[string]any) ([]string, error) {
+	eph, _ := stack["ephemeral"].(map[string]any)
+	aliases := map[string]bool{}
+	for _, typ := range sortedKeys(eph) {
+		if !strings.HasPrefix(typ, "aws_") {
+			return nil, fmt.Errorf("ephemeral %s: the harness runs hashicorp/aws ephemeral resources only", typ)
+		}
+		named, _ := eph[typ].(map[string]any)
+		for _, name := range sortedKeys(named) {
+			block, _ := named[name].(map[string]any)
+			ref, _ := block["provider"].(string)
+			alias := ephemeralAliasPrefix
+			switch {
+			case ref == "" || ref == "aws":
+			case strings.HasPrefix(ref, "aws."):
+				alias += "_" + strings.TrimPrefix(ref, "aws.")
+			default:
+				return nil, fmt.Errorf("ephemeral %s.%s: provider %q is not a hashicorp/aws configuration", typ, name, ref)
+			}
+			block["provider"] = "aws." + alias
+			aliases[alias] = true
+		}
+	}
+	return sortedKeys(aliases), nil
+}
+
+// ephemeralAliasNames lists the aliases moveEphemerals gave the stack.
+func ephemeralAliasNames(stack map[string]any) []string {
+	var out []string
+	for _, c := range ephemeralConfigs(stack) {
+		out = append(out, c["alias"].(string))
+	}
+	return out
+}
+
+// ephemeralConfigs are the provider configurations of the aliases
+// moveEphemerals gave the stack: each the configuration it replaces
+// (region, default tags), under its alias.
+func ephemeralConfigs(stack map[string]any) []map[string]any {
+	providers, _ := stack["provider"].(map[string]any)
+	configs, _ := providers["aws"].([]any)
+	byAlias := map[string]map[string]any{}
+	for _, c := range configs {
+		cfg, _ := c.(map[string]any)
+		alias, _ := cfg["alias"].(string)
+		byAlias[alias] = cfg
+	}
+	seen := map[string]bool{}
+	eph, _ := stack["ephemeral"].(map[string]any)
+	for _, typ := range sortedKeys(eph) {
+		named, _ := eph[typ].(map[string]any)
+		for _, name := range sortedKeys(named) {
+			ref, _ := named[name].(map[string]any)["provider"].(string)
+			if strings.HasPrefix(ref, "aws."+ephemeralAliasPrefix) {
+				seen[strings.TrimPrefix(ref, "aws.")] = true
+			}
+		}
+	}
+	var out []map[string]any
+	for _, alias := range sortedKeys(seen) {
+		orig := strings.TrimPrefix(strings.TrimPrefix(alias, ephemeralAliasPrefix), "_")
+		cfg := maps.Clone(byAlias[orig])
+		if cfg == nil {
+			cfg = map[string]any{}
+		}
+		cfg["alias"] = alias
+		out = append(out, cfg)
+	}
+	return out
+}
+
+// ephemeralProviderFile declares the aliases moveEphemerals gave the
+// stack, so that `terraform validate` finds them; the test files configure
+// them offline.
+func ephemeralProviderFile(stack map[string]any) []byte {
+	var configs []any
+	for _, c := range ephemeralConfigs(stack) {
+		decl := map[string]any{"alias": c["alias"]}
+		if r, ok := c["region"]; ok {
+			decl["region"] = r
+		}
+		configs = append(configs, decl)
+	}
+	b, _ := json.MarshalIndent(map[string]any{"provider": map[string]any{"aws": configs}}, "", "  ")
+	return b
 }
 
 // terraform runs one terraform command in dir.
@@ -1019,7 +1159,8 @@ func validateError(out []byte) string {
 }
 
 // testOutcome reads `terraform test -json -verbose`: the plan of each run
-// block, the number of resource changes in them, and the first error.
+// block (and, under deployedState, the state the "deployed" run left),
+// the number of resource changes in them, and the first error.
 func testOutcome(out []byte) (map[string]json.RawMessage, int, string) {
 	plans := map[string]json.RawMessage{}
 	planned := 0

@@ -119,11 +119,12 @@ func TestTestFile(t *testing.T) {
 		}}},
 		"data": map[string]any{"aws_partition": map[string]any{"p": map[string]any{}, "q": map[string]any{}}},
 	}
-	f, err := testFile(stack)
+	f, err := testFile(stack, "http://127.0.0.1:1")
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, want := range []string{
+		`secretsmanager = "http://127.0.0.1:1"`,
 		`region = "eu-west-1"`, "skip_credentials_validation = true", "skip_requesting_account_id  = true",
 		`"Environment" = "staging"`, "target = data.aws_partition.p", "target = data.aws_partition.q",
 		`partition          = "aws"`, `run "plan"`,
@@ -136,7 +137,7 @@ func TestTestFile(t *testing.T) {
 		t.Error("the plan must run the real provider")
 	}
 	stack["data"].(map[string]any)["aws_vpc"] = map[string]any{"v": map[string]any{}}
-	if _, err := testFile(stack); err == nil || !strings.Contains(err.Error(), "aws_vpc has no fixture") {
+	if _, err := testFile(stack, ""); err == nil || !strings.Contains(err.Error(), "aws_vpc has no fixture") {
 		t.Errorf("a data source without a fixture: err = %v", err)
 	}
 }

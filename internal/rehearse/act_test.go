@@ -724,14 +724,22 @@ func (r *rehearsal) actJob(run *Run, vars, secrets map[string]map[string]string,
 	}
 	args := []string{event, "-W", wf, "-j", run.Job.ID, "-P", "ubuntu-24.04=-self-hosted", "--json", "--action-offline-mode",
 		"-e", eventFile, "--var-file", varFile, "--secret-file", secretFile, "--defaultbranch", "main"}
-	for name := range map[string]bool{"actions/checkout": true, "actions/setup-go": true, "actions/setup-node": true, "actions/setup-python": true,
-		"hashicorp/setup-terraform": true, "aws-actions/configure-aws-credentials": true, "actions/upload-artifact": true,
-		"actions/download-artifact": true, "actions/github-script": true, "actions/cache": true} {
-		sd, err := LoadStandins(r.repo)
-		if err != nil {
-			t.Fatal(err)
+	// Each action the job uses, as it is written (owner/repo@<commit>),
+	// runs its stand-in: act's --local-repository replaces exactly that
+	// reference. TestWorkflowsStatic proves every reference is a commit
+	// pin of the major the stand-in keeps the contract of.
+	sd, err := LoadStandins(r.repo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	mapped := map[string]bool{}
+	for _, st := range run.Job.Steps {
+		name, _, _ := strings.Cut(st.Uses, "@")
+		if _, ok := sd[name]; !ok || mapped[st.Uses] {
+			continue
 		}
-		args = append(args, "--local-repository", sd[name].Ref+"="+filepath.Join(r.repo, StandinDir, name))
+		mapped[st.Uses] = true
+		args = append(args, "--local-repository", st.Uses+"="+filepath.Join(r.repo, StandinDir, name))
 	}
 	for k, v := range run.Inputs {
 		args = append(args, "--input", k+"="+v)

@@ -101,6 +101,30 @@ func Check(root string, runs []*Run, s Settings, standins map[string]Standin) []
 	return dedupe(out)
 }
 
+// commitSHA is a full Git commit id: the only ref of an action that no one
+// can move (a tag or branch can be re-pointed at other code).
+var commitSHA = regexp.MustCompile(`^[0-9a-f]{40}$`)
+
+// releaseTag is the tag a commit pin's comment names: vMAJOR[.MINOR[.PATCH]].
+var releaseTag = regexp.MustCompile(`^(v[0-9]+)(\.[0-9]+){0,2}$`)
+
+// PinnedAction reads a step's `uses: owner/repo@<40-hex commit> # vX.Y.Z`
+// and returns the action ("owner/repo") and the major of the tag in the
+// comment ("v4"), which the stand-in's contract is checked against. An
+// action referenced by tag or branch, a commit pin without the tag it
+// stands for, and a comment that is not a release tag are refused.
+func PinnedAction(uses, comment string) (name, major string, err error) {
+	name, ref, _ := strings.Cut(uses, "@")
+	if !commitSHA.MatchString(ref) {
+		return "", "", fmt.Errorf("uses %s, not pinned to a commit: write %s@<the tag's 40-hex commit> # %s", uses, name, ref)
+	}
+	m := releaseTag.FindStringSubmatch(comment)
+	if m == nil {
+		return "", "", fmt.Errorf("uses %s without the release tag it pins in a comment (%q): write # vX.Y.Z after it", uses, comment)
+	}
+	return name, m[1], nil
+}
+
 var aptInstall = regexp.MustCompile(`^(apt-get|apt)$`)
 
 func checkSteps(root string, r *Run, standins map[string]Standin) []Finding {
@@ -108,7 +132,11 @@ func checkSteps(root string, r *Run, standins map[string]Standin) []Finding {
 	have := map[string]bool{}
 	for _, st := range r.Job.Steps {
 		if st.Uses != "" {
-			name, major, _ := strings.Cut(st.Uses, "@")
+			name, major, err := PinnedAction(st.Uses, st.UsesComment)
+			if err != nil {
+				out = append(out, Finding{r.Where(st.Line), err.Error()})
+				continue
+			}
 			sd, ok := standins[name]
 			if !ok {
 				out = append(out, Finding{r.Where(st.Line), fmt.Sprintf("uses %s, which has no stand-in under %s: add one with the upstream action.yml's inputs", st.Uses, StandinDir)})

@@ -108,7 +108,10 @@ func TestPlantedBreaks(t *testing.T) {
 		name, old, new, want string
 	}{
 		{"a variable no bootstrap step sets", "vars.AWS_DEPLOY_ROLE_ARN", "vars.AWS_DEPLOY_ROLE", `job "production / apply production": reads vars.AWS_DEPLOY_ROLE, which no step of docs/runbooks/bootstrap.md sets`},
-		{"an input the action does not have", "terraform_wrapper: false", "terraform_wrapper: false\n          terraform_wrappr: false", `passes input "terraform_wrappr" to hashicorp/setup-terraform@v3`},
+		{"an input the action does not have", "terraform_wrapper: false", "terraform_wrapper: false\n          terraform_wrappr: false", `passes input "terraform_wrappr" to hashicorp/setup-terraform@b9cd54a3c349d3f38e8881555d616ced269862dd`},
+		{"an action pinned by tag", "actions/checkout@11d5960a326750d5838078e36cf38b85af677262 # v4.4.0", "actions/checkout@v4", `uses actions/checkout@v4, not pinned to a commit`},
+		{"a commit pin without its tag", "actions/setup-go@40f1582b2485089dde7abd97c1529aa768e1baff # v5.6.0", "actions/setup-go@40f1582b2485089dde7abd97c1529aa768e1baff", `without the release tag it pins`},
+		{"a commit pin of another major", "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v4.4.0", "actions/setup-node@49933ea5288caeca8642d1e84afbd3f7d6820020 # v5.0.0", `the stand-in keeps the contract of actions/setup-node@v4`},
 		{"a tool the image lacks", "ansible-galaxy collection install -r ansible/requirements.yml\n", "ansible-galaxy collection install -r ansible/requirements.yml\n          terragrunt --version\n", "calls terragrunt, which the ubuntu-24.04 runner image does not provide"},
 		{"a job that outlives its credentials", "role-duration-seconds: ", "role-duration-seconds: 1800 #", `may end`},
 	} {
@@ -146,6 +149,34 @@ func TestPlantedBreaks(t *testing.T) {
 				t.Errorf("want a finding with %q, got:\n%s", tc.want, strings.Join(all, "\n"))
 			}
 		})
+	}
+}
+
+// TestPinnedAction: only a full commit id with its release tag in a
+// comment is a pin.
+func TestPinnedAction(t *testing.T) {
+	const sha = "11d5960a326750d5838078e36cf38b85af677262"
+	for _, tc := range []struct {
+		uses, comment, major, err string
+	}{
+		{"actions/checkout@" + sha, "v4.4.0", "v4", ""},
+		{"actions/checkout@" + sha, "v4", "v4", ""},
+		{"actions/checkout@v4", "", "", "not pinned to a commit"},
+		{"actions/checkout@v4.4.0", "v4.4.0", "", "not pinned to a commit"},
+		{"actions/checkout@main", "", "", "not pinned to a commit"},
+		{"actions/checkout@" + sha[:7], "v4.4.0", "", "not pinned to a commit"},
+		{"actions/checkout@" + strings.ToUpper(sha), "v4.4.0", "", "not pinned to a commit"},
+		{"actions/checkout", "", "", "not pinned to a commit"},
+		{"actions/checkout@" + sha, "", "", "without the release tag"},
+		{"actions/checkout@" + sha, "latest", "", "without the release tag"},
+	} {
+		name, major, err := PinnedAction(tc.uses, tc.comment)
+		switch {
+		case tc.err == "" && (err != nil || name != "actions/checkout" || major != tc.major):
+			t.Errorf("%s # %s: %q %q %v, want actions/checkout %s", tc.uses, tc.comment, name, major, err, tc.major)
+		case tc.err != "" && (err == nil || !strings.Contains(err.Error(), tc.err)):
+			t.Errorf("%s # %s: err %v, want %q", tc.uses, tc.comment, err, tc.err)
+		}
 	}
 }
 

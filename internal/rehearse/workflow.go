@@ -96,7 +96,10 @@ type Step struct {
 	ID, Name string
 	// Uses is the action ("owner/repo@ref"); With its inputs.
 	Uses string
-	With map[string]Value
+	// UsesComment is the comment on the uses: line, without "#" (the tag a
+	// commit pin names: "v4.4.0"); "" when absent.
+	UsesComment string
+	With        map[string]Value
 	// Run is the shell script, RunLine the line its text starts on.
 	Run     string
 	RunLine int
@@ -236,7 +239,7 @@ func parseJob(w *Workflow, key, n *yaml.Node) (*Job, error) {
 	if steps := get(n, "steps"); steps != nil {
 		for i, s := range steps.Content {
 			st := &Step{Job: j, Index: i, Line: s.Line, ID: scalar(get(s, "id")), Name: scalar(get(s, "name")),
-				Uses: scalar(get(s, "uses")), With: values(get(s, "with")), If: scalar(get(s, "if")),
+				Uses: scalar(get(s, "uses")), UsesComment: lineComment(get(s, "uses")), With: values(get(s, "with")), If: scalar(get(s, "if")),
 				WorkingDirectory: scalar(get(s, "working-directory")), Env: values(get(s, "env"))}
 			if r := get(s, "run"); r != nil {
 				st.Run = r.Value
@@ -315,6 +318,14 @@ func get(n *yaml.Node, key string) *yaml.Node {
 		}
 	}
 	return nil
+}
+
+// lineComment is the comment after a node on its line, without "#".
+func lineComment(n *yaml.Node) string {
+	if n == nil {
+		return ""
+	}
+	return strings.TrimSpace(strings.TrimPrefix(n.LineComment, "#"))
 }
 
 func scalar(n *yaml.Node) string {

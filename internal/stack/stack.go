@@ -43,9 +43,20 @@ func Load(outdir string) (map[string]Stack, error) {
 }
 
 // Resources returns the resources of one type in a stack, by logical name.
-func (s Stack) Resources(typ string) map[string]map[string]any {
+func (s Stack) Resources(typ string) map[string]map[string]any { return s.blocks("resource", typ) }
+
+// Data returns the data sources of one type in a stack, by logical name.
+func (s Stack) Data(typ string) map[string]map[string]any { return s.blocks("data", typ) }
+
+// Ephemeral returns the ephemeral resources of one type in a stack, by
+// logical name.
+func (s Stack) Ephemeral(typ string) map[string]map[string]any { return s.blocks("ephemeral", typ) }
+
+// blocks returns the blocks of one kind ("resource", "data", "ephemeral")
+// and type, by logical name.
+func (s Stack) blocks(kind, typ string) map[string]map[string]any {
 	out := map[string]map[string]any{}
-	all, _ := s["resource"].(map[string]any)
+	all, _ := s[kind].(map[string]any)
 	byType, _ := all[typ].(map[string]any)
 	for name, r := range byType {
 		if m, ok := r.(map[string]any); ok {

@@ -630,8 +630,18 @@ def cmd_sync_base(a) -> int:
     stamp_path = os.path.join(stamps, f"base-{version}.json")
     installed = os.path.join(local, manifest.MANIFEST)
     changed = not (os.path.isfile(installed) and manifest.load(installed).digest() == want)
+
+    def stats() -> dict:
+        return {p: stat_of(os.path.join(local, p)) if os.path.isfile(os.path.join(local, p)) else None for p in m.files}
+
     for attempt in (1, 2):
+        before = stats()
         aws.download_tree(c["bucket"], prefix, local)
+        # The sync itself may replace a file: one missing, of another size,
+        # or newer on the volume than in the bucket (the AWS CLI downloads
+        # when the local copy is newer: awscli customizations/s3/
+        # syncstrategy/base.py, compare_time). That is a change too.
+        changed = changed or stats() != before
         try:
             with open(stamp_path, encoding="utf-8") as f:
                 stamp = json.load(f)

@@ -271,13 +271,7 @@ def check_in_bucket(aws: AWS, bucket: str, version: str) -> manifest.Manifest:
     prefix = version_prefix(version)
     listing = aws.list(bucket, prefix)
     m = bucket_manifest(aws, bucket, version, listing)
-    problems = []
-    for path, e in m.files.items():
-        size = listing.get(prefix + path)
-        if size is None:
-            problems.append(f"missing: {path}")
-        elif size != e.size:
-            problems.append(f"wrong size: {path} is {size} bytes in the bucket, the manifest says {e.size}")
+    problems = manifest.listing_problems(m, listing, prefix)
     extra = sorted(k[len(prefix):] for k in listing if k[len(prefix):] not in m.files and k != prefix + manifest.MANIFEST)
     problems += [f"not in the manifest: {p}" for p in extra]
     if problems:

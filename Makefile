@@ -39,7 +39,20 @@ rehearse: synth ## the deploy path walked offline: every runbook block, then a n
 	scripts/tools.sh act
 	go test -tags rehearse -count=1 -v -timeout 40m -run '^TestRehearse$$' ./internal/rehearse
 
-test: deps test-go plan iam rehearse test-python test-scripts test-ansible ## run every test
+test: deps ## run every test, in two lanes at once (each line prefixed by its lane): [go] test-go plan iam rehearse test-scripts, [services] test-python test-ansible
+	$(MAKE) --no-print-directory -j2 test-lane-go test-lane-services
+
+# The two lanes of make test. The Go lane is CPU-bound (Terraform, jsii,
+# Node.js); the services lane mostly waits (PostgreSQL, Redis, n8n, booted
+# stand-in hosts, chroots), so they overlap on two cores. Neither writes
+# what the other reads: only the Go lane writes cdktf.out (synth), and the
+# model server's Debian root that both test-python and ansible/tests/models.sh
+# use is built under a lock. Each lane runs its targets one after another.
+.PHONY: test-lane-go test-lane-services
+test-lane-go:
+	$(MAKE) --no-print-directory -j1 test-go plan iam rehearse test-scripts 2>&1 | sed -u 's/^/[go] /'
+test-lane-services:
+	$(MAKE) --no-print-directory -j1 test-python test-ansible 2>&1 | sed -u 's/^/[services] /'
 
 test-go: ## Go, the fast inner loop (no Terraform, no services): snapshots, parity proof, property and policy tests
 	go test ./...

@@ -64,6 +64,13 @@ DEBIAN_PACKAGES=(
 	# runs apt (two converges at once met on the dpkg lock). .ci/run fails
 	# when a test installs a package this list lacks (scripts/package-guard.sh).
 	postgresql-client
+	# Ansible's apt module needs the apt library in its interpreter; when
+	# that interpreter cannot import it, it respawns under /usr/bin/python3
+	# if that one can, and otherwise runs apt-get update and installs
+	# python3-apt itself (ansible/modules/apt.py, probe_interpreters_for_module),
+	# which two converges at once met on the apt lock: a machine without it
+	# failed app_databases on PostgreSQL 16.
+	python3-apt
 )
 # The commands the packages above provide, checked where there is no apt.
 TEST_COMMANDS=(ansible-playbook ansible-lint yamllint shellcheck bats)

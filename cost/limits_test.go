@@ -1,0 +1,136 @@
+package cost
+
+import (
+	"math"
+	"testing"
+
+	"github.com/influencegen/infrastructure/environments"
+)
+
+// TestBudgetLimits: an estimate equal to the budget is within it; a cent
+// more is over. No budget is 0 %.
+func TestBudgetLimits(t *testing.T) {
+	for _, c := range []struct {
+		total   float64
+		budget  int
+		over    bool
+		percent float64
+	}{
+		{100, 100, false, 100},
+		{100.01, 100, true, 100.01},
+		{50, 200, false, 25},
+		{50, 0, true, 0},
+	} {
+		e := Estimate{TotalUSD: c.total, BudgetUSD: c.budget}
+		if got := e.OverBudget(); got != c.over {
+			t.Errorf("$%g of $%d: over = %v, want %v", c.total, c.budget, got, c.over)
+		}
+		if got := e.BudgetPercent(); math.Abs(got-c.percent) > 1e-9 {
+			t.Errorf("$%g of $%d: %g %%, want %g %%", c.total, c.budget, got, c.percent)
+		}
+	}
+}
+
+// TestServerScheduleHours: a scheduled tier runs Monday to Friday from
+// Start to Stop, minutes included (07:30 to 20:00 is 12.5 h a day); a
+// schedule whose start is not before its stop is an error, not 0 hours.
+func TestServerScheduleHours(t *testing.T) {
+	e := find(t, "dev")
+	e.Scale.OffHours = &environments.OffHours{Start: "07:30", Stop: "20:00", Tiers: []string{environments.TierAI}}
+	s, err := ServerSchedule(e, environments.TierAI)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := 730.0 * 5 * 12.5 / 168; math.Abs(s.Hours-want) > 1e-9 {
+		t.Errorf("07:30–20:00: %g h/month, want %g", s.Hours, want)
+	}
+	if s, _ := ServerSchedule(e, environments.TierOdoo); s.Hours != 730 {
+		t.Errorf("an unlisted tier: %g h/month, want 730", s.Hours)
+	}
+	e.Scale.OffHours.Start = "20:00"
+	if _, err := ServerSchedule(e, environments.TierAI); err == nil {
+		t.Error("start at stop: no error")
+	}
+}
+
+// TestWAFRuleCount: the core and known-bad-inputs sets; a label rule per
+// relaxed core rule in block mode; the rate limit when set; the login
+// limit when set and some route has login paths.
+func TestWAFRuleCount(t *testing.T) {
+	base := func() environments.ParityConfig {
+		e := find(t, "production")
+		e.Edge.WAFMode, e.Edge.WAFRateLimit, e.Edge.WAFLoginRateLimit = "count", 0, 0
+		return e
+	}
+	relaxed := map[string]bool{}
+	logins := false
+	for _, tier := range base().Tiers {
+		if tier.Route != nil {
+			for _, x := range tier.Route.WAFExceptions {
+				for _, r := range x.Rules {
+					relaxed[r] = true
+				}
+			}
+			logins = logins || len(tier.Route.LoginPaths) > 0
+		}
+	}
+	if len(relaxed) == 0 || !logins {
+		t.Fatal("the tier table has no WAF exception or login path: this test needs one")
+	}
+	noLogins := func(e *environments.ParityConfig) {
+		for i := range e.Tiers {
+			if e.Tiers[i].Route != nil {
+				r := *e.Tiers[i].Route
+				r.LoginPaths = nil
+				e.Tiers[i].Route = &r
+			}
+		}
+	}
+	for _, c := range []struct {
+		name string
+		set  func(e *environments.ParityConfig)
+		want int
+	}{
+		{"count mode, no limits", func(e *environments.ParityConfig) {}, 2},
+		{"block mode", func(e *environments.ParityConfig) { e.Edge.WAFMode = "block" }, 2 + len(relaxed)},
+		{"a rate limit", func(e *environments.ParityConfig) { e.Edge.WAFRateLimit = 100 }, 3},
+		{"a login limit", func(e *environments.ParityConfig) { e.Edge.WAFLoginRateLimit = 100 }, 3},
+		{"a login limit without login paths", func(e *environments.ParityConfig) { e.Edge.WAFLoginRateLimit = 100; noLogins(e) }, 2},
+		{"both limits", func(e *environments.ParityConfig) { e.Edge.WAFRateLimit, e.Edge.WAFLoginRateLimit = 2000, 100 }, 4},
+	} {
+		e := base()
+		c.set(&e)
+		if got := WAFRuleCount(e); got != c.want {
+			t.Errorf("%s: %d rules, want %d", c.name, got, c.want)
+		}
+	}
+}
+
+// TestReplicasAndRoutes: a read replica is an instance and its storage
+// (priced on its own line); a tier behind the load balancer adds its
+// target-group alarms.
+func TestReplicasAndRoutes(t *testing.T) {
+	e := find(t, "staging")
+	e.Scale.DatabaseReplicas, e.Scale.DatabaseMultiAZ = 0, false
+	if c := CountsOf(e); c.DatabaseInstances != 1 || c.DatabaseStorageGB != e.Scale.DatabaseAllocatedGB {
+		t.Errorf("no replica: %d instances, %d GB", c.DatabaseInstances, c.DatabaseStorageGB)
+	}
+	if _, ok := estimate(t, e, shipped(t)).Line("database: read replicas"); ok {
+		t.Error("a replica line without replicas")
+	}
+	e.Scale.DatabaseReplicas = 2
+	if c := CountsOf(e); c.DatabaseInstances != 3 || c.DatabaseStorageGB != 3*e.Scale.DatabaseAllocatedGB {
+		t.Errorf("two replicas: %d instances, %d GB", c.DatabaseInstances, c.DatabaseStorageGB)
+	}
+	if l := line(t, estimate(t, e, shipped(t)), "database: read replicas"); l.Quantity != 2*730 {
+		t.Errorf("two replicas: %g hours", l.Quantity)
+	}
+
+	routed := CountsOf(e).Alarms
+	for i := range e.Tiers {
+		e.Tiers[i].Route = nil
+	}
+	if unrouted := CountsOf(e).Alarms; unrouted >= routed {
+		t.Errorf("alarms without routes %d, with %d: routed tiers have alarms of their own", unrouted, routed)
+	}
+}

@@ -295,6 +295,9 @@ func TestWeakening(t *testing.T) {
 	waf := func(action string) map[string]any {
 		return map[string]any{"name": "ig-web", "default_action": []any{map[string]any{"allow": []any{map[string]any{}}}}, "rule_json": `[{"Name":"common","Priority":1,"OverrideAction":{"` + action + `":{}}},{"Name":"rate","Priority":2,"Action":{"Block":{}}}]`}
 	}
+	wafDefault := func(action string) map[string]any {
+		return map[string]any{"name": "ig-web", "default_action": []any{map[string]any{action: []any{map[string]any{}}}}}
+	}
 	cases := []struct {
 		name    string
 		env     environments.ParityConfig
@@ -337,6 +340,21 @@ func TestWeakening(t *testing.T) {
 			"HIGH protection aws_wafv2_web_acl.web: WAF rule common moved to count: it no longer blocks (was enforced)",
 			"HIGH protection aws_wafv2_web_acl.web: WAF rule rate removed",
 		}},
+		{"WAF default action block → allow", production, []rc{
+			{addr: "aws_wafv2_web_acl.web", actions: update, before: wafDefault("block"), after: wafDefault("allow")},
+		}, []string{"HIGH protection aws_wafv2_web_acl.web: WAF default action: block → allow"}},
+		{"WAF default action allow → block tightens", production, []rc{
+			{addr: "aws_wafv2_web_acl.web", actions: update, before: wafDefault("allow"), after: wafDefault("block")},
+		}, nil},
+		{"WAF default action block kept", production, []rc{
+			{addr: "aws_wafv2_web_acl.web", actions: update, before: wafDefault("block"), after: map[string]any{"name": "ig-web", "description": "changed", "default_action": []any{map[string]any{"block": []any{map[string]any{}}}}}},
+		}, nil},
+		{"final snapshot skipped from now on", production, []rc{
+			{addr: "aws_db_instance.db", actions: update, before: map[string]any{"skip_final_snapshot": false}, after: map[string]any{"skip_final_snapshot": true}},
+		}, []string{"HIGH protection aws_db_instance.db: skip_final_snapshot: false → true"}},
+		{"a bucket a destroy no longer empties tightens", production, []rc{
+			{addr: "aws_s3_bucket.data", actions: update, before: map[string]any{"bucket": "ig-data", "force_destroy": true}, after: map[string]any{"bucket": "ig-data", "force_destroy": false}},
+		}, nil},
 		{"an alarm removed, and one that goes with its server", production, []rc{
 			{addr: "aws_cloudwatch_metric_alarm.db", actions: destroy, before: map[string]any{"alarm_name": "ig-db-cpu"}},
 			{addr: "aws_instance.odoo", actions: destroy, before: map[string]any{"id": "i-1"}},

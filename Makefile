@@ -10,7 +10,7 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps synth plan iam rehearse test test-go test-ansible test-converge test-python test-scripts lint parity snapshots bench clean
+.PHONY: help deps synth plan iam rehearse test test-go test-ansible test-converge test-python test-scripts lint mutation parity snapshots bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -66,6 +66,9 @@ test-converge: ## site.yml through the real Session Manager plugin on booted sta
 lint: ## gofmt and go vet
 	@unformatted="$$(gofmt -l .)"; if [[ -n "$$unformatted" ]]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
+
+mutation: ## mutation testing of the rule packages (gremlins): efficacy and mutant coverage per package, fails below scripts/mutation-floor.txt; PACKAGES="environments" for some
+	scripts/mutation.sh $(PACKAGES)
 
 snapshots: ## rewrite the golden stacks and print what changed, by resource type and argument (then review git diff)
 	go test ./e2etest -run '^TestSnapshots$$' -update -v | grep -v '^=== RUN' | grep -v -- '^    --- PASS'

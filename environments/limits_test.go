@@ -100,6 +100,9 @@ func TestLimits(t *testing.T) {
 		{"login limit equal to the rate limit", func(a *Account, e []ParityConfig) { e[2].Edge.WAFLoginRateLimit = e[2].Edge.WAFRateLimit }, "dev", "Edge.WAFLoginRateLimit", false, ""},
 		{"login limit alone (rate limit off)", func(a *Account, e []ParityConfig) { e[2].Edge.WAFRateLimit, e[2].Edge.WAFLoginRateLimit = 0, 5000 }, "dev", "Edge.WAFLoginRateLimit", false, ""},
 		{"login limit under WAF's minimum", func(a *Account, e []ParityConfig) { e[2].Edge.WAFLoginRateLimit = 99 }, "dev", "Edge.WAFLoginRateLimit", true, "must not exceed WAFRateLimit"},
+		{"login limit at WAF's maximum", func(a *Account, e []ParityConfig) {
+			e[2].Edge.WAFRateLimit, e[2].Edge.WAFLoginRateLimit = 0, 2000000000
+		}, "dev", "Edge.WAFLoginRateLimit", false, ""},
 		{"login limit over WAF's maximum", func(a *Account, e []ParityConfig) {
 			e[2].Edge.WAFRateLimit, e[2].Edge.WAFLoginRateLimit = 0, 2000000001
 		}, "dev", "Edge.WAFLoginRateLimit", true, "100–2000000000"},

@@ -424,3 +424,35 @@ func TestHostname(t *testing.T) {
 		t.Errorf("Hostname = %q, want %q", got, want)
 	}
 }
+
+// TestAutoRecoverySupported: EBS-only families recover; families with
+// instance store (every GPU family here, the "d" variants) do not.
+func TestAutoRecoverySupported(t *testing.T) {
+	for typ, want := range map[string]bool{"m6i.large": true, "t3.medium": true, "g5.xlarge": false, "m6id.large": false, "m6i": true, "": false} {
+		if got := AutoRecoverySupported(typ); got != want {
+			t.Errorf("AutoRecoverySupported(%q) = %v, want %v", typ, got, want)
+		}
+	}
+}
+
+// TestStackName: "<name>-stack", the stack cdktf synthesizes.
+func TestStackName(t *testing.T) {
+	if got := Dev(DefaultAccount()).StackName(); got != "dev-stack" {
+		t.Errorf("StackName = %q", got)
+	}
+}
+
+// TestScaleAttributesNameEveryField: an argument two Scale fields set
+// names both.
+func TestScaleAttributesNameEveryField(t *testing.T) {
+	saved := ScaleKeys
+	t.Cleanup(func() { ScaleKeys = saved })
+	ScaleKeys = []ScaleKey{
+		{Field: "A", Attributes: []string{"aws_instance.instance_type"}},
+		{Field: "B", Attributes: []string{"aws_instance.instance_type", "aws_db_instance.multi_az"}},
+	}
+	got := ScaleAttributes()
+	if got["aws_instance.instance_type"] != "A, B" || got["aws_db_instance.multi_az"] != "B" || len(got) != 2 {
+		t.Errorf("ScaleAttributes = %v", got)
+	}
+}

@@ -277,6 +277,22 @@ func TestWidening(t *testing.T) {
 			"HIGH access aws_lb.alb: becomes internet-facing",
 			"HIGH access aws_s3_bucket_public_access_block.models: public access block turned off for bucket ig-models: block_public_policy",
 		}},
+		{"ingress: a port range from the internet to the load balancer is not a web port", []rc{
+			lbGroup,
+			{addr: "aws_vpc_security_group_ingress_rule.range", actions: create, after: map[string]any{"security_group_id": "sg-edge", "cidr_ipv4": "0.0.0.0/0", "ip_protocol": "tcp", "from_port": 80, "to_port": 443}},
+		}, []string{"HIGH access aws_vpc_security_group_ingress_rule.range: security group sg-edge newly allows tcp/80-443 from 0.0.0.0/0 (the internet)"}},
+		{"a server and a subnet already public stay so: nothing new", []rc{
+			{addr: "aws_instance.bastion", actions: update, before: map[string]any{"associate_public_ip_address": true, "instance_type": "t3.micro"}, after: map[string]any{"associate_public_ip_address": true, "instance_type": "t3.small"}},
+			{addr: "aws_subnet.public", actions: update, before: map[string]any{"map_public_ip_on_launch": true, "tags": map[string]any{"a": "1"}}, after: map[string]any{"map_public_ip_on_launch": true, "tags": map[string]any{"a": "2"}}},
+		}, nil},
+		{"a server and a subnet newly public", []rc{
+			{addr: "aws_instance.bastion", actions: update, before: map[string]any{"associate_public_ip_address": false}, after: map[string]any{"associate_public_ip_address": true}},
+			{addr: "aws_subnet.public", actions: update, before: map[string]any{"map_public_ip_on_launch": false}, after: map[string]any{"map_public_ip_on_launch": true}},
+		}, []string{"HIGH access aws_instance.bastion: gets a public IP address", "HIGH access aws_subnet.public:"}},
+		{"a NotResource statement widened to one more resource", []rc{{addr: "aws_iam_role_policy.odoo", actions: update,
+			before: role(policy(`{"Sid":"AllButState","Effect":"Allow","Action":"s3:GetObject","NotResource":["arn:aws:s3:::ig-state/*","arn:aws:s3:::ig-keys/*"]}`)),
+			after:  role(policy(`{"Sid":"AllButState","Effect":"Allow","Action":"s3:GetObject","NotResource":["arn:aws:s3:::ig-state/*"]}`))}},
+			[]string{"statement AllButState newly allows s3:GetObject"}},
 		{"a public access block removed while its bucket stays", []rc{
 			{addr: "aws_s3_bucket.models", actions: noop, before: map[string]any{"id": "ig-models", "bucket": "ig-models", "force_destroy": true}},
 			{addr: "aws_s3_bucket_public_access_block.models", actions: destroy, before: map[string]any{"bucket": "ig-models", "block_public_acls": true}},

@@ -441,6 +441,44 @@ func TestCost(t *testing.T) {
 	}
 }
 
+// TestCostSeverity: a change adding more than a tenth of the
+// environment's estimated monthly bill is MEDIUM, a smaller one LOW.
+func TestCostSeverity(t *testing.T) {
+	prices, err := cost.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := opts(production)
+	o.Prices = prices
+	est, err := cost.For(account, production, prices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xlarge, _ := prices.Price("eu-central-1", "ec2_instances", "m6i.xlarge")
+	perServer := xlarge.USD * cost.HoursPerMonth
+	servers := func(n int) *Plan {
+		var changes []rc
+		for i := range n {
+			changes = append(changes, rc{addr: fmt.Sprintf("aws_instance.extra[%d]", i), actions: create,
+				after: map[string]any{"instance_type": "m6i.xlarge", "tags": map[string]any{"Role": "n8n-worker"}}})
+		}
+		return plan(t, changes...)
+	}
+	below := int(est.TotalUSD / 10 / perServer) // servers costing at most a tenth
+	if below < 1 {
+		t.Fatalf("a tenth of $%.0f is less than one server ($%.0f): pick a cheaper one", est.TotalUSD, perServer)
+	}
+	for _, c := range []struct {
+		n    int
+		want Severity
+	}{{below, Low}, {below + 1, Medium}} {
+		r := mustReview(t, servers(c.n), o)
+		if len(r.Findings) == 0 || r.Findings[0].Severity != c.want {
+			t.Errorf("%d new servers ($%.0f of $%.0f a month): %s, want %s", c.n, float64(c.n)*perServer, est.TotalUSD, got(r), c.want)
+		}
+	}
+}
+
 type fakeReference map[string]string
 
 func (f fakeReference) Name() string { return "production" }

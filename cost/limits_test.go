@@ -2,6 +2,7 @@ package cost
 
 import (
 	"math"
+	"strings"
 	"testing"
 
 	"github.com/influencegen/infrastructure/environments"
@@ -132,5 +133,47 @@ func TestReplicasAndRoutes(t *testing.T) {
 	}
 	if unrouted := CountsOf(e).Alarms; unrouted >= routed {
 		t.Errorf("alarms without routes %d, with %d: routed tiers have alarms of their own", unrouted, routed)
+	}
+}
+
+// TestWriteTable: prices as written (no rounding), an estimated one marked
+// "~" and counted under the table, quantities whole or to 0.1; a table of
+// recalled prices only has no "~" note.
+func TestWriteTable(t *testing.T) {
+	e := Estimate{Environment: "dev", Region: "eu-central-1", AsOf: "2026-01-01", Newest: "2026-01-01", TotalUSD: 918.63, BudgetUSD: 1000,
+		Lines: []Line{
+			{Component: "gpu", Quantity: 730, Unit: "hour", UnitPrice: 1.258, MonthlyUSD: 918.34, Basis: Estimated, Assumption: "a"},
+			{Component: "disk", Quantity: 2.5, Unit: "GB-month", UnitPrice: 0.1164, MonthlyUSD: 0.29, Basis: Recalled, Assumption: "b"},
+		}}
+	var b strings.Builder
+	Write(&b, e, "prices.json")
+	out := b.String()
+	for _, want := range []string{"~1.258", " 0.1164 ", " 730 ", " 2.5 ", "~ 1 lines use a price estimated", "92 % of Scale.MonthlyBudgetUSD"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("no %q in:\n%s", want, out)
+		}
+	}
+	if !strings.HasPrefix(out, "dev (eu-central-1)") {
+		t.Errorf("the table does not start with its header:\n%s", out)
+	}
+	e.Lines = e.Lines[1:]
+	b.Reset()
+	Write(&b, e, "prices.json")
+	if strings.Contains(b.String(), "~") {
+		t.Errorf("recalled prices only, yet a ~:\n%s", b.String())
+	}
+}
+
+// TestCommandSeparatesTables: one blank line between two environments'
+// tables, none before the first.
+func TestCommandSeparatesTables(t *testing.T) {
+	var out, errOut strings.Builder
+	a := environments.DefaultAccount()
+	code := Command(nil, a, environments.All(a), &out, &errOut)
+	if code != 0 {
+		t.Fatalf("exit %d: %s", code, errOut.String())
+	}
+	if strings.HasPrefix(out.String(), "\n") || strings.Count(out.String(), "\n\nstaging (") != 1 {
+		t.Errorf("tables not separated by exactly one blank line:\n%s", out.String())
 	}
 }

@@ -95,6 +95,10 @@ func TestEvaluate(t *testing.T) {
 		{"a condition on a value not listed", onlyTagged, "ec2:StopInstances", map[string][]string{"aws:ResourceTag/Env": {"production"}}, ImplicitDeny},
 		{"a condition on an absent key", onlyTagged, "ec2:StopInstances", nil, ImplicitDeny},
 		{"a Like condition matching", likeARN, "iam:PassRole", map[string][]string{"iam:AssociatedResourceArn": {"arn:aws:ec2:eu-central-1:123456789012:instance/i-1"}}, Allowed},
+		{"ForAnyValue: one value listed", `{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["Env","Owner"]}}}`,
+			"ec2:StopInstances", map[string][]string{"aws:TagKeys": {"Cost", "Owner"}}, Allowed},
+		{"ForAnyValue: no value listed", `{"Effect":"Allow","Action":"ec2:StopInstances","Resource":"*","Condition":{"ForAnyValue:StringEquals":{"aws:TagKeys":["Env","Owner"]}}}`,
+			"ec2:StopInstances", map[string][]string{"aws:TagKeys": {"Cost"}}, ImplicitDeny},
 		{"a Like condition not matching", likeARN, "iam:PassRole", map[string][]string{"iam:AssociatedResourceArn": {"arn:aws:lambda:eu-central-1:123456789012:function:f"}}, ImplicitDeny},
 	}
 	for _, c := range cases {

@@ -64,3 +64,18 @@ func TestLeaves(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckWhatOrder: violations come in address order, whatever the
+// order of the stack's maps.
+func TestCheckWhatOrder(t *testing.T) {
+	p := environments.Production(environments.DefaultAccount())
+	env := map[string]any{"resource": map[string]any{"aws_sqs_queue": map[string]any{"c": map[string]any{}, "a": map[string]any{}, "b": map[string]any{}}}}
+	ref := map[string]any{"resource": map[string]any{}}
+	var got []string
+	for _, v := range CheckWhat(p, p, env, ref) {
+		got = append(got, v.Address)
+	}
+	if strings.Join(got, " ") != "resource.aws_sqs_queue.a resource.aws_sqs_queue.b resource.aws_sqs_queue.c" {
+		t.Errorf("violations in the order %v", got)
+	}
+}

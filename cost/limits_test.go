@@ -33,22 +33,22 @@ func TestBudgetLimits(t *testing.T) {
 }
 
 // TestServerScheduleHours: a scheduled tier runs Monday to Friday from
-// Start to Stop, minutes included (07:30 to 20:00 is 12.5 h a day); a
+// Start to Stop, minutes included (07:30 to 20:15 is 12.75 h a day); a
 // schedule whose start is not before its stop is an error, not 0 hours.
 func TestServerScheduleHours(t *testing.T) {
 	e := find(t, "dev")
-	e.Scale.OffHours = &environments.OffHours{Start: "07:30", Stop: "20:00", Tiers: []string{environments.TierAI}}
+	e.Scale.OffHours = &environments.OffHours{Start: "07:30", Stop: "20:15", Tiers: []string{environments.TierAI}}
 	s, err := ServerSchedule(e, environments.TierAI)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if want := 730.0 * 5 * 12.5 / 168; math.Abs(s.Hours-want) > 1e-9 {
-		t.Errorf("07:30–20:00: %g h/month, want %g", s.Hours, want)
+	if want := 730.0 * 5 * 12.75 / 168; math.Abs(s.Hours-want) > 1e-9 {
+		t.Errorf("07:30–20:15: %g h/month, want %g", s.Hours, want)
 	}
 	if s, _ := ServerSchedule(e, environments.TierOdoo); s.Hours != 730 {
 		t.Errorf("an unlisted tier: %g h/month, want 730", s.Hours)
 	}
-	e.Scale.OffHours.Start = "20:00"
+	e.Scale.OffHours.Start = "20:15"
 	if _, err := ServerSchedule(e, environments.TierAI); err == nil {
 		t.Error("start at stop: no error")
 	}

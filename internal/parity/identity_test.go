@@ -28,10 +28,22 @@ func TestNormaliseIdentityValues(t *testing.T) {
 		"odoo.staging.influencegen.example.com": "odoo.{domain}",
 		"staging-a staging-b staging-c":         "{env}-a {env}-b {env}-c",
 		"staging/terraform.tfstate":             "{state_key}",
+		// the name as a whole path, not a directory of one ("/dev/sdf")
+		"/staging": "/{env}",
 	} {
 		if got := Normalise(in, cfg); got != want {
 			t.Errorf("Normalise(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestNormaliseRepeatedValue: an address listed twice takes its first
+// placeholder.
+func TestNormaliseRepeatedValue(t *testing.T) {
+	cfg := environments.Staging(environments.DefaultAccount())
+	cfg.Identity.AlertEmails = []string{"ops@example.com", "ops@example.com"}
+	if got := Normalise("ops@example.com", cfg); got != "{alert_email:1}" {
+		t.Errorf("Normalise = %q, want {alert_email:1}", got)
 	}
 }
 

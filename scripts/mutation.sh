@@ -16,7 +16,9 @@
 #   MUTATION_WORKERS      mutants tested at once (default: the CPU count)
 #   MUTATION_TIMEOUT      gremlins' timeout coefficient: a mutant's tests may
 #                         take this many times the package's coverage run
-#                         before it counts as timed out (default: 5)
+#                         before it counts as timed out, neither killed nor
+#                         lived (default: 10; at 5 a loaded machine timed out
+#                         mutants that a quiet one kills)
 #   MUTATION_OUT          where each package's log and JSON report go
 #                         (default: logs/mutation)
 #
@@ -51,7 +53,7 @@ cd "$root"
 
 export GONOSUMDB=github.com/cdktf
 workers="${MUTATION_WORKERS:-0}"
-coefficient="${MUTATION_TIMEOUT:-5}"
+coefficient="${MUTATION_TIMEOUT:-10}"
 [[ "$workers" =~ ^[0-9]+$ ]] || usage_error "MUTATION_WORKERS=$workers is not a number"
 [[ "$coefficient" =~ ^[1-9][0-9]*$ ]] || usage_error "MUTATION_TIMEOUT=$coefficient is not a positive whole number"
 out="${MUTATION_OUT:-$root/logs/mutation}"

@@ -1,6 +1,7 @@
 package cost
 
 import (
+	"fmt"
 	"math"
 	"strings"
 	"testing"
@@ -175,5 +176,64 @@ func TestCommandSeparatesTables(t *testing.T) {
 	}
 	if strings.HasPrefix(out.String(), "\n") || strings.Count(out.String(), "\n\nstaging (") != 1 {
 		t.Errorf("tables not separated by exactly one blank line:\n%s", out.String())
+	}
+}
+
+// TestAssumptionsAddUp: the figures an assumption states give the line's
+// quantity: the secrets' parts sum to the count, a backup chain's size
+// and percentages give its GB, the copy transfer's daily increments; the
+// storage line speaks of replicas only when there are some.
+func TestAssumptionsAddUp(t *testing.T) {
+	e := find(t, "production")
+	est := estimate(t, e, shipped(t))
+
+	secrets := line(t, est, "Secrets Manager secrets")
+	var generated, supplied int
+	if _, err := fmt.Sscanf(secrets.Assumption, "%d generated + %d supplied", &generated, &supplied); err != nil {
+		t.Fatalf("secrets assumption %q: %v", secrets.Assumption, err)
+	}
+	if float64(generated+supplied+1) != secrets.Quantity || supplied != len(environments.SuppliedSecrets) {
+		t.Errorf("secrets: %d generated + %d supplied + 1 ≠ %g", generated, supplied, secrets.Quantity)
+	}
+
+	db := line(t, est, "AWS Backup: database")
+	want := fmt.Sprintf("%d GB × (1 full + %g %%/day × %d days", e.Scale.DatabaseAllocatedGB, 100*BackupDailyChange, e.Scale.RecoveryPointRetentionDays)
+	if !strings.HasPrefix(db.Assumption, want) {
+		t.Errorf("database backup assumption %q, want it to start %q", db.Assumption, want)
+	}
+
+	transfer := line(t, est, "backup copy transfer")
+	var gb int
+	var pct, days float64
+	if _, err := fmt.Sscanf(transfer.Assumption, "%d GB × %g %%/day × %g days", &gb, &pct, &days); err != nil {
+		t.Fatalf("transfer assumption %q: %v", transfer.Assumption, err)
+	}
+	if !strings.Contains(transfer.Assumption, fmt.Sprintf("the first full copy (%d GB)", gb)) {
+		t.Errorf("transfer assumption %q: the first copy is not the same %d GB", transfer.Assumption, gb)
+	}
+	if math.Abs(float64(gb)*pct/100*days-transfer.Quantity) > 1e-6 || days != DaysPerMonth {
+		t.Errorf("transfer: %d GB × %g %% × %g days ≠ %g GB", gb, pct, days, transfer.Quantity)
+	}
+
+	storage := line(t, est, "database storage")
+	if strings.Contains(storage.Assumption, "replica") != (e.Scale.DatabaseReplicas > 0) {
+		t.Errorf("storage assumption %q with %d replicas", storage.Assumption, e.Scale.DatabaseReplicas)
+	}
+	e.Scale.DatabaseReplicas = 1
+	if s := line(t, estimate(t, e, shipped(t)), "database storage"); !strings.Contains(s.Assumption, "per replica") {
+		t.Errorf("storage assumption %q with a replica", s.Assumption)
+	}
+}
+
+// TestMissingPriceNamesTheSection: a price missing from a section without
+// a friendly name is named by the section.
+func TestMissingPriceNamesTheSection(t *testing.T) {
+	err := &MissingPriceError{Region: "eu-central-1", Section: "kms", Key: "key"}
+	if !strings.Contains(err.Error(), `no price for kms item "key" in eu-central-1`) {
+		t.Errorf("error %q", err)
+	}
+	err.Section = "ec2_instances"
+	if !strings.Contains(err.Error(), `no price for EC2 instance type "key"`) {
+		t.Errorf("error %q", err)
 	}
 }

@@ -5,6 +5,7 @@ package e2etest
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -91,7 +92,7 @@ func TestTerraformNoSecretInPlansOrStates(t *testing.T) {
 		} else if r.Plans["deployed"] != nil {
 			t.Errorf("%s: the deployment left no state to search", name)
 		}
-		for _, what := range sortedKeys(docs) {
+		for _, what := range slices.Sorted(maps.Keys(docs)) {
 			for _, hit := range secretHits(t, docs[what], secrets) {
 				if cacheTokenAddress(hit) {
 					exceptionSeen = true
@@ -167,13 +168,4 @@ func sortedStackNames() []string {
 	names := slices.Clone(platform.StackNames(envs))
 	sort.Strings(names)
 	return names
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }

@@ -271,13 +271,7 @@ def check_in_bucket(aws: AWS, bucket: str, version: str) -> manifest.Manifest:
     prefix = version_prefix(version)
     listing = aws.list(bucket, prefix)
     m = bucket_manifest(aws, bucket, version, listing)
-    problems = []
-    for path, e in m.files.items():
-        size = listing.get(prefix + path)
-        if size is None:
-            problems.append(f"missing: {path}")
-        elif size != e.size:
-            problems.append(f"wrong size: {path} is {size} bytes in the bucket, the manifest says {e.size}")
+    problems = manifest.listing_problems(m, listing, prefix)
     extra = sorted(k[len(prefix):] for k in listing if k[len(prefix):] not in m.files and k != prefix + manifest.MANIFEST)
     problems += [f"not in the manifest: {p}" for p in extra]
     if problems:
@@ -630,8 +624,18 @@ def cmd_sync_base(a) -> int:
     stamp_path = os.path.join(stamps, f"base-{version}.json")
     installed = os.path.join(local, manifest.MANIFEST)
     changed = not (os.path.isfile(installed) and manifest.load(installed).digest() == want)
+
+    def stats() -> dict:
+        return {p: stat_of(os.path.join(local, p)) if os.path.isfile(os.path.join(local, p)) else None for p in m.files}
+
     for attempt in (1, 2):
+        before = stats()
         aws.download_tree(c["bucket"], prefix, local)
+        # The sync itself may replace a file: one missing, of another size,
+        # or newer on the volume than in the bucket (the AWS CLI downloads
+        # when the local copy is newer: awscli customizations/s3/
+        # syncstrategy/base.py, compare_time). That is a change too.
+        changed = changed or stats() != before
         try:
             with open(stamp_path, encoding="utf-8") as f:
                 stamp = json.load(f)

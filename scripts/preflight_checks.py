@@ -455,12 +455,7 @@ def check_models(w: Work):
     problems = []
     if digest and m.digest() != digest:
         problems.append(f"the manifest of {version} in {bucket} has SHA-256 {m.digest()}, ansible/group_vars/{env}.yml records {digest}")
-    for path, e in m.files.items():
-        size = listing.get(prefix + path)
-        if size is None:
-            problems.append(f"{version} in {bucket}: missing: {path}")
-        elif size != e.size:
-            problems.append(f"{version} in {bucket}: wrong size: {path} is {size} bytes, the manifest says {e.size}")
+    problems += [f"{version} in {bucket}: {p}" for p in model_manifest.listing_problems(m, listing, prefix)]
     plans = []
     for typ in f["models"]["gpu_instance_types"]:
         gpu = next((g for g in memory.GPU_CLASSES if g.instance_type == typ), None)

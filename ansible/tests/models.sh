@@ -257,7 +257,9 @@ sync_base() { AWS_ACCESS_KEY_ID=AKIAPRODAI /usr/bin/python3 "$w/prod/tools/model
 shard="transformer-bnb-nf4/diffusion_pytorch_model.safetensors"
 bad="$(stored "$prod_bucket" "models/base/$version/$shard").data"
 cp "$bad" "$w/shard.orig"
-printf '\377' | dd of="$bad" bs=1 seek=100 conv=notrunc status=none
+# One byte inside the object (its size unchanged: the stand-in serves the
+# size its metadata records, as S3 serves what was stored).
+printf '\377' | dd of="$bad" bs=1 seek="$(($(stat -c %s "$bad") / 2))" conv=notrunc status=none
 rm "$models_dir/base/$version/$shard"
 check_refused "a file damaged in the bucket fails the sync, named" "damaged: $shard" sync_base
 cp "$w/shard.orig" "$bad"

@@ -230,6 +230,20 @@ def verify(root: str, m: Manifest, hash_paths: Optional[Iterable[str]] = None, e
     return problems
 
 
+def listing_problems(m: Manifest, listing: Dict[str, int], prefix: str) -> List[str]:
+    """How a bucket's listing (key → size) of a version under prefix
+    differs from its manifest, one line a file: missing, or of another
+    size. Files the manifest does not list are the caller's to judge."""
+    problems = []
+    for path, e in m.files.items():
+        size = listing.get(prefix + path)
+        if size is None:
+            problems.append(f"missing: {path}")
+        elif size != e.size:
+            problems.append(f"wrong size: {path} is {size} bytes in the bucket, the manifest says {e.size}")
+    return problems
+
+
 def check(root: str, m: Manifest, hash_paths: Optional[Iterable[str]] = None, extra: bool = False) -> None:
     """verify, raising ManifestError that lists every problem."""
     problems = verify(root, m, hash_paths, extra)

@@ -12,8 +12,10 @@ every shard of the bf16 checkpoint into one state dict in host RAM
 (models/modeling_utils.py, _merge_sharded_checkpoints), and bitsandbytes
 quantizes on the GPU. So it needs a CUDA GPU and host RAM for the whole bf16
 transformer (22.2 GiB) plus the runtime (memory.quantize_host_gib: 26.2
-GiB): not a 16 GiB model server, but the quantization host, a g6.2xlarge
-(32 GiB) that exists only while scripts/models.sh supply needs it. The
+GiB): not a 16 GiB model server, but the quantization host (its type is
+environments' Models.Quantizer; scripts/models.sh supply checks that type's
+RAM against this figure before it starts) that exists only while
+scripts/models.sh supply needs it. The
 servers then load the quantized file straight to their GPU.
 """
 
@@ -45,7 +47,7 @@ def main(argv=None) -> int:
     if host < need:
         print(
             f"quantize: needs {need:.1f} GiB of host RAM (the bf16 shards are merged in RAM before quantizing), "
-            f"this host has {host:.1f}: run it on the quantization host, a g6.2xlarge (32 GiB; scripts/models.sh supply)",
+            f"this host has {host:.1f}: run it on the quantization host (scripts/models.sh supply)",
             file=sys.stderr,
         )
         return 2

@@ -10,7 +10,7 @@ export CHECKPOINT_DISABLE := 1
 # jsii warns on every run that Node 20 is past end-of-life; the runtime works.
 export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
 
-.PHONY: help deps synth plan iam rehearse test test-go test-ansible test-converge test-python test-scripts lint parity snapshots bench clean
+.PHONY: help deps synth plan iam rehearse test test-go test-ansible test-converge test-python test-scripts lint mutation parity snapshots bench clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -39,8 +39,23 @@ rehearse: synth ## the deploy path walked offline: every runbook block, then a n
 	scripts/tools.sh act
 	go test -tags rehearse -count=1 -v -timeout 40m -run '^TestRehearse$$' ./internal/rehearse
 
-test: deps ## run every test, in two lanes at once (each line prefixed by its lane): [go] test-go plan iam rehearse test-scripts, [services] test-python test-ansible
+# Each tier that cannot run here (not root) says so and notes it in
+# $(SKIPPED); make test repeats every note at the end, so that a run
+# without root never looks like a full one.
+SKIPPED := logs/not-run.txt
+
+test: test-notes deps ## run every test, in two lanes at once (each line prefixed by its lane): [go] test-go plan iam rehearse test-scripts, [services] test-python test-ansible
 	$(MAKE) --no-print-directory -j2 test-lane-go test-lane-services
+	@if [[ -s $(SKIPPED) ]]; then \
+		echo; echo "=============================================================================="; \
+		echo "make test passed WITHOUT these tiers (not root; run it as root, as CI does):"; \
+		sed 's/^not root: skipping /  NOT RUN: /' $(SKIPPED); \
+		echo "=============================================================================="; \
+	else echo "make test: every tier ran"; fi
+
+.PHONY: test-notes
+test-notes:
+	@mkdir -p $(dir $(SKIPPED)) && : >$(SKIPPED)
 
 # The two lanes of make test. The Go lane is CPU-bound (Terraform, jsii,
 # Node.js); the services lane mostly waits (PostgreSQL, Redis, n8n, booted
@@ -59,7 +74,7 @@ test-go: ## Go, the fast inner loop (no Terraform, no services): snapshots, pari
 
 test-python: ## model server app (fake GPU stack, the image's web stack in a Debian 13 root), Dockerfile lint, their tests
 	@if [[ "$$(id -u)" -eq 0 ]]; then docker/ai_model_server/tests/run.sh; \
-	else echo "not root: skipping the model server tests (they run in a Debian 13 chroot; CI runs them)"; fi
+	else mkdir -p $(dir $(SKIPPED)); echo "not root: skipping the model server tests (they run in a Debian 13 chroot; CI runs them)" | tee -a $(SKIPPED); fi
 	/usr/bin/python3 -m pytest -q scripts/tests
 	/usr/bin/python3 scripts/lint_dockerfiles.py
 
@@ -70,15 +85,18 @@ test-scripts: ## deploy/destroy/bootstrap scripts (bats, fake cdktf), shellcheck
 
 test-ansible: ## Ansible: lint, syntax, templates, idempotence, roles against real PostgreSQL/Redis/n8n/git, the models end to end, site.yml over the SSM plugin
 	@if [[ "$$(id -u)" -eq 0 ]]; then ansible/tests/run.sh; \
-	else echo "not root: skipping the chroot idempotence and real-service tests (CI runs them)"; ansible/tests/run.sh --no-converge; fi
+	else mkdir -p $(dir $(SKIPPED)); echo "not root: skipping the chroot idempotence and real-service tests (CI runs them)" | tee -a $(SKIPPED); ansible/tests/run.sh --no-converge; fi
 
 test-converge: ## site.yml through the real Session Manager plugin on booted stand-in hosts, twice; a runbook; secrets (root; part of test-ansible)
 	@if [[ "$$(id -u)" -eq 0 ]]; then ansible/tests/converge_ssm.sh; \
-	else echo "not root: skipping the converge over the Session Manager plugin (systemd-nspawn; CI runs it)"; fi
+	else mkdir -p $(dir $(SKIPPED)); echo "not root: skipping the converge over the Session Manager plugin (systemd-nspawn; CI runs it)" | tee -a $(SKIPPED); fi
 
 lint: ## gofmt and go vet
 	@unformatted="$$(gofmt -l .)"; if [[ -n "$$unformatted" ]]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	go vet ./...
+
+mutation: ## mutation testing of the rule packages (gremlins): efficacy and mutant coverage per package, fails below scripts/mutation-floor.txt; PACKAGES="environments" for some
+	scripts/mutation.sh $(PACKAGES)
 
 snapshots: ## rewrite the golden stacks and print what changed, by resource type and argument (then review git diff)
 	go test ./e2etest -run '^TestSnapshots$$' -update -v | grep -v '^=== RUN' | grep -v -- '^    --- PASS'

@@ -212,8 +212,9 @@ type DatabaseSettings struct {
 	// MonitoringIntervalSeconds is the enhanced-monitoring interval
 	// (1, 5, 10, 15, 30 or 60).
 	MonitoringIntervalSeconds int
-	// PerformanceInsightsRetentionDays is 7 (free tier) or a multiple of
-	// 31 up to 731.
+	// PerformanceInsightsRetentionDays is 7 (free tier), 31 times 1 to 23
+	// months, or 731 (the RDS API's valid values: botocore
+	// rds/2014-10-31/service-2.json, PerformanceInsightsRetentionPeriod).
 	PerformanceInsightsRetentionDays int
 	// BackupWindow and MaintenanceWindow are UTC windows; they must not
 	// overlap.
@@ -523,8 +524,8 @@ func (db DatabaseSettings) check(c checker) {
 	if !slices.Contains(monitoringSecs, db.MonitoringIntervalSeconds) {
 		c.add("Database.MonitoringIntervalSeconds", fmt.Sprintf("%d is not an enhanced-monitoring interval", db.MonitoringIntervalSeconds), fmt.Sprintf("use one of %v", monitoringSecs))
 	}
-	if pi := db.PerformanceInsightsRetentionDays; pi != 7 && (pi%31 != 0 || pi < 31 || pi > 731) {
-		c.add("Database.PerformanceInsightsRetentionDays", fmt.Sprintf("%d days is not a Performance Insights retention", pi), "use 7 or a multiple of 31 up to 731")
+	if pi := db.PerformanceInsightsRetentionDays; pi != 7 && pi != 731 && (pi%31 != 0 || pi < 31 || pi > 23*31) {
+		c.add("Database.PerformanceInsightsRetentionDays", fmt.Sprintf("%d days is not a Performance Insights retention", pi), "use 7, 31 times 1 to 23 months (31 … 713), or 731")
 	}
 	if !dailyWindowRE.MatchString(db.BackupWindow) {
 		c.add("Database.BackupWindow", fmt.Sprintf("%q is not a daily UTC window", db.BackupWindow), `write it as "02:00-03:00"`)

@@ -4,7 +4,8 @@
 #
 # usage: scripts/tools.sh [TOOL...]        (default: all: tflint,
 #                                          tflint-ruleset-aws, trivy, actionlint,
-#                                          act: the workflow runner of make rehearse)
+#                                          act: the workflow runner of make rehearse,
+#                                          gremlins: the mutation tester of make mutation)
 #   TOOLS_DIR   where binaries go (default: ~/.cache/influencegen-tools, kept
 #               between runs on the same machine)
 #
@@ -24,6 +25,7 @@ TOOLS=(
 	"trivy|github.com/aquasecurity/trivy@v0.69.0|github.com/aquasecurity/trivy/cmd/trivy|bin/trivy|GOEXPERIMENT=jsonv2"
 	"actionlint|github.com/rhysd/actionlint@v1.7.7|github.com/rhysd/actionlint/cmd/actionlint|bin/actionlint|"
 	"act|github.com/nektos/act@v0.2.82|github.com/nektos/act|bin/act|"
+	"gremlins|github.com/go-gremlins/gremlins@v0.5.0|github.com/go-gremlins/gremlins/cmd/gremlins|bin/gremlins|"
 )
 
 want=()

@@ -36,6 +36,8 @@ func TestDrift(t *testing.T) {
 			alarm(80, "influencegen-staging-odoo-2-cpu"), alarm(95, "influencegen-staging-odoo-2-cpu"), "threshold is 95 here, 80 in production"},
 		{"production has it too", "aws_cloudwatch_metric_alarm", "observability_alarm-odoo-1-cpu_AAAAAAAA",
 			alarm(70, "influencegen-staging-odoo-1-cpu"), alarm(80, "influencegen-staging-odoo-1-cpu"), ""},
+		{"a threshold the change does not touch", "aws_cloudwatch_metric_alarm", "observability_alarm-odoo-2-cpu_DDDDDDDD",
+			alarm(95, "influencegen-staging-odoo-2-cpu"), map[string]any{"threshold": 95, "alarm_name": "influencegen-staging-odoo-2-cpu", "alarm_actions": []any{"arn:aws:sns:eu-central-1:123456789012:x"}, "period": 60}, ""},
 		{"a Scale argument", "aws_db_instance", "database_primary_CCCCCCCC",
 			map[string]any{"multi_az": true, "engine_version": "16"}, map[string]any{"multi_az": false, "engine_version": "16"}, ""},
 		{"a what of the database", "aws_db_instance", "database_primary_CCCCCCCC",

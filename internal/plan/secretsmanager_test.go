@@ -28,11 +28,23 @@ func TestRandomPassword(t *testing.T) {
 				strings.ContainsAny(p, uppercase) && strings.ContainsAny(p, digits)
 		}, ""},
 		{"excluded characters", randomPasswordRequest{PasswordLength: i64(200), ExcludeCharacters: str("abcXYZ019"), ExcludePunctuation: &yes}, func(p string) bool {
-			return !strings.ContainsAny(p, "abcXYZ019")
+			return len(p) == 200 && !strings.ContainsAny(p, "abcXYZ019") && strings.Trim(p, lowercase+uppercase+digits) == ""
 		}, ""},
 		{"digits only", randomPasswordRequest{PasswordLength: i64(10), ExcludeLowercase: &yes, ExcludeUppercase: &yes, ExcludePunctuation: &yes, RequireEachIncludedType: &no}, func(p string) bool {
 			return strings.Trim(p, digits) == ""
 		}, ""},
+		{"length 1, one type", randomPasswordRequest{PasswordLength: i64(1), ExcludeLowercase: &yes, ExcludeUppercase: &yes, ExcludePunctuation: &yes}, func(p string) bool {
+			return len(p) == 1 && strings.Trim(p, digits) == ""
+		}, ""},
+		{"length 4096", randomPasswordRequest{PasswordLength: i64(4096)}, func(p string) bool { return len(p) == 4096 }, ""},
+		{"length 4, exactly the four types", randomPasswordRequest{PasswordLength: i64(4)}, func(p string) bool {
+			return len(p) == 4 && strings.ContainsAny(p, lowercase) && strings.ContainsAny(p, uppercase) &&
+				strings.ContainsAny(p, digits) && strings.ContainsAny(p, punctuation)
+		}, ""},
+		{"4096 excluded characters", randomPasswordRequest{ExcludeCharacters: str(strings.Repeat("a", 4096))}, func(p string) bool {
+			return len(p) == 32 && !strings.Contains(p, "a")
+		}, ""},
+		{"4097 excluded characters", randomPasswordRequest{ExcludeCharacters: str(strings.Repeat("a", 4097))}, nil, "longer than 4096"},
 		{"length 0", randomPasswordRequest{PasswordLength: i64(0)}, nil, "outside 1–4096"},
 		{"length 4097", randomPasswordRequest{PasswordLength: i64(4097)}, nil, "outside 1–4096"},
 		{"too short for each type", randomPasswordRequest{PasswordLength: i64(3)}, nil, "cannot hold one character of each"},
@@ -52,6 +64,23 @@ func TestRandomPassword(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRandomPasswordShuffles: the one character of each type is not left
+// at the front: over 20 passwords of 4 characters, the first is not always
+// the lower-case one (all 20 by chance: 4^-20).
+func TestRandomPasswordShuffles(t *testing.T) {
+	four := int64(4)
+	for range 20 {
+		p, err := randomPassword(randomPasswordRequest{PasswordLength: &four})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.ContainsAny(p[:1], lowercase) {
+			return
+		}
+	}
+	t.Fatal("20 passwords all start with their lower-case character: not shuffled")
 }
 
 // TestSecretsStandIn: the JSON 1.1 contract over HTTP (the target header,

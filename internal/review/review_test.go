@@ -277,6 +277,22 @@ func TestWidening(t *testing.T) {
 			"HIGH access aws_lb.alb: becomes internet-facing",
 			"HIGH access aws_s3_bucket_public_access_block.models: public access block turned off for bucket ig-models: block_public_policy",
 		}},
+		{"ingress: a port range from the internet to the load balancer is not a web port", []rc{
+			lbGroup,
+			{addr: "aws_vpc_security_group_ingress_rule.range", actions: create, after: map[string]any{"security_group_id": "sg-edge", "cidr_ipv4": "0.0.0.0/0", "ip_protocol": "tcp", "from_port": 80, "to_port": 443}},
+		}, []string{"HIGH access aws_vpc_security_group_ingress_rule.range: security group sg-edge newly allows tcp/80-443 from 0.0.0.0/0 (the internet)"}},
+		{"a server and a subnet already public stay so: nothing new", []rc{
+			{addr: "aws_instance.bastion", actions: update, before: map[string]any{"associate_public_ip_address": true, "instance_type": "t3.micro"}, after: map[string]any{"associate_public_ip_address": true, "instance_type": "t3.small"}},
+			{addr: "aws_subnet.public", actions: update, before: map[string]any{"map_public_ip_on_launch": true, "tags": map[string]any{"a": "1"}}, after: map[string]any{"map_public_ip_on_launch": true, "tags": map[string]any{"a": "2"}}},
+		}, nil},
+		{"a server and a subnet newly public", []rc{
+			{addr: "aws_instance.bastion", actions: update, before: map[string]any{"associate_public_ip_address": false}, after: map[string]any{"associate_public_ip_address": true}},
+			{addr: "aws_subnet.public", actions: update, before: map[string]any{"map_public_ip_on_launch": false}, after: map[string]any{"map_public_ip_on_launch": true}},
+		}, []string{"HIGH access aws_instance.bastion: gets a public IP address", "HIGH access aws_subnet.public:"}},
+		{"a NotResource statement widened to one more resource", []rc{{addr: "aws_iam_role_policy.odoo", actions: update,
+			before: role(policy(`{"Sid":"AllButState","Effect":"Allow","Action":"s3:GetObject","NotResource":["arn:aws:s3:::ig-state/*","arn:aws:s3:::ig-keys/*"]}`)),
+			after:  role(policy(`{"Sid":"AllButState","Effect":"Allow","Action":"s3:GetObject","NotResource":["arn:aws:s3:::ig-state/*"]}`))}},
+			[]string{"statement AllButState newly allows s3:GetObject"}},
 		{"a public access block removed while its bucket stays", []rc{
 			{addr: "aws_s3_bucket.models", actions: noop, before: map[string]any{"id": "ig-models", "bucket": "ig-models", "force_destroy": true}},
 			{addr: "aws_s3_bucket_public_access_block.models", actions: destroy, before: map[string]any{"bucket": "ig-models", "block_public_acls": true}},
@@ -294,6 +310,9 @@ func TestWeakening(t *testing.T) {
 		"dimensions": map[string]any{"InstanceId": "i-1"}}
 	waf := func(action string) map[string]any {
 		return map[string]any{"name": "ig-web", "default_action": []any{map[string]any{"allow": []any{map[string]any{}}}}, "rule_json": `[{"Name":"common","Priority":1,"OverrideAction":{"` + action + `":{}}},{"Name":"rate","Priority":2,"Action":{"Block":{}}}]`}
+	}
+	wafDefault := func(action string) map[string]any {
+		return map[string]any{"name": "ig-web", "default_action": []any{map[string]any{action: []any{map[string]any{}}}}}
 	}
 	cases := []struct {
 		name    string
@@ -337,6 +356,21 @@ func TestWeakening(t *testing.T) {
 			"HIGH protection aws_wafv2_web_acl.web: WAF rule common moved to count: it no longer blocks (was enforced)",
 			"HIGH protection aws_wafv2_web_acl.web: WAF rule rate removed",
 		}},
+		{"WAF default action block → allow", production, []rc{
+			{addr: "aws_wafv2_web_acl.web", actions: update, before: wafDefault("block"), after: wafDefault("allow")},
+		}, []string{"HIGH protection aws_wafv2_web_acl.web: WAF default action: block → allow"}},
+		{"WAF default action allow → block tightens", production, []rc{
+			{addr: "aws_wafv2_web_acl.web", actions: update, before: wafDefault("allow"), after: wafDefault("block")},
+		}, nil},
+		{"WAF default action block kept", production, []rc{
+			{addr: "aws_wafv2_web_acl.web", actions: update, before: wafDefault("block"), after: map[string]any{"name": "ig-web", "description": "changed", "default_action": []any{map[string]any{"block": []any{map[string]any{}}}}}},
+		}, nil},
+		{"final snapshot skipped from now on", production, []rc{
+			{addr: "aws_db_instance.db", actions: update, before: map[string]any{"skip_final_snapshot": false}, after: map[string]any{"skip_final_snapshot": true}},
+		}, []string{"HIGH protection aws_db_instance.db: skip_final_snapshot: false → true"}},
+		{"a bucket a destroy no longer empties tightens", production, []rc{
+			{addr: "aws_s3_bucket.data", actions: update, before: map[string]any{"bucket": "ig-data", "force_destroy": true}, after: map[string]any{"bucket": "ig-data", "force_destroy": false}},
+		}, nil},
 		{"an alarm removed, and one that goes with its server", production, []rc{
 			{addr: "aws_cloudwatch_metric_alarm.db", actions: destroy, before: map[string]any{"alarm_name": "ig-db-cpu"}},
 			{addr: "aws_instance.odoo", actions: destroy, before: map[string]any{"id": "i-1"}},
@@ -404,6 +438,44 @@ func TestCost(t *testing.T) {
 	)
 	if r.Other["replace"] != 1 {
 		t.Errorf("a replacement at the same price is another change: %v", r.Other)
+	}
+}
+
+// TestCostSeverity: a change adding more than a tenth of the
+// environment's estimated monthly bill is MEDIUM, a smaller one LOW.
+func TestCostSeverity(t *testing.T) {
+	prices, err := cost.Shipped()
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := opts(production)
+	o.Prices = prices
+	est, err := cost.For(account, production, prices)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xlarge, _ := prices.Price("eu-central-1", "ec2_instances", "m6i.xlarge")
+	perServer := xlarge.USD * cost.HoursPerMonth
+	servers := func(n int) *Plan {
+		var changes []rc
+		for i := range n {
+			changes = append(changes, rc{addr: fmt.Sprintf("aws_instance.extra[%d]", i), actions: create,
+				after: map[string]any{"instance_type": "m6i.xlarge", "tags": map[string]any{"Role": "n8n-worker"}}})
+		}
+		return plan(t, changes...)
+	}
+	below := int(est.TotalUSD / 10 / perServer) // servers costing at most a tenth
+	if below < 1 {
+		t.Fatalf("a tenth of $%.0f is less than one server ($%.0f): pick a cheaper one", est.TotalUSD, perServer)
+	}
+	for _, c := range []struct {
+		n    int
+		want Severity
+	}{{below, Low}, {below + 1, Medium}} {
+		r := mustReview(t, servers(c.n), o)
+		if len(r.Findings) == 0 || r.Findings[0].Severity != c.want {
+			t.Errorf("%d new servers ($%.0f of $%.0f a month): %s, want %s", c.n, float64(c.n)*perServer, est.TotalUSD, got(r), c.want)
+		}
 	}
 }
 

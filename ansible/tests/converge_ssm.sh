@@ -424,7 +424,8 @@ done
 where_found "$work"/logs/converge-*.log "$work"/logs/restore*.log "$SERVICES_DIR/pg/server.log"
 # The plugin deletes every object once transferred (_file_transport_command's
 # finally): modules with secret arguments must not stay in the bucket.
-left="$(find "$work/s3/objects" -name '*.json' | wc -l)"
+# The stand-in keeps each bucket's objects in ROOT/<bucket>/objects/.
+left="$(find "$work/s3" -path '*/objects/*.json' | wc -l)"
 ((left == 0)) || { echo "  $left objects left in the transfer bucket" >&2; leaks=1; }
 ((leaks == 0)) || fail "secret values reached the places above"
 log "secrets: on no command line, in no host log, transcript, shipped file or Ansible output (-v, -vvv); the transfer bucket is empty"

@@ -16,10 +16,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -237,7 +239,7 @@ func (s *Service) Check(shape, path string, v any) []Violation {
 		if !ok {
 			return nil
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			if sh.Key != nil {
 				out = append(out, s.Check(sh.Key.Shape, path+" key", k)...)
 			}
@@ -250,7 +252,7 @@ func (s *Service) Check(shape, path string, v any) []Violation {
 		if m == nil {
 			return nil
 		}
-		for _, k := range sortedKeys(m) {
+		for _, k := range slices.Sorted(maps.Keys(m)) {
 			name, member, ok := s.member(sh, k)
 			if !ok {
 				continue
@@ -326,13 +328,4 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

@@ -2,7 +2,9 @@ package apimodel
 
 import (
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 
@@ -95,7 +97,7 @@ func Check(models *Models, m *iam.Model) (Result, error) {
 		}
 		call := mp.Service + ":" + mp.Operation
 		values := map[string]any{}
-		for _, arg := range sortedKeys(r.Args) {
+		for _, arg := range slices.Sorted(maps.Keys(r.Args)) {
 			if arg == "tags" || arg == "tags_all" {
 				continue
 			}
@@ -141,7 +143,7 @@ func checkTags(svc *Service, input string, r *iam.Resource) []Violation {
 			continue
 		}
 		keyShape, valueShape := tagShapes(svc, m.Shape)
-		for _, k := range sortedKeys(r.Tags) {
+		for _, k := range slices.Sorted(maps.Keys(r.Tags)) {
 			if keyShape != "" {
 				out = append(out, svc.Check(keyShape, name+" key", k)...)
 			}
@@ -203,7 +205,7 @@ func checkRules(r *iam.Resource) []Violation {
 			re = regexp.MustCompile(`^(?:` + rule.Pattern + `)$`)
 			rulePatterns[rule.Pattern] = re
 		}
-		for _, path := range sortedKeys(values) {
+		for _, path := range slices.Sorted(maps.Keys(values)) {
 			v := values[path]
 			max := rule.Max
 			if strings.HasPrefix(path, "tag key ") {

@@ -6,9 +6,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -387,7 +389,7 @@ func (m *Model) wire(r Request, policies map[string]json.RawMessage) (wireReques
 	}
 	account := accountOf(r.Resource)
 	if role, ok := m.Roles[r.Principal]; ok {
-		names := sortedKeys(role.Inline)
+		names := slices.Sorted(maps.Keys(role.Inline))
 		for _, n := range names {
 			id := role.ARN + "#" + n
 			policies[id] = role.Inline[n]

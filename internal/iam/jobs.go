@@ -3,6 +3,7 @@ package iam
 import (
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -149,7 +150,7 @@ func Jobs(m *Model, env Environment) ([]Request, error) {
 	}
 	if len(types) > 0 {
 		sort.Strings(types)
-		errs = append(errs, "no ProviderCalls for "+strings.Join(slicesCompact(types), ", ")+": read the provider's source and add them")
+		errs = append(errs, "no ProviderCalls for "+strings.Join(slices.Compact(types), ", ")+": read the provider's source and add them")
 	}
 	out = append(out, m.serverJobs(env)...)
 	svc, err := m.serviceJobs(env)
@@ -171,16 +172,6 @@ func copyMap(m map[string]string) map[string]string {
 	out := make(map[string]string, len(m))
 	for k, v := range m {
 		out[k] = v
-	}
-	return out
-}
-
-func slicesCompact(s []string) []string {
-	var out []string
-	for i, v := range s {
-		if i == 0 || v != s[i-1] {
-			out = append(out, v)
-		}
 	}
 	return out
 }

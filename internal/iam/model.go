@@ -23,7 +23,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 )
@@ -106,9 +108,9 @@ func Load(stacks map[string]Stack) (*Model, error) {
 			return nil, err
 		}
 		all, _ := s["resource"].(map[string]any)
-		for _, typ := range sortedKeys(all) {
+		for _, typ := range slices.Sorted(maps.Keys(all)) {
 			byName, _ := all[typ].(map[string]any)
-			for _, name := range sortedKeys(byName) {
+			for _, name := range slices.Sorted(maps.Keys(byName)) {
 				args, _ := byName[name].(map[string]any)
 				p := providers[""]
 				if alias, ok := args["provider"].(string); ok {
@@ -567,13 +569,4 @@ func str(v any) string {
 		return fmt.Sprint(t)
 	}
 	return ""
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	out := make([]string, 0, len(m))
-	for k := range m {
-		out = append(out, k)
-	}
-	sort.Strings(out)
-	return out
 }

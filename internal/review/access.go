@@ -2,6 +2,7 @@ package review
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -332,7 +333,7 @@ func principals(kind PolicyKind, st controls.Statement) []string {
 		return []string{p}
 	case map[string]any:
 		var out []string
-		for _, typ := range sortedKeys(p) {
+		for _, typ := range slices.Sorted(maps.Keys(p)) {
 			for _, v := range stringList(p[typ]) {
 				if typ == "AWS" && v == "*" {
 					out = append(out, "*")

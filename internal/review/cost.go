@@ -2,7 +2,9 @@ package review
 
 import (
 	"fmt"
+	"maps"
 	"math"
+	"slices"
 	"strings"
 
 	"github.com/influencegen/infrastructure/cost"
@@ -67,7 +69,7 @@ func costDeltas(changes []change, o Options) ([]Finding, float64, float64) {
 		for k := range after {
 			components[k] = true
 		}
-		for _, comp := range sortedKeys(components) {
+		for _, comp := range slices.Sorted(maps.Keys(components)) {
 			d := after[comp].MonthlyUSD - before[comp].MonthlyUSD
 			if math.Abs(d) < 0.005 {
 				continue

@@ -3,6 +3,7 @@ package review
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -132,7 +133,7 @@ func lostControlsOf(c *change, after map[string]any, production bool) []string {
 		titles[ctl.ID] = ctl.Title
 	}
 	var out []string
-	for _, id := range sortedKeys(now) {
+	for _, id := range slices.Sorted(maps.Keys(now)) {
 		for _, f := range now[id] {
 			if !slices.Contains(was[id], f) {
 				_, why, _ := strings.Cut(f, ": ")
@@ -165,7 +166,7 @@ var protectionArguments = map[string]string{
 // weakerArguments compares the protection arguments.
 func weakerArguments(typ string, before, after map[string]any) []note {
 	var out []note
-	for _, key := range sortedKeys(protectionArguments) {
+	for _, key := range slices.Sorted(maps.Keys(protectionArguments)) {
 		t, attr, _ := strings.Cut(key, ".")
 		if t != typ {
 			continue
@@ -310,7 +311,7 @@ func weakerUpdate(typ string, before, after map[string]any) []note {
 				}
 			}
 		}
-		for _, name := range sortedKeys(was) {
+		for _, name := range slices.Sorted(maps.Keys(was)) {
 			if !now[name] {
 				out = append(out, note{High, fmt.Sprintf("backup rule %s removed", name)})
 			}
@@ -342,7 +343,7 @@ func weakerUpdate(typ string, before, after map[string]any) []note {
 		}
 	case "aws_wafv2_web_acl":
 		was, now := wafRules(before), wafRules(after)
-		for _, name := range sortedKeys(was) {
+		for _, name := range slices.Sorted(maps.Keys(was)) {
 			mode, kept := now[name]
 			switch {
 			case !kept:

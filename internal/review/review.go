@@ -27,6 +27,7 @@ package review
 import (
 	"fmt"
 	"io"
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -250,7 +251,7 @@ func (r Report) Write(w io.Writer) {
 	}
 	if n := total(r.Other); n > 0 {
 		var parts []string
-		for _, a := range sortedKeys(r.Other) {
+		for _, a := range slices.Sorted(maps.Keys(r.Other)) {
 			parts = append(parts, fmt.Sprintf("%d %s", r.Other[a], a))
 		}
 		fmt.Fprintf(w, "%d other change(s), none of the above: %s\n", n, strings.Join(parts, ", "))
@@ -263,15 +264,6 @@ func total(m map[string]int) int {
 		n += v
 	}
 	return n
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // usd renders a signed amount of dollars.
@@ -362,7 +354,7 @@ func Environments(p *Plan) []string {
 			}
 		}
 	}
-	return sortedKeys(seen)
+	return slices.Sorted(maps.Keys(seen))
 }
 
 // label renders an ID with the name of the resource it identifies, when
